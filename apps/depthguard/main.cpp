@@ -1,0 +1,38 @@
+// depthguard: one command line, one subcommand per job.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "depthguard/config/config_error.h"
+#include "depthguard/runtime/threads.h"
+#include "numerics_command.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"depthguard: monocular depth training that never silently diverges to NaN"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "depthguard 0.1.0");
+  int threads = 0;
+  app.add_option("--threads", threads, "Intra-op threads (default: all cores)")
+      ->check(CLI::NonNegativeNumber);
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  app.parse_complete_callback([&] {
+    spdlog::set_level(spdlog::level::from_str(log_level));
+    spdlog::info("using {} intra-op thread(s)", depthguard::configure_threads(threads));
+  });
+
+  depthguard::add_numerics_command(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const depthguard::ConfigError& e) {
+    spdlog::error("config: {}", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return 1;
+  }
+  return 0;
+}

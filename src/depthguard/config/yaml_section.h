@@ -1,0 +1,65 @@
+#pragma once
+// Strict reading of one mapping of a YAML config: every key read is checked for type and
+// range, and finish() rejects keys nobody read, so a typo never silently becomes a default.
+#include <cstdint>
+#include <set>
+#include <string>
+#include <type_traits>
+
+#include <yaml-cpp/yaml.h>
+
+#include "depthguard/config/choice.h"
+#include "depthguard/config/config_error.h"
+
+namespace depthguard {
+
+class YamlSection {
+ public:
+  /// `node` must be a mapping or absent/null (then every key takes its default).
+  /// `path` is the dotted name used in errors ("loss", "model").
+  YamlSection(const YAML::Node& node, std::string path);
+
+  /// "path.key".
+  std::string key_path(const std::string& key) const;
+
+  /// The value of `key`, or `fallback` when absent. Throws ConfigError naming the key
+  /// when the value does not convert to T.
+  template <class T>
+  T get(const std::string& key, T fallback);
+
+  /// A number in [lo, hi]; throws ConfigError naming the key, the value and the range.
+  double number(const std::string& key, double fallback, double lo, double hi);
+
+  /// A whole number in [lo, hi]; throws ConfigError naming the key, the value and the range.
+  int64_t integer(const std::string& key, int64_t fallback, int64_t lo, int64_t hi);
+
+  /// A named choice; throws ConfigError naming the key and the allowed names.
+  template <class E>
+  E choice(const std::string& key, const ChoiceTable<E>& table, E fallback) {
+    const auto name = get<std::string>(key, choice_name(table, fallback));
+    return parse_choice(table, key_path(key), name);
+  }
+
+  /// Throws ConfigError for the first key that no get/number/choice asked for.
+  void finish() const;
+
+ private:
+  YAML::Node node_;
+  std::string path_;
+  std::set<std::string> read_;
+};
+
+template <class T>
+T YamlSection::get(const std::string& key, T fallback) {
+  read_.insert(key);
+  const auto value = node_[key];
+  if (!value || value.IsNull()) return fallback;
+  try {
+    return value.as<T>();
+  } catch (const YAML::Exception&) {
+    throw ConfigError(key_path(key) + ": cannot read '" + YAML::Dump(value) + "' as a " +
+                      (std::is_arithmetic_v<T> ? "number" : "string"));
+  }
+}
+
+}  // namespace depthguard

@@ -1,0 +1,17 @@
+#include "depthguard/runtime/threads.h"
+
+#include <algorithm>
+#include <thread>
+
+#include <ATen/Parallel.h>
+
+namespace depthguard {
+
+int configure_threads(int requested) {
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = requested > 0 ? requested : cores;
+  at::set_num_threads(threads);
+  return at::get_num_threads();
+}
+
+}  // namespace depthguard

@@ -1,0 +1,43 @@
+#pragma once
+// Shared helpers of the test suite: gradients, finiteness and finite-difference checks.
+#include <functional>
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+namespace depthguard::testing {
+
+using ScalarFn = std::function<torch::Tensor(const torch::Tensor&)>;
+
+/// d f(x) / d x by autograd (zeros when f does not depend on x).
+inline torch::Tensor grad_of(const ScalarFn& f, const torch::Tensor& x) {
+  const auto xg = x.detach().clone().requires_grad_(true);
+  const auto y = f(xg);
+  const auto g = torch::autograd::grad({y}, {xg}, {}, false, false, /*allow_unused=*/true)[0];
+  return g.defined() ? g : torch::zeros_like(x);
+}
+
+inline bool all_finite(const torch::Tensor& t) { return torch::isfinite(t).all().item<bool>(); }
+inline bool any_nan(const torch::Tensor& t) { return torch::isnan(t).any().item<bool>(); }
+
+/// Checks autograd's gradient of the scalar f at float64 `x` against central finite
+/// differences, at every entry where `check` (bool, same shape; all when undefined) is true.
+inline void expect_gradient_matches_finite_differences(const ScalarFn& f, const torch::Tensor& x,
+                                                       torch::Tensor check = {},
+                                                       double h = 1e-6, double tol = 1e-5) {
+  ASSERT_EQ(x.scalar_type(), torch::kDouble);
+  const auto analytic = grad_of(f, x).flatten();
+  const auto checked = check.defined() ? check.flatten() : torch::ones({x.numel()}, torch::kBool);
+  torch::NoGradGuard no_grad;
+  for (int64_t i = 0; i < x.numel(); ++i) {
+    if (!checked[i].item<bool>()) continue;
+    auto plus = x.clone(), minus = x.clone();
+    plus.view(-1)[i] += h;
+    minus.view(-1)[i] -= h;
+    const double numeric = (f(plus).item<double>() - f(minus).item<double>()) / (2 * h);
+    const double got = analytic[i].item<double>();
+    EXPECT_NEAR(got, numeric, tol * (1 + std::abs(numeric))) << "entry " << i;
+  }
+}
+
+}  // namespace depthguard::testing
