@@ -101,6 +101,17 @@ TEST(SilogLoss, PerImageScopeSkipsEmptyImagesEvenWithSqrt) {
   EXPECT_TRUE(torch::equal(g[1], torch::zeros({2})));
 }
 
+// The dropped group must not even produce a NaN inside the backward graph: anomaly
+// detection (and depthguard's forensics, which look for the first non-finite op) would
+// otherwise flag a healthy step.
+TEST(SilogLoss, EmptyGroupProducesNoNaNInsideBackward) {
+  const auto gt = torch::tensor({{1.0f, 1.0f}, {0.0f, 0.0f}});
+  const auto log_pred = torch::tensor({{0.1f, 0.3f}, {0.5f, 0.7f}}).requires_grad_(true);
+  const auto opts = SilogLossOptions().scope(LossScope::Image).reduction(SilogReduction::Sqrt);
+  torch::autograd::DetectAnomalyGuard anomaly_detection;
+  EXPECT_NO_THROW(silog_loss(log_pred, gt, gt > 0, opts).loss.backward());
+}
+
 TEST(SilogLoss, PerImageScopeAveragesPerImageD) {
   // Image 0: D = 0.016 as above. Image 1: d = {0.2, 0.2}: Var 0, D = 0.15 * 0.04 = 0.006.
   const auto log_pred = torch::tensor({{0.1, 0.3}, {0.2, 0.2}}, torch::kDouble);

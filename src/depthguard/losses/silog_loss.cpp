@@ -52,7 +52,8 @@ LossOutput silog_loss(const torch::Tensor& log_pred, const torch::Tensor& gt,
 
   const auto nonempty = stats.count > 0;
   // Empty groups enter the reduction as D = 1, not 0: sqrt'(0) = inf times where()'s zero
-  // gradient would be NaN even though the group is dropped.
+  // gradient is a NaN inside the backward graph. Masking would drop it before it reaches
+  // log_pred, but anomaly detection and the forensics replay would report it.
   const auto D_safe = torch::where(nonempty, D, torch::ones_like(D));
   const auto loss = mean_over(reduce(D_safe, options), nonempty);
   const auto report = mean_over(options.alpha() * torch::sqrt(D.detach().clamp_min(0)), nonempty);

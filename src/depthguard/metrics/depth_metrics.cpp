@@ -22,7 +22,7 @@ constexpr Field kFields[] = {
 
 torch::Tensor as_image(const torch::Tensor& t, const char* what) {
   TORCH_CHECK(t.dim() >= 2, "evaluate_image: ", what, " must be [H, W], got ", t.sizes());
-  return t.reshape({t.size(-2), t.size(-1)}).to(torch::kDouble);
+  return t.reshape({t.size(-2), t.size(-1)}).to(torch::kCPU, torch::kDouble);
 }
 
 double mean_of(const torch::Tensor& t) { return t.mean().item<double>(); }

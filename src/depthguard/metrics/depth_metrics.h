@@ -44,7 +44,8 @@ struct ImageMetrics {
 ///
 /// The prediction is first clamped as the reference code does: below min_depth to
 /// min_depth, above max_depth to max_depth, +inf to max_depth, -inf and NaN to min_depth;
-/// the non-finite ones are counted. Computed in float64.
+/// the non-finite ones are counted. Computed in float64 on the CPU, whatever the inputs'
+/// device.
 /// Edges: no valid pixel (all-invalid gt, an empty image, a crop that leaves nothing)
 /// gives nullopt; N = 1 gives exact per-pixel values and silog 0.
 /// Throws ConfigError unless 0 < min_depth < max_depth, and c10::Error on shape mismatch.
