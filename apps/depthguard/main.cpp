@@ -5,6 +5,7 @@
 #include "depthguard/config/config_error.h"
 #include "depthguard/runtime/threads.h"
 #include "numerics_command.h"
+#include "synth_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"depthguard: monocular depth training that never silently diverges to NaN"};
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
   });
 
   depthguard::add_numerics_command(app);
+  depthguard::add_synth_command(app);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,181 @@
+#include "depthguard/data/data_loader.h"
+
+#include <numeric>
+
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+
+#include "depthguard/config/config_error.h"
+#include "depthguard/data/data_error.h"
+#include "depthguard/data/random.h"
+
+namespace depthguard {
+
+const ChoiceTable<BadSamplePolicy>& bad_sample_policy_choices() {
+  static const ChoiceTable<BadSamplePolicy> table{{"error", BadSamplePolicy::Error},
+                                                  {"skip", BadSamplePolicy::Skip}};
+  return table;
+}
+
+namespace {
+
+// Purposes of the random streams, so no two uses share one.
+constexpr uint64_t kShuffleStream = 3, kAugmentStream = 4;
+
+void validate(const LoaderOptions& o) {
+  if (o.batch_size() < 1) throw ConfigError("data.batch_size must be >= 1");
+  if (o.workers() < 1) throw ConfigError("data.workers must be >= 1");
+  if (o.prefetch() < 1) throw ConfigError("data.prefetch must be >= 1");
+  if (o.world_size() < 1 || o.rank() < 0 || o.rank() >= o.world_size()) {
+    throw ConfigError("loader: need 0 <= rank < world_size");
+  }
+}
+
+}  // namespace
+
+std::vector<int64_t> epoch_order(int64_t n, const LoaderOptions& o, int64_t epoch) {
+  std::vector<int64_t> all(static_cast<size_t>(n));
+  std::iota(all.begin(), all.end(), 0);
+  if (o.shuffle()) {
+    // Fisher-Yates with the portable stream (std::shuffle's result is library-defined).
+    Random rng({o.seed(), kShuffleStream, static_cast<uint64_t>(epoch)});
+    for (int64_t i = n - 1; i > 0; --i) std::swap(all[i], all[rng.integer(0, i)]);
+  }
+  if (n == 0) return all;
+  const int64_t per_rank = (n + o.world_size() - 1) / o.world_size();
+  std::vector<int64_t> mine;
+  for (int64_t k = 0; k < per_rank; ++k) mine.push_back(all[(k * o.world_size() + o.rank()) % n]);
+  return mine;
+}
+
+torch::Tensor image_tensor(const cv::Mat& rgb) {
+  static const float mean[3] = {0.485f, 0.456f, 0.406f};
+  static const float stdev[3] = {0.229f, 0.224f, 0.225f};
+  auto out = torch::empty({3, rgb.rows, rgb.cols});
+  auto* data = out.data_ptr<float>();
+  const int64_t plane = int64_t{rgb.rows} * rgb.cols;
+  for (int y = 0; y < rgb.rows; ++y) {
+    const auto* row = rgb.ptr<cv::Vec3b>(y);
+    for (int x = 0; x < rgb.cols; ++x) {
+      const int64_t i = int64_t{y} * rgb.cols + x;
+      for (int c = 0; c < 3; ++c) data[c * plane + i] = (row[x][c] / 255.0f - mean[c]) / stdev[c];
+    }
+  }
+  return out;
+}
+
+DataLoader::DataLoader(std::shared_ptr<const RgbdDataset> dataset, LoaderOptions options)
+    : dataset_(std::move(dataset)), options_(std::move(options)) {
+  validate(options_);
+}
+
+DataLoader::~DataLoader() { stop(); }
+
+int64_t DataLoader::batches_per_epoch() const {
+  const auto n = static_cast<int64_t>(epoch_order(dataset_->size(), options_, 0).size());
+  return options_.drop_last() ? n / options_.batch_size() : (n + options_.batch_size() - 1) / options_.batch_size();
+}
+
+void DataLoader::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  for (auto& w : workers_) {
+    if (w.thread.joinable()) w.thread.join();
+  }
+  workers_.clear();
+  stopping_ = false;
+}
+
+void DataLoader::start_epoch(int64_t epoch) {
+  stop();
+  auto order = epoch_order(dataset_->size(), options_, epoch);
+  batches_ = batches_per_epoch();
+  next_batch_ = 0;
+  workers_ = std::vector<Worker>(static_cast<size_t>(options_.workers()));
+  for (int w = 0; w < options_.workers(); ++w) {
+    workers_[w].thread = std::thread(&DataLoader::work, this, w, order, epoch);
+  }
+}
+
+void DataLoader::work(int worker, std::vector<int64_t> order, int64_t epoch) {
+  // Worker w makes batches w, w + workers, ...; next() reads them back in order.
+  for (int64_t b = worker; b < batches_; b += options_.workers()) {
+    Slot slot;
+    try {
+      slot.batch = load(order, b, epoch);
+    } catch (...) {
+      slot.error = std::current_exception();
+    }
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [&] { return stopping_ || workers_[worker].ready.size() < size_t(options_.prefetch()); });
+    if (stopping_) return;
+    const bool failed = slot.error != nullptr;
+    workers_[worker].ready.push_back(std::move(slot));
+    changed_.notify_all();
+    if (failed) return;
+  }
+}
+
+std::optional<Batch> DataLoader::load(const std::vector<int64_t>& order, int64_t b, int64_t epoch) {
+  const int64_t first = b * options_.batch_size();
+  const int64_t last = std::min<int64_t>(first + options_.batch_size(), static_cast<int64_t>(order.size()));
+  std::vector<RgbdSample> samples;
+  Batch batch;
+  for (int64_t k = first; k < last; ++k) {
+    const int64_t index = order[k];
+    try {
+      RgbdSample s = dataset_->get(index);
+      if (options_.augment()) {
+        Random rng({options_.seed(), kAugmentStream, static_cast<uint64_t>(epoch), static_cast<uint64_t>(index)});
+        s = augment(s, rng, *options_.augment());
+      }
+      if (!samples.empty() && s.rgb.size() != samples.front().rgb.size()) {
+        throw ConfigError("samples of one batch differ in size (" + samples.front().id + " vs " + s.id +
+                          "): set a crop (augment.crop_height/crop_width)");
+      }
+      samples.push_back(std::move(s));
+      batch.indices.push_back(index);
+    } catch (const DataError& e) {
+      if (options_.on_bad_sample() == BadSamplePolicy::Error) throw;
+      ++skipped_;
+      spdlog::warn("skipping bad sample {}: {}", index, e.what());
+    }
+  }
+  if (samples.empty()) return std::nullopt;
+  const auto n = static_cast<int64_t>(samples.size());
+  const int h = samples[0].rgb.rows, w = samples[0].rgb.cols;
+  batch.image = torch::empty({n, 3, h, w});
+  batch.depth = torch::empty({n, 1, h, w});
+  for (int64_t i = 0; i < n; ++i) {
+    batch.image[i].copy_(image_tensor(samples[i].rgb));
+    const auto& d = samples[i].depth;
+    const auto row_stride = static_cast<int64_t>(d.step1());
+    batch.depth[i][0].copy_(torch::from_blob(const_cast<float*>(d.ptr<float>()), {h, w}, {row_stride, 1}));
+    batch.ids.push_back(samples[i].id);
+  }
+  batch.mask = batch.depth > 0;
+  return batch;
+}
+
+std::optional<Batch> DataLoader::next() {
+  while (next_batch_ < batches_) {
+    auto& worker = workers_[static_cast<size_t>(next_batch_ % options_.workers())];
+    Slot slot;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      changed_.wait(lock, [&] { return !worker.ready.empty(); });
+      slot = std::move(worker.ready.front());
+      worker.ready.pop_front();
+    }
+    changed_.notify_all();
+    ++next_batch_;
+    if (slot.error) std::rethrow_exception(slot.error);
+    if (slot.batch) return std::move(slot.batch);
+  }
+  return std::nullopt;
+}
+
+}  // namespace depthguard

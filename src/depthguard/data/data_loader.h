@@ -1,0 +1,103 @@
+#pragma once
+// A multi-threaded, prefetching, deterministic batch loader over any RgbdDataset.
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <torch/types.h>
+
+#include "depthguard/config/choice.h"
+#include "depthguard/data/augment.h"
+#include "depthguard/data/rgbd_dataset.h"
+
+namespace depthguard {
+
+struct Batch {
+  torch::Tensor image;  ///< [B, 3, H, W] float32, ImageNet-normalised RGB
+  torch::Tensor depth;  ///< [B, 1, H, W] float32 metres, 0 where invalid
+  torch::Tensor mask;   ///< [B, 1, H, W] bool, depth > 0
+  std::vector<std::string> ids;
+  std::vector<int64_t> indices;  ///< dataset indices
+};
+
+enum class BadSamplePolicy {
+  Error,  ///< the first bad sample stops loading with its DataError
+  Skip,   ///< a bad sample is logged, counted and left out of its batch
+};
+const ChoiceTable<BadSamplePolicy>& bad_sample_policy_choices();
+
+struct LoaderOptions {
+  TORCH_ARG(int64_t, batch_size) = 8;
+  TORCH_ARG(bool, shuffle) = true;
+  TORCH_ARG(uint64_t, seed) = 0;
+  /// Worker threads; each prepares whole batches.
+  TORCH_ARG(int, workers) = 1;
+  /// Batches each worker may hold ready: memory is bounded by workers * prefetch batches.
+  TORCH_ARG(int, prefetch) = 2;
+  /// Drop the last, incomplete batch of an epoch.
+  TORCH_ARG(bool, drop_last) = true;
+  /// Sharding for distributed training: this process sees every world_size-th sample of
+  /// the epoch's order, starting at rank (the order padded by repetition to a multiple
+  /// of world_size, so every rank has the same number of batches).
+  TORCH_ARG(int64_t, rank) = 0;
+  TORCH_ARG(int64_t, world_size) = 1;
+  TORCH_ARG(BadSamplePolicy, on_bad_sample) = BadSamplePolicy::Error;
+  /// Augmentation; off (identity) when not set.
+  TORCH_ARG(std::optional<AugmentOptions>, augment) = std::nullopt;
+};
+
+/// The sample order of one epoch for one rank (deterministic in seed and epoch).
+std::vector<int64_t> epoch_order(int64_t dataset_size, const LoaderOptions& options, int64_t epoch);
+
+/// ImageNet-normalised [3, H, W] float tensor of an 8-bit RGB image.
+torch::Tensor image_tensor(const cv::Mat& rgb);
+
+class DataLoader {
+ public:
+  DataLoader(std::shared_ptr<const RgbdDataset> dataset, LoaderOptions options);
+  ~DataLoader();
+  DataLoader(const DataLoader&) = delete;
+  DataLoader& operator=(const DataLoader&) = delete;
+
+  /// Starts (or restarts) loading epoch `epoch` from its first batch.
+  void start_epoch(int64_t epoch);
+  /// The next batch in order, or nullopt at the end of the epoch. Rethrows a worker's
+  /// DataError (policy error) here.
+  std::optional<Batch> next();
+
+  int64_t batches_per_epoch() const;
+  /// Bad samples skipped so far (policy skip).
+  int64_t skipped() const { return skipped_; }
+
+ private:
+  struct Slot {
+    std::optional<Batch> batch;  // empty when every sample of the batch was skipped
+    std::exception_ptr error;
+  };
+  struct Worker {
+    std::thread thread;
+    std::deque<Slot> ready;
+  };
+  void work(int worker, std::vector<int64_t> order, int64_t epoch);
+  std::optional<Batch> load(const std::vector<int64_t>& order, int64_t batch, int64_t epoch);
+  void stop();
+
+  std::shared_ptr<const RgbdDataset> dataset_;
+  LoaderOptions options_;
+  std::vector<Worker> workers_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool stopping_ = false;
+  int64_t next_batch_ = 0, batches_ = 0;
+  std::atomic<int64_t> skipped_{0};
+};
+
+}  // namespace depthguard

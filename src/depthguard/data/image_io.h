@@ -1,0 +1,27 @@
+#pragma once
+// Reading and writing the image files of the dataset layouts, with errors that name the file.
+#include <string>
+
+#include <opencv2/core.hpp>
+
+namespace depthguard {
+
+/// An image file as 8-bit RGB (CV_8UC3). Greyscale is replicated, alpha dropped, 16-bit
+/// colour scaled to 8 bits. Throws DataError naming the file when it is missing or does
+/// not decode.
+cv::Mat read_rgb(const std::string& path);
+
+/// A single-channel 16-bit PNG depth map, divided by `scale` (NYU: 1000, millimetres;
+/// KITTI: 256), as CV_32FC1 metres with 0 for invalid. Throws DataError naming the file
+/// when it is missing, does not decode, is not 16-bit or has more than one channel.
+cv::Mat read_depth(const std::string& path, double scale);
+
+/// Writes RGB (CV_8UC3) as PNG or JPEG by extension, atomically. Throws DataError.
+void write_rgb(const std::string& path, const cv::Mat& rgb);
+
+/// Writes metres (CV_32FC1) as a 16-bit PNG of round(depth * scale), atomically.
+/// Non-finite, non-positive and unrepresentable (> 65535 / scale) depths become 0, the
+/// invalid marker. Throws DataError.
+void write_depth(const std::string& path, const cv::Mat& depth, double scale);
+
+}  // namespace depthguard

@@ -1,0 +1,16 @@
+#include "depthguard/data/synth/synthetic_dataset.h"
+
+#include "depthguard/config/config_error.h"
+
+namespace depthguard {
+
+SyntheticDataset::SyntheticDataset(int64_t count, SynthOptions options, int64_t first_index)
+    : count_(count), first_index_(first_index), options_(std::move(options)) {
+  if (count < 0 || first_index < 0) throw ConfigError("synthetic dataset: count and first index must be >= 0");
+}
+
+RgbdSample SyntheticDataset::get(int64_t index) const {
+  return render_synthetic(static_cast<uint64_t>(first_index_ + index), options_);
+}
+
+}  // namespace depthguard
