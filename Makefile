@@ -2,8 +2,9 @@
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
+BENCH_FILTER ?= .
 
-.PHONY: deps configure build demo test clean
+.PHONY: deps configure build demo test bench clean
 
 deps:
 	./scripts/install-deps.sh
@@ -20,6 +21,10 @@ demo: build
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+# Speed targets live here, never in timed tests. BENCH_FILTER narrows the run.
+bench: build
+	$(BUILD_DIR)/depthguard_bench --benchmark_filter='$(BENCH_FILTER)'
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "depthguard/config/config_error.h"
+#include "depthguard/runtime/interrupt.h"
 #include "depthguard/runtime/threads.h"
 #include "numerics_command.h"
 #include "synth_command.h"
@@ -32,6 +33,9 @@ int main(int argc, char** argv) {
   } catch (const depthguard::ConfigError& e) {
     spdlog::error("config: {}", e.what());
     return 2;
+  } catch (const depthguard::Interrupted& e) {
+    spdlog::warn("{}", e.what());
+    return 130;
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
     return 1;

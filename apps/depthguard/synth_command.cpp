@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "depthguard/config/choice.h"
@@ -47,9 +48,8 @@ void run(const SynthArgs& a) {
   });
   bar.finish();
   if (!result.complete) {
-    spdlog::warn("interrupted: {} scenes on disk in {}; run the same command again to finish",
-                 result.kept + result.written, a.out);
-    throw std::runtime_error("interrupted");
+    throw Interrupted(fmt::format("interrupted: {} scenes on disk in {}; run the same command again to finish",
+                                  result.kept + result.written, a.out));
   }
   spdlog::info("wrote {} scenes ({} already there) to {}: train.txt, test.txt", result.written,
                result.kept, a.out);

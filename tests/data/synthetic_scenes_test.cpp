@@ -67,6 +67,7 @@ TEST(SyntheticScenes, SphereNearestPointIsAtCentreMinusRadius) {
   ball.shape = synth::Shape::Sphere;
   ball.center = {0, 0, 5};
   ball.half = {1, 1, 1};
+  synth::finalize(ball, 0);
   scene.objects.push_back(ball);
   cv::Mat rgb, depth;
   synth::render(scene, true, rgb, depth);

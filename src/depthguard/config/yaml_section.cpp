@@ -35,6 +35,12 @@ int64_t YamlSection::integer(const std::string& key, int64_t fallback, int64_t l
   return value;
 }
 
+YamlSection YamlSection::section(const std::string& key) {
+  read_.insert(key);
+  const YAML::Node& map = node_;
+  return YamlSection(present() ? map[key] : YAML::Node(), key_path(key));
+}
+
 void YamlSection::finish() const {
   if (!node_ || node_.IsNull()) return;
   for (const auto& entry : node_) {

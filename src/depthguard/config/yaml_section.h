@@ -40,6 +40,12 @@ class YamlSection {
     return parse_choice(table, key_path(key), name);
   }
 
+  /// True when the section exists in the file (a mapping, possibly empty).
+  bool present() const { return node_ && !node_.IsNull(); }
+
+  /// The nested mapping under `key` (absent: empty), with its own key checks.
+  YamlSection section(const std::string& key);
+
   /// Throws ConfigError for the first key that no get/number/choice asked for.
   void finish() const;
 
@@ -52,7 +58,9 @@ class YamlSection {
 template <class T>
 T YamlSection::get(const std::string& key, T fallback) {
   read_.insert(key);
-  const auto value = node_[key];
+  if (!present()) return fallback;
+  const YAML::Node& map = node_;  // const: looking a key up must not insert it
+  const auto value = map[key];
   if (!value || value.IsNull()) return fallback;
   try {
     return value.as<T>();

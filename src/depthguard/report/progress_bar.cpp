@@ -58,9 +58,10 @@ void ProgressBar::draw(bool final) {
   const int filled = static_cast<int>(fraction * kWidth);
   const double r = rate();
   const double eta = r > 0 ? (total_ - done_) / r : NAN;
-  const auto line = fmt::format("{} [{}{}] {}/{} {:.1f} it/s ETA {}{}{}", label_, std::string(filled, '#'),
+  const double elapsed = std::chrono::duration<double>(last_draw_ - start_).count();
+  const auto line = fmt::format("{} [{}{}] {}/{} {:.1f} it/s {}{}{}", label_, std::string(filled, '#'),
                                 std::string(kWidth - filled, '.'), done_, total_, r,
-                                final ? format_duration(0) : format_duration(eta),
+                                final ? format_duration(elapsed) + " elapsed" : "ETA " + format_duration(eta),
                                 status_.empty() ? "" : "  ", status_);
   fmt::print(out_, tty_ ? "\r{}\033[K{}" : "{}{}", line, (final || !tty_) ? "\n" : "");
   std::fflush(out_);

@@ -36,8 +36,8 @@ Hit room_exit(const Scene& s, const Vec3& o, const Vec3& d) {
 
 // Slab test in the box's own frame.
 double box_hit(const Object& b, const Vec3& o, const Vec3& d, Vec3& normal) {
-  const Vec3 lo = rotate_y(o - b.center, -b.yaw);
-  const Vec3 ld = rotate_y(d, -b.yaw);
+  const Vec3 lo = rotate_y(o - b.center, b.cos_yaw, -b.sin_yaw);
+  const Vec3 ld = rotate_y(d, b.cos_yaw, -b.sin_yaw);
   double near = -kInf, far = kInf;
   int near_axis = 0;
   for (int a = 0; a < 3; ++a) {
@@ -52,7 +52,7 @@ double box_hit(const Object& b, const Vec3& o, const Vec3& d, Vec3& normal) {
     far = std::min(far, t2);
   }
   if (near > far || near < kEps) return kInf;  // missed, or the origin is inside
-  normal = rotate_y(unit_axis(near_axis, axis(ld, near_axis) > 0 ? -1.0 : 1.0), b.yaw);
+  normal = rotate_y(unit_axis(near_axis, axis(ld, near_axis) > 0 ? -1.0 : 1.0), b.cos_yaw, b.sin_yaw);
   return near;
 }
 
@@ -97,6 +97,17 @@ double cylinder_hit(const Object& c, const Vec3& o, const Vec3& d, Vec3& normal)
     }
   }
   return best;
+}
+
+// False when the ray cannot meet the object before `limit`: it misses the bounding sphere,
+// or meets it only beyond `limit`. Saves the exact test for most rays.
+bool may_hit(const Object& obj, const Vec3& o, const Vec3& d, double limit) {
+  const Vec3 oc = obj.center - o;
+  const double along = dot(oc, d);
+  const double miss2 = dot(oc, oc) - along * along;  // squared distance of the centre from the ray
+  const double r2 = obj.bound * obj.bound;
+  if (miss2 > r2) return false;
+  return along - std::sqrt(r2 - miss2) < limit && along + obj.bound > 0;
 }
 
 double object_hit(const Object& obj, const Vec3& o, const Vec3& d, Vec3& normal) {
@@ -167,6 +178,7 @@ uint8_t to_srgb8(double linear) {
 Hit cast(const Scene& scene, const Vec3& origin, const Vec3& dir) {
   Hit hit = room_exit(scene, origin, dir);
   for (const auto& obj : scene.objects) {
+    if (!may_hit(obj, origin, dir, hit.t)) continue;
     Vec3 normal;
     const double t = object_hit(obj, origin, dir, normal);
     if (t < hit.t) hit = {t, normal, &obj.material};
@@ -177,7 +189,7 @@ Hit cast(const Scene& scene, const Vec3& origin, const Vec3& dir) {
 bool occluded(const Scene& scene, const Vec3& origin, const Vec3& dir, double distance) {
   Vec3 normal;
   for (const auto& obj : scene.objects) {
-    if (object_hit(obj, origin, dir, normal) < distance) return true;
+    if (may_hit(obj, origin, dir, distance) && object_hit(obj, origin, dir, normal) < distance) return true;
   }
   return false;
 }

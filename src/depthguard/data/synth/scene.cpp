@@ -34,7 +34,7 @@ Object random_object(Random& rng, const Vec3& room) {
   switch (o.shape) {
     case Shape::Box:
       o.half = {rng.uniform(0.15, 0.6), rng.uniform(0.15, 0.6), rng.uniform(0.15, 0.6)};
-      o.yaw = rng.uniform(0, kPi);
+      finalize(o, rng.uniform(0, kPi));
       o.center.y = o.half.y;
       break;
     case Shape::Sphere: {
@@ -42,11 +42,13 @@ Object random_object(Random& rng, const Vec3& room) {
       o.half = {r, r, r};
       // Most rest on the floor; some hang in the air, which depth must still resolve.
       o.center.y = rng.chance(0.7) ? r : rng.uniform(r, room.y - r);
+      finalize(o, 0);
       break;
     }
     case Shape::Cylinder:
       o.half = {rng.uniform(0.1, 0.4), rng.uniform(0.2, 1.0), 0};
       o.center.y = o.half.y;
+      finalize(o, 0);
       break;
   }
   const double margin = footprint(o) + 0.05;
@@ -56,6 +58,22 @@ Object random_object(Random& rng, const Vec3& room) {
 }
 
 }  // namespace
+
+void finalize(Object& o, double yaw) {
+  o.cos_yaw = std::cos(yaw);
+  o.sin_yaw = std::sin(yaw);
+  switch (o.shape) {
+    case Shape::Box:
+      o.bound = length(o.half);
+      break;
+    case Shape::Sphere:
+      o.bound = o.half.x;
+      break;
+    case Shape::Cylinder:
+      o.bound = std::hypot(o.half.x, o.half.y);
+      break;
+  }
+}
 
 Camera nyu_camera(int width, int height) {
   Camera c;

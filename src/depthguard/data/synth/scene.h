@@ -25,9 +25,13 @@ struct Object {
   Vec3 center;
   /// Box: half extents. Cylinder (vertical axis): x = radius, y = half height. Sphere: x = radius.
   Vec3 half;
-  double yaw = 0;  ///< rotation about the vertical axis (boxes)
+  double cos_yaw = 1, sin_yaw = 0;  ///< rotation about the vertical axis (boxes)
+  double bound = 0;  ///< radius of a sphere around `center` that holds the whole object
   Material material;
 };
+
+/// Sets the object's yaw and its bounding radius from its shape and half extents.
+void finalize(Object& object, double yaw);
 
 /// A pinhole camera; right, down and forward are the world directions of its x, y, z axes.
 struct Camera {

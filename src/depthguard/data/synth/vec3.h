@@ -20,9 +20,8 @@ inline Vec3 cross(const Vec3& a, const Vec3& b) {
 inline double length(const Vec3& v) { return std::sqrt(dot(v, v)); }
 inline Vec3 normalize(const Vec3& v) { return v * (1.0 / length(v)); }
 
-/// Rotation about the vertical (y) axis by `angle` radians.
-inline Vec3 rotate_y(const Vec3& v, double angle) {
-  const double c = std::cos(angle), s = std::sin(angle);
+/// Rotation about the vertical (y) axis by the angle whose cosine and sine are c and s.
+inline Vec3 rotate_y(const Vec3& v, double c, double s) {
   return {c * v.x + s * v.z, v.y, -s * v.x + c * v.z};
 }
 
