@@ -1,6 +1,7 @@
 #pragma once
 // Shared helpers of the test suite: gradients, finiteness and finite-difference checks.
 #include <functional>
+#include <string>
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -19,6 +20,18 @@ inline torch::Tensor grad_of(const ScalarFn& f, const torch::Tensor& x) {
 
 inline bool all_finite(const torch::Tensor& t) { return torch::isfinite(t).all().item<bool>(); }
 inline bool any_nan(const torch::Tensor& t) { return torch::isnan(t).any().item<bool>(); }
+
+/// The message of the E that `f` throws; "" when it throws nothing (any other exception
+/// propagates and fails the test).
+template <class E = std::exception, class F>
+std::string error_message(F&& f) {
+  try {
+    f();
+  } catch (const E& e) {
+    return e.what();
+  }
+  return "";
+}
 
 /// Checks autograd's gradient of the scalar f at float64 `x` against central finite
 /// differences, at every entry where `check` (bool, same shape; all when undefined) is true.

@@ -15,12 +15,7 @@ DataConfig read(const std::string& yaml) {
 }
 
 std::string error_of(const std::string& yaml) {
-  try {
-    read(yaml);
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
+  return testing::error_message<ConfigError>([&] { read(yaml); });
 }
 
 TEST(DataConfig, DefaultsAreStreamedSyntheticScenesWithoutAugmentation) {

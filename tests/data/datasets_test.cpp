@@ -21,14 +21,7 @@ SynthDatasetOptions six_scenes(const TempDir& dir) {
   return SynthDatasetOptions().out(dir.str()).count(6).test_fraction(0.2).scenes(testing::small_scenes());
 }
 
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
-}
+std::string message_of(const std::function<void()>& f) { return testing::error_message(f); }
 
 TEST(SynthDatasetWriter, WritesTheNyuLayoutThatTheNyuLoaderReadsBack) {
   TempDir dir("writer");

@@ -14,15 +14,9 @@ namespace {
 
 using testing::TempDir;
 
-// The DataError message of `f`, "" if it does not throw.
 template <class F>
 std::string error_of(F f) {
-  try {
-    f();
-  } catch (const DataError& e) {
-    return e.what();
-  }
-  return "";
+  return testing::error_message<DataError>(f);
 }
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }

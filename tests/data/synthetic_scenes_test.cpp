@@ -23,6 +23,16 @@ synth::Scene facing_wall(double far, int width = 64, int height = 48) {
   return s;
 }
 
+// The smallest and largest depth the scene's camera sees.
+std::pair<double, double> depth_range(const synth::Scene& scene, cv::Mat* depth_out = nullptr) {
+  cv::Mat rgb, depth;
+  synth::render(scene, true, rgb, depth);
+  double lo, hi;
+  cv::minMaxLoc(depth, &lo, &hi);
+  if (depth_out) *depth_out = depth;
+  return {lo, hi};
+}
+
 TEST(SyntheticScenes, SameSeedAndIndexGiveTheSameSample) {
   const auto a = render_synthetic(5, testing::small_scenes());
   const auto b = render_synthetic(5, testing::small_scenes());
@@ -40,11 +50,7 @@ TEST(SyntheticScenes, DegradationLeavesTheSceneAlone) {
 }
 
 TEST(SyntheticScenes, CameraFacingAPlaneSeesItsDistanceEverywhere) {
-  const auto scene = facing_wall(3.0);
-  cv::Mat rgb, depth;
-  synth::render(scene, true, rgb, depth);
-  double lo, hi;
-  cv::minMaxLoc(depth, &lo, &hi);
+  const auto [lo, hi] = depth_range(facing_wall(3.0));
   EXPECT_NEAR(lo, 3.0, 1e-5);
   EXPECT_NEAR(hi, 3.0, 1e-5);
 }
@@ -53,10 +59,7 @@ TEST(SyntheticScenes, TurnedCameraSeesTheSideWall) {
   auto scene = facing_wall(50.0);
   scene.room_max.x = 2.5;
   synth::look(scene.camera, {0, 0, 0}, M_PI / 2, 0, 0);  // yaw 90 degrees: facing +x
-  cv::Mat rgb, depth;
-  synth::render(scene, false, rgb, depth);
-  double lo, hi;
-  cv::minMaxLoc(depth, &lo, &hi);
+  const auto [lo, hi] = depth_range(scene);
   EXPECT_NEAR(lo, 2.5, 1e-5);
   EXPECT_NEAR(hi, 2.5, 1e-5);
 }
@@ -69,10 +72,8 @@ TEST(SyntheticScenes, SphereNearestPointIsAtCentreMinusRadius) {
   ball.half = {1, 1, 1};
   synth::finalize(ball, 0);
   scene.objects.push_back(ball);
-  cv::Mat rgb, depth;
-  synth::render(scene, true, rgb, depth);
-  double lo, hi;
-  cv::minMaxLoc(depth, &lo, &hi);
+  cv::Mat depth;
+  const auto [lo, hi] = depth_range(scene, &depth);
   EXPECT_GE(lo, 4.0 - 1e-6);
   EXPECT_LT(lo, 4.0 + 1e-3);  // the pixel ray nearest the optical axis
   EXPECT_NEAR(hi, 20.0, 1e-4);  // the wall behind it
