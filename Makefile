@@ -15,9 +15,11 @@ configure: deps
 build: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-# Until the trainer lands, the demo is the numerics demonstration.
+# Until the trainer lands, the demo is the numerics demonstration and a small synthetic
+# RGB-D dataset in demo-out/synth (resumable: a rerun keeps what is there).
 demo: build
 	$(BUILD_DIR)/depthguard numerics
+	$(BUILD_DIR)/depthguard synth --out demo-out/synth --count 32 --holes 2
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
