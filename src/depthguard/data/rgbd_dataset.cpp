@@ -1,5 +1,7 @@
 #include "depthguard/data/rgbd_dataset.h"
 
+#include <limits>
+
 #include <opencv2/core.hpp>
 
 #include "depthguard/data/data_error.h"
