@@ -45,12 +45,14 @@ TEST(EpochOrder, DeterministicPerSeedAndEpochAndShardsCoverEverything) {
   for (int64_t r = 0; r < 3; ++r) {
     const auto mine = epoch_order(50, LoaderOptions().seed(4).rank(r).world_size(3), 2);
     EXPECT_EQ(mine.size(), 17u);  // ceil(50 / 3), padded by repetition
+    EXPECT_EQ(samples_per_rank(50, LoaderOptions().world_size(3)), 17);
     all.insert(all.end(), mine.begin(), mine.end());
   }
   std::sort(all.begin(), all.end());
   all.erase(std::unique(all.begin(), all.end()), all.end());
   EXPECT_EQ(all.size(), 50u);
   EXPECT_EQ(epoch_order(5, LoaderOptions().shuffle(false), 0), (std::vector<int64_t>{0, 1, 2, 3, 4}));
+  EXPECT_TRUE(epoch_order(0, o, 0).empty());
 }
 
 TEST(DataLoader, BatchesHaveTheDocumentedShapesAndMask) {

@@ -31,6 +31,21 @@ void validate(const LoaderOptions& o) {
   }
 }
 
+// Writes the ImageNet-normalised planes of an 8-bit RGB image into `out` ([3, H, W],
+// contiguous), straight into the batch tensor: no per-sample temporary.
+void write_image_planes(const cv::Mat& rgb, float* out) {
+  static const float mean[3] = {0.485f, 0.456f, 0.406f};
+  static const float stdev[3] = {0.229f, 0.224f, 0.225f};
+  const int64_t plane = int64_t{rgb.rows} * rgb.cols;
+  for (int y = 0; y < rgb.rows; ++y) {
+    const auto* row = rgb.ptr<cv::Vec3b>(y);
+    for (int x = 0; x < rgb.cols; ++x) {
+      const int64_t i = int64_t{y} * rgb.cols + x;
+      for (int c = 0; c < 3; ++c) out[c * plane + i] = (row[x][c] / 255.0f - mean[c]) / stdev[c];
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<int64_t> epoch_order(int64_t n, const LoaderOptions& o, int64_t epoch) {
@@ -41,28 +56,12 @@ std::vector<int64_t> epoch_order(int64_t n, const LoaderOptions& o, int64_t epoc
     Random rng({o.seed(), kShuffleStream, static_cast<uint64_t>(epoch)});
     for (int64_t i = n - 1; i > 0; --i) std::swap(all[i], all[rng.integer(0, i)]);
   }
-  if (n == 0) return all;
-  const int64_t per_rank = (n + o.world_size() - 1) / o.world_size();
   std::vector<int64_t> mine;
-  for (int64_t k = 0; k < per_rank; ++k) mine.push_back(all[(k * o.world_size() + o.rank()) % n]);
+  for (int64_t k = 0; k < samples_per_rank(n, o); ++k) mine.push_back(all[(k * o.world_size() + o.rank()) % n]);
   return mine;
 }
 
-torch::Tensor image_tensor(const cv::Mat& rgb) {
-  static const float mean[3] = {0.485f, 0.456f, 0.406f};
-  static const float stdev[3] = {0.229f, 0.224f, 0.225f};
-  auto out = torch::empty({3, rgb.rows, rgb.cols});
-  auto* data = out.data_ptr<float>();
-  const int64_t plane = int64_t{rgb.rows} * rgb.cols;
-  for (int y = 0; y < rgb.rows; ++y) {
-    const auto* row = rgb.ptr<cv::Vec3b>(y);
-    for (int x = 0; x < rgb.cols; ++x) {
-      const int64_t i = int64_t{y} * rgb.cols + x;
-      for (int c = 0; c < 3; ++c) data[c * plane + i] = (row[x][c] / 255.0f - mean[c]) / stdev[c];
-    }
-  }
-  return out;
-}
+int64_t samples_per_rank(int64_t n, const LoaderOptions& o) { return (n + o.world_size() - 1) / o.world_size(); }
 
 DataLoader::DataLoader(std::shared_ptr<const RgbdDataset> dataset, LoaderOptions options)
     : dataset_(std::move(dataset)), options_(std::move(options)) {
@@ -72,7 +71,7 @@ DataLoader::DataLoader(std::shared_ptr<const RgbdDataset> dataset, LoaderOptions
 DataLoader::~DataLoader() { stop(); }
 
 int64_t DataLoader::batches_per_epoch() const {
-  const auto n = static_cast<int64_t>(epoch_order(dataset_->size(), options_, 0).size());
+  const auto n = samples_per_rank(dataset_->size(), options_);
   return options_.drop_last() ? n / options_.batch_size() : (n + options_.batch_size() - 1) / options_.batch_size();
 }
 
@@ -150,7 +149,7 @@ std::optional<Batch> DataLoader::load(const std::vector<int64_t>& order, int64_t
   batch.image = torch::empty({n, 3, h, w});
   batch.depth = torch::empty({n, 1, h, w});
   for (int64_t i = 0; i < n; ++i) {
-    batch.image[i].copy_(image_tensor(samples[i].rgb));
+    write_image_planes(samples[i].rgb, batch.image[i].data_ptr<float>());
     const auto& d = samples[i].depth;
     const auto row_stride = static_cast<int64_t>(d.step1());
     batch.depth[i][0].copy_(torch::from_blob(const_cast<float*>(d.ptr<float>()), {h, w}, {row_stride, 1}));

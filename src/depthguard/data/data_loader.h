@@ -54,11 +54,10 @@ struct LoaderOptions {
   TORCH_ARG(std::optional<AugmentOptions>, augment) = std::nullopt;
 };
 
-/// The sample order of one epoch for one rank (deterministic in seed and epoch).
+/// The sample order of one epoch for one rank (deterministic in seed and epoch); its
+/// length is samples_per_rank(dataset_size, options) whatever the epoch.
 std::vector<int64_t> epoch_order(int64_t dataset_size, const LoaderOptions& options, int64_t epoch);
-
-/// ImageNet-normalised [3, H, W] float tensor of an 8-bit RGB image.
-torch::Tensor image_tensor(const cv::Mat& rgb);
+int64_t samples_per_rank(int64_t dataset_size, const LoaderOptions& options);
 
 class DataLoader {
  public:
