@@ -15,11 +15,10 @@ configure: deps
 build: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-# Until the trainer lands, the demo is the numerics demonstration and a small synthetic
-# RGB-D dataset in demo-out/synth (resumable: a rerun keeps what is there).
+# The main job: numerics demo, train on synthetic rooms, evaluate, predict (scripts/demo.sh;
+# Ctrl-C saves, and a rerun resumes).
 demo: build
-	$(BUILD_DIR)/depthguard numerics
-	$(BUILD_DIR)/depthguard synth --out demo-out/synth --count 32 --holes 2
+	./scripts/demo.sh $(BUILD_DIR)/depthguard
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)

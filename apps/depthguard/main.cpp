@@ -5,8 +5,11 @@
 #include "depthguard/config/config_error.h"
 #include "depthguard/runtime/interrupt.h"
 #include "depthguard/runtime/threads.h"
+#include "eval_command.h"
 #include "numerics_command.h"
+#include "predict_command.h"
 #include "synth_command.h"
+#include "train_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"depthguard: monocular depth training that never silently diverges to NaN"};
@@ -25,6 +28,9 @@ int main(int argc, char** argv) {
 
   depthguard::add_numerics_command(app);
   depthguard::add_synth_command(app);
+  depthguard::add_train_command(app);
+  depthguard::add_eval_command(app);
+  depthguard::add_predict_command(app);
 
   try {
     app.parse(argc, argv);

@@ -1,30 +1,11 @@
 // The depthguard binary, run as a user runs it.
-#include <cstdio>
 #include <filesystem>
 #include <string>
 
-#include <sys/wait.h>
-
-#include "test_support.h"
+#include "cli/cli_run.h"
 
 namespace depthguard {
 namespace {
-
-struct Run {
-  int exit_code;
-  std::string output;  // stdout and stderr
-};
-
-Run run_cli(const std::string& args) {
-  const std::string command = std::string(DEPTHGUARD_CLI) + " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return {-1, "popen failed"};
-  std::string output;
-  char buffer[4096];
-  while (fgets(buffer, sizeof buffer, pipe) != nullptr) output += buffer;
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
 
 TEST(Cli, NumericsPrintsAllThreeVulnerabilities) {
   const auto r = run_cli("--threads 1 numerics");

@@ -24,12 +24,12 @@ constexpr int64_t kMaxSize = 1 << 15;
 SynthOptions read_synthetic(YamlSection& s, DataConfig& config) {
   config.count = s.integer("count", config.count, 1, std::numeric_limits<int32_t>::max());
   config.first_index = s.integer("first_index", config.first_index, 0, std::numeric_limits<int64_t>::max() / 2);
-  const SynthOptions d;
-  const DegradationOptions g;
+  const SynthOptions& d = config.synthetic;
+  const DegradationOptions& g = d.degradation();
   return SynthOptions()
       .height(static_cast<int>(s.integer("height", d.height(), 1, kMaxSize)))
       .width(static_cast<int>(s.integer("width", d.width(), 1, kMaxSize)))
-      .seed(static_cast<uint64_t>(s.integer("seed", 0, 0, std::numeric_limits<int64_t>::max())))
+      .seed(static_cast<uint64_t>(s.integer("seed", static_cast<int64_t>(d.seed()), 0, std::numeric_limits<int64_t>::max())))
       .min_objects(static_cast<int>(s.integer("min_objects", d.min_objects(), 0, 100)))
       .max_objects(static_cast<int>(s.integer("max_objects", d.max_objects(), 0, 100)))
       .shadows(s.get<bool>("shadows", d.shadows()))
@@ -61,15 +61,15 @@ void require(const std::string& value, const YamlSection& data, const std::strin
 
 }  // namespace
 
-DataConfig read_data_config(YamlSection& data) {
-  DataConfig c;
+DataConfig read_data_config(YamlSection& data, const DataConfig& defaults) {
+  DataConfig c = defaults;
   c.kind = data.choice("dataset", dataset_kind_choices(), c.kind);
-  c.split = data.get<std::string>("split", "");
-  c.root = data.get<std::string>("root", "");
-  c.depth_root = data.get<std::string>("depth_root", "");
-  c.depth_scale = data.number("depth_scale", 0, 0, kInf);
+  c.split = data.get<std::string>("split", c.split);
+  c.root = data.get<std::string>("root", c.root);
+  c.depth_root = data.get<std::string>("depth_root", c.depth_root);
+  c.depth_scale = data.number("depth_scale", c.depth_scale, 0, kInf);
   c.kb_crop = data.get<bool>("kb_crop", c.kb_crop);
-  const LoaderOptions d;
+  const LoaderOptions& d = defaults.loader;
   c.loader.batch_size(data.integer("batch_size", d.batch_size(), 1, 4096))
       .workers(static_cast<int>(data.integer("workers", d.workers(), 1, 256)))
       .prefetch(static_cast<int>(data.integer("prefetch", d.prefetch(), 1, 64)))
@@ -79,7 +79,7 @@ DataConfig read_data_config(YamlSection& data) {
   c.synthetic = read_synthetic(synthetic, c);
   synthetic.finish();
   auto augment = data.section("augment");
-  if (augment.present()) c.loader.augment(read_augment(augment));
+  c.loader.augment(augment.present() ? std::optional(read_augment(augment)) : std::nullopt);
   augment.finish();
 
   const auto& kind = choice_name(dataset_kind_choices(), c.kind);

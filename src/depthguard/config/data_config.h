@@ -31,8 +31,8 @@ struct DataConfig {
 /// height, width, seed, min_objects, max_objects, shadows, holes, max_range, sparsity,
 /// valid_fraction) and `augment` (crop_height, crop_width, flip, rotate_degrees,
 /// scale_min, scale_max, brightness, contrast, saturation, gamma; absent = no augmentation).
-/// See docs/config.md.
-DataConfig read_data_config(YamlSection& data);
+/// See docs/config.md. Absent keys take their value from `defaults`.
+DataConfig read_data_config(YamlSection& data, const DataConfig& defaults = DataConfig());
 
 /// The dataset the config names. Throws ConfigError for a missing required key and
 /// DataError for a missing split file or folder.

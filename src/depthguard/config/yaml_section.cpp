@@ -5,8 +5,8 @@
 
 namespace depthguard {
 
-YamlSection::YamlSection(const YAML::Node& node, std::string path)
-    : node_(node), path_(std::move(path)) {
+YamlSection::YamlSection(const YAML::Node& node, std::string path, YAML::Node resolved)
+    : node_(node), path_(std::move(path)), resolved_(std::move(resolved)) {
   if (node_ && !node_.IsNull() && !node_.IsMap()) {
     throw ConfigError(path_ + ": expected a mapping of keys to values");
   }
@@ -38,7 +38,7 @@ int64_t YamlSection::integer(const std::string& key, int64_t fallback, int64_t l
 YamlSection YamlSection::section(const std::string& key) {
   read_.insert(key);
   const YAML::Node& map = node_;
-  return YamlSection(present() ? map[key] : YAML::Node(), key_path(key));
+  return YamlSection(present() ? map[key] : YAML::Node(), key_path(key), resolved_[key]);
 }
 
 void YamlSection::finish() const {

@@ -16,8 +16,10 @@ namespace depthguard {
 class YamlSection {
  public:
   /// `node` must be a mapping or absent/null (then every key takes its default).
-  /// `path` is the dotted name used in errors ("loss", "model").
-  YamlSection(const YAML::Node& node, std::string path);
+  /// `path` is the dotted name used in errors ("loss", "model"). Every value read, given or
+  /// defaulted, is also recorded in `resolved` (a map node), so a run can save the exact
+  /// configuration it used.
+  YamlSection(const YAML::Node& node, std::string path, YAML::Node resolved = YAML::Node());
 
   /// "path.key".
   std::string key_path(const std::string& key) const;
@@ -49,25 +51,32 @@ class YamlSection {
   /// Throws ConfigError for the first key that no get/number/choice asked for.
   void finish() const;
 
+  /// Every key read so far with the value used (defaults included), nested like the input.
+  const YAML::Node& resolved() const { return resolved_; }
+
  private:
   YAML::Node node_;
   std::string path_;
   std::set<std::string> read_;
+  YAML::Node resolved_;
 };
 
 template <class T>
 T YamlSection::get(const std::string& key, T fallback) {
   read_.insert(key);
-  if (!present()) return fallback;
+  T result = fallback;
   const YAML::Node& map = node_;  // const: looking a key up must not insert it
-  const auto value = map[key];
-  if (!value || value.IsNull()) return fallback;
-  try {
-    return value.as<T>();
-  } catch (const YAML::Exception&) {
-    throw ConfigError(key_path(key) + ": cannot read '" + YAML::Dump(value) + "' as a " +
-                      (std::is_arithmetic_v<T> ? "number" : "string"));
+  const auto value = present() ? map[key] : YAML::Node();
+  if (value && !value.IsNull()) {
+    try {
+      result = value.as<T>();
+    } catch (const YAML::Exception&) {
+      throw ConfigError(key_path(key) + ": cannot read '" + YAML::Dump(value) + "' as a " +
+                        (std::is_arithmetic_v<T> ? "number" : "string"));
+    }
   }
+  resolved_[key] = result;
+  return result;
 }
 
 }  // namespace depthguard

@@ -7,6 +7,7 @@
 
 #include "depthguard/config/config_error.h"
 #include "depthguard/data/data_error.h"
+#include "depthguard/data/image_tensor.h"
 #include "depthguard/data/random.h"
 
 namespace depthguard {
@@ -28,21 +29,6 @@ void validate(const LoaderOptions& o) {
   if (o.prefetch() < 1) throw ConfigError("data.prefetch must be >= 1");
   if (o.world_size() < 1 || o.rank() < 0 || o.rank() >= o.world_size()) {
     throw ConfigError("loader: need 0 <= rank < world_size");
-  }
-}
-
-// Writes the ImageNet-normalised planes of an 8-bit RGB image into `out` ([3, H, W],
-// contiguous), straight into the batch tensor: no per-sample temporary.
-void write_image_planes(const cv::Mat& rgb, float* out) {
-  static const float mean[3] = {0.485f, 0.456f, 0.406f};
-  static const float stdev[3] = {0.229f, 0.224f, 0.225f};
-  const int64_t plane = int64_t{rgb.rows} * rgb.cols;
-  for (int y = 0; y < rgb.rows; ++y) {
-    const auto* row = rgb.ptr<cv::Vec3b>(y);
-    for (int x = 0; x < rgb.cols; ++x) {
-      const int64_t i = int64_t{y} * rgb.cols + x;
-      for (int c = 0; c < 3; ++c) out[c * plane + i] = (row[x][c] / 255.0f - mean[c]) / stdev[c];
-    }
   }
 }
 
@@ -88,20 +74,25 @@ void DataLoader::stop() {
   stopping_ = false;
 }
 
-void DataLoader::start_epoch(int64_t epoch) {
+void DataLoader::start_epoch(int64_t epoch, int64_t first_batch) {
   stop();
   auto order = epoch_order(dataset_->size(), options_, epoch);
   batches_ = batches_per_epoch();
-  next_batch_ = 0;
+  if (first_batch < 0 || first_batch > batches_) {
+    throw std::out_of_range("DataLoader: batch " + std::to_string(first_batch) + " of an epoch of " +
+                            std::to_string(batches_));
+  }
+  next_batch_ = first_batch_ = first_batch;
   workers_ = std::vector<Worker>(static_cast<size_t>(options_.workers()));
   for (int w = 0; w < options_.workers(); ++w) {
-    workers_[w].thread = std::thread(&DataLoader::work, this, w, order, epoch);
+    workers_[w].thread = std::thread(&DataLoader::work, this, w, order, epoch, first_batch);
   }
 }
 
-void DataLoader::work(int worker, std::vector<int64_t> order, int64_t epoch) {
-  // Worker w makes batches w, w + workers, ...; next() reads them back in order.
-  for (int64_t b = worker; b < batches_; b += options_.workers()) {
+void DataLoader::work(int worker, std::vector<int64_t> order, int64_t epoch, int64_t first_batch) {
+  // Worker w makes batches first + w, first + w + workers, ...; next() reads them back in
+  // order (batch b from worker (b - first) % workers).
+  for (int64_t b = first_batch + worker; b < batches_; b += options_.workers()) {
     Slot slot;
     try {
       slot.batch = load(order, b, epoch);
@@ -161,7 +152,7 @@ std::optional<Batch> DataLoader::load(const std::vector<int64_t>& order, int64_t
 
 std::optional<Batch> DataLoader::next() {
   while (next_batch_ < batches_) {
-    auto& worker = workers_[static_cast<size_t>(next_batch_ % options_.workers())];
+    auto& worker = workers_[static_cast<size_t>((next_batch_ - first_batch_) % options_.workers())];
     Slot slot;
     {
       std::unique_lock<std::mutex> lock(mutex_);

@@ -66,8 +66,10 @@ class DataLoader {
   DataLoader(const DataLoader&) = delete;
   DataLoader& operator=(const DataLoader&) = delete;
 
-  /// Starts (or restarts) loading epoch `epoch` from its first batch.
-  void start_epoch(int64_t epoch);
+  /// Starts (or restarts) loading epoch `epoch` from batch `first_batch` (a resumed run
+  /// continues mid-epoch without loading the batches it already used). first_batch =
+  /// batches_per_epoch() gives an empty epoch; beyond that throws std::out_of_range.
+  void start_epoch(int64_t epoch, int64_t first_batch = 0);
   /// The next batch in order, or nullopt at the end of the epoch. Rethrows a worker's
   /// DataError (policy error) here.
   std::optional<Batch> next();
@@ -85,7 +87,7 @@ class DataLoader {
     std::thread thread;
     std::deque<Slot> ready;
   };
-  void work(int worker, std::vector<int64_t> order, int64_t epoch);
+  void work(int worker, std::vector<int64_t> order, int64_t epoch, int64_t first_batch);
   std::optional<Batch> load(const std::vector<int64_t>& order, int64_t batch, int64_t epoch);
   void stop();
 
@@ -95,7 +97,7 @@ class DataLoader {
   std::mutex mutex_;
   std::condition_variable changed_;
   bool stopping_ = false;
-  int64_t next_batch_ = 0, batches_ = 0;
+  int64_t next_batch_ = 0, first_batch_ = 0, batches_ = 0;
   std::atomic<int64_t> skipped_{0};
 };
 

@@ -13,7 +13,7 @@ ProgressBar::ProgressBar(std::string label, int64_t total, std::FILE* out)
     : label_(std::move(label)),
       total_(std::max<int64_t>(total, 0)),
       out_(out),
-      tty_(::isatty(::fileno(out)) != 0),
+      tty_(out != nullptr && ::isatty(::fileno(out)) != 0),
       start_(std::chrono::steady_clock::now()),
       last_draw_(start_) {}
 
@@ -50,6 +50,7 @@ void ProgressBar::finish() {
 }
 
 void ProgressBar::draw(bool final) {
+  if (out_ == nullptr) return;
   last_draw_ = std::chrono::steady_clock::now();
   drawn_done_ = done_;
   if (total_ > 0) last_decile_ = done_ * 10 / total_;

@@ -11,6 +11,7 @@ class ProgressBar {
  public:
   /// Draws on `out` (stderr by default). On a terminal the bar redraws in place at most
   /// ten times a second; elsewhere (CI logs, pipes) it prints a line every 10% of `total`.
+  /// `out` = nullptr draws nothing (the rate is still measured).
   ProgressBar(std::string label, int64_t total, std::FILE* out = stderr);
   ProgressBar(const ProgressBar&) = delete;
   ProgressBar& operator=(const ProgressBar&) = delete;

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 
 namespace depthguard {
@@ -38,6 +39,14 @@ void write_atomically(const std::string& path, const std::function<void(const st
   }
   // The rename itself is durable only once the directory entry is.
   fsync_path(target.parent_path().empty() ? "." : target.parent_path().string(), O_RDONLY | O_DIRECTORY);
+}
+
+void write_text_atomically(const std::string& path, const std::string& text) {
+  write_atomically(path, [&](const std::string& tmp) {
+    std::ofstream out(tmp, std::ios::binary);
+    out << text;
+    if (!out.flush()) throw std::runtime_error(tmp + ": write failed");
+  });
 }
 
 }  // namespace depthguard

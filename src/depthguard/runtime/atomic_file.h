@@ -10,4 +10,7 @@ namespace depthguard {
 /// throws leaves no temporary file behind. Throws std::runtime_error naming the path.
 void write_atomically(const std::string& path, const std::function<void(const std::string& tmp)>& writer);
 
+/// write_atomically for a whole text.
+void write_text_atomically(const std::string& path, const std::string& text);
+
 }  // namespace depthguard

@@ -104,8 +104,12 @@ Scene random_scene(Random& rng, int width, int height, int min_objects, int max_
   s.walls = random_material(rng);
 
   s.camera = nyu_camera(width, height);
-  const Vec3 eye{rng.uniform(0.5, room.x - 0.5), rng.uniform(1.0, 1.7), rng.uniform(0.5, room.z - 0.5)};
-  look(s.camera, eye, rng.uniform(0, 2 * kPi), rng.uniform(-0.35, 0.1), rng.uniform(-0.05, 0.05));
+  // Held as a person films a room (NYU): at chest to eye height, looking across the room
+  // (towards its centre, give or take 35 degrees) and slightly down, so a view shows the
+  // floor and far walls rather than a wall filling the frame at arm's length.
+  const Vec3 eye{rng.uniform(0.5, room.x - 0.5), rng.uniform(1.3, 1.6), rng.uniform(0.5, room.z - 0.5)};
+  const double towards_centre = std::atan2(room.x / 2 - eye.x, room.z / 2 - eye.z);
+  look(s.camera, eye, towards_centre + rng.uniform(-0.6, 0.6), rng.uniform(-0.4, 0.0), rng.uniform(-0.05, 0.05));
 
   const auto count = rng.integer(min_objects, std::max(min_objects, max_objects));
   for (int64_t i = 0; i < count; ++i) {

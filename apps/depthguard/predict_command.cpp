@@ -1,0 +1,77 @@
+#include "predict_command.h"
+
+#include <filesystem>
+#include <memory>
+#include <set>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "depthguard/config/train_config.h"
+#include "depthguard/data/image_io.h"
+#include "depthguard/report/depth_colormap.h"
+#include "depthguard/report/progress_bar.h"
+#include "depthguard/runtime/interrupt.h"
+#include "depthguard/train/evaluator.h"
+#include "depthguard/train/saved_model.h"
+
+namespace depthguard {
+
+namespace {
+
+struct PredictArgs {
+  std::string checkpoint, out, colormap = "turbo";
+  std::vector<std::string> images;
+  int height = -1, width = -1;
+};
+
+void run(const PredictArgs& a) {
+  namespace fs = std::filesystem;
+  const auto map = parse_choice(color_map_choices(), "--colormap", a.colormap);
+  std::set<std::string> stems;
+  for (const auto& image : a.images) {
+    if (!stems.insert(fs::path(image).stem().string()).second) {
+      throw ConfigError(image + ": another input has the same file name; outputs would overwrite each other");
+    }
+  }
+  const auto config = read_train_config(saved_config(a.checkpoint));
+  auto model = load_model(a.checkpoint, config.model);
+  // The network size: as given, else the run's eval size (0 = each image's own).
+  const PredictSize size{a.height >= 0 ? a.height : config.eval.height, a.width >= 0 ? a.width : config.eval.width};
+  fs::create_directories(a.out);
+
+  install_interrupt_handler();
+  ProgressBar bar("predict", static_cast<int64_t>(a.images.size()));
+  for (const auto& path : a.images) {
+    if (interrupt_requested()) throw Interrupted("predict interrupted; the finished images are in " + a.out);
+    const auto rgb = read_rgb(path);
+    const auto depth = predict_depth(model, rgb, size);
+    const cv::Mat metres(rgb.rows, rgb.cols, CV_32FC1, depth.data_ptr<float>());
+    const auto stem = (fs::path(a.out) / fs::path(path).stem()).string();
+    write_depth(stem + ".png", metres, 1000.0);
+    write_rgb(stem + "_color.png", colorize_depth(metres, map));
+    bar.advance();
+  }
+  bar.finish();
+  spdlog::info("wrote {} depth maps (<name>.png, 16-bit millimetres) and pictures (<name>_color.png) to {}",
+               a.images.size(), a.out);
+}
+
+}  // namespace
+
+void add_predict_command(CLI::App& app) {
+  auto args = std::make_shared<PredictArgs>();
+  auto* cmd = app.add_subcommand("predict", "Predict depth maps for image files (any size, colour or greyscale)");
+  cmd->add_option("--checkpoint", args->checkpoint, "A checkpoint written by train")->required();
+  cmd->add_option("images", args->images, "Image files (PNG, JPEG, ...)")->required();
+  cmd->add_option("--out", args->out, "Output directory")->required();
+  cmd->add_option("--colormap", args->colormap, "turbo or magma");
+  cmd->add_option("--height", args->height,
+                  "Network input height (rounded down to a multiple of 32; 0 = the image's own; "
+                  "default: the run's eval.height)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--width", args->width, "Network input width (as --height)")->check(CLI::NonNegativeNumber);
+  cmd->callback([args] { run(*args); });
+}
+
+}  // namespace depthguard

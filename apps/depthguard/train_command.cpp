@@ -1,0 +1,62 @@
+#include "train_command.h"
+
+#include <filesystem>
+#include <memory>
+
+#include <spdlog/spdlog.h>
+
+#include "depthguard/config/train_config.h"
+#include "depthguard/runtime/threads.h"
+#include "depthguard/train/trainer.h"
+
+namespace depthguard {
+
+namespace {
+
+struct TrainArgs {
+  std::string config, out;
+  std::vector<std::string> overrides;
+  RunOptions run;
+  bool no_progress = false;
+};
+
+void run(TrainArgs a) {
+  namespace fs = std::filesystem;
+  if (a.config.empty() && !a.run.resume) throw ConfigError("--config: required (unless --resume)");
+  if (a.out.empty()) {
+    if (a.config.empty()) throw ConfigError("--out: required with --resume");
+    a.out = (fs::path("runs") / fs::path(a.config).stem()).string();
+  }
+  // A resumed run continues with the configuration it saved, unless given another.
+  const auto file = a.config.empty() ? (fs::path(a.out) / "config.yaml").string() : a.config;
+  const auto config = read_train_config(load_config(file, a.overrides));
+  if (config.train.threads > 0) {
+    spdlog::info("using {} intra-op thread(s) (train.threads)", configure_threads(config.train.threads));
+  }
+  a.run.out = a.out;
+  a.run.progress = !a.no_progress;
+  const auto s = train(config, a.run);
+  spdlog::info("trained {} steps in {:.1f} s ({:.1f} images/s); last loss {:.4f}", s.steps, s.seconds,
+               s.images_per_second, s.last_loss);
+  if (s.final_eval) {
+    spdlog::info("final eval: abs_rel {:.4f} rmse {:.4f} d1 {:.4f}; best abs_rel {:.4f} at step {}",
+                 s.final_eval->abs_rel, s.final_eval->rmse, s.final_eval->d1, s.best_abs_rel, s.best_step);
+  }
+  spdlog::info("run directory: {} (checkpoints/last.pt, checkpoints/best.pt, metrics.jsonl, summary.json)", a.out);
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app) {
+  auto args = std::make_shared<TrainArgs>();
+  auto* cmd = app.add_subcommand("train", "Train a depth network from a YAML config");
+  cmd->add_option("--config", args->config, "YAML config (see configs/ and docs/config.md)");
+  cmd->add_option("--set", args->overrides, "Override a config key: --set loss.reduction=sqrt (repeatable)");
+  cmd->add_option("--out", args->out, "Run directory (default: runs/<config name>)");
+  cmd->add_flag("--resume", args->run.resume, "Continue the run in --out from checkpoints/last.pt");
+  cmd->add_option("--init", args->run.init, "Start from this checkpoint's weights (fine-tuning)");
+  cmd->add_flag("--no-progress", args->no_progress, "Do not draw the progress bar");
+  cmd->callback([args] { run(*args); });
+}
+
+}  // namespace depthguard

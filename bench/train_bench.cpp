@@ -1,0 +1,126 @@
+// Training and prediction speed of the models (issue: 2 intra-op threads, batch 8,
+// 256x320, float32), with the convolution throughput reached against the machine's
+// measured convolution peak, and the process's peak memory.
+#include <benchmark/benchmark.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+
+#include <torch/torch.h>
+
+#include "depthguard/losses/depth_loss.h"
+#include "depthguard/models/conv_flops.h"
+#include "depthguard/models/depth_model.h"
+#include "depthguard/train/optimizer.h"
+
+namespace depthguard {
+namespace {
+
+constexpr int kThreads = 2;
+constexpr int64_t kBatch = 8, kHeight = 256, kWidth = 320;
+
+double peak_rss_mib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+torch::MemoryFormat format_of(bool channels_last) {
+  return channels_last ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
+}
+
+// The best forward throughput (FLOP/s) LibTorch reaches here on the 3x3 convolutions of the
+// ResNet-18 stages at this input size: the "machine's convolution peak" the step is held to.
+double convolution_peak(bool channels_last) {
+  static double peak[2] = {0, 0};
+  double& best = peak[channels_last];
+  if (best > 0) return best;
+  torch::NoGradGuard no_grad;
+  const int64_t stages[][2] = {{64, 4}, {128, 8}, {256, 16}, {512, 32}};  // channels, stride
+  for (const auto& [channels, stride] : stages) {
+    auto x = torch::randn({kBatch, channels, kHeight / stride, kWidth / stride}).contiguous(format_of(channels_last));
+    auto w = torch::randn({channels, channels, 3, 3}).contiguous(format_of(channels_last));
+    const double flops = convolution_flops([&] { torch::conv2d(x, w, {}, 1, 1); });
+    for (int i = 0; i < 2; ++i) torch::conv2d(x, w, {}, 1, 1);  // warm-up
+    const int reps = 5;
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < reps; ++i) torch::conv2d(x, w, {}, 1, 1);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    best = std::max(best, flops * reps / seconds);
+  }
+  return best;
+}
+
+void BM_ConvolutionPeak(benchmark::State& state) {
+  at::set_num_threads(kThreads);
+  for (auto _ : state) benchmark::DoNotOptimize(convolution_peak(state.range(0) != 0));
+  state.counters["GFLOP/s"] = convolution_peak(state.range(0) != 0) / 1e9;
+}
+BENCHMARK(BM_ConvolutionPeak)->ArgName("channels_last")->Arg(0)->Arg(1)->Iterations(1)->Unit(benchmark::kSecond);
+
+// One optimiser step (forward, SILog, backward, AdamW) per iteration on a fixed batch.
+void train_steps(benchmark::State& state, Architecture arch, bool channels_last) {
+  at::set_num_threads(kThreads);
+  torch::manual_seed(0);
+  DepthModel model(ModelOptions().arch(arch).width(default_width(arch)));
+  if (channels_last) {
+    torch::NoGradGuard no_grad;
+    for (auto& p : model->parameters()) {
+      if (p.dim() == 4) p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
+    }
+  }
+  auto optimizer = make_optimizer(OptimizerOptions(), *model);
+  const auto image = torch::randn({kBatch, 3, kHeight, kWidth}).contiguous(format_of(channels_last));
+  const auto depth = torch::rand({kBatch, 1, kHeight, kWidth}) * 9 + 0.5;
+  const LossConfig loss;
+  const auto step = [&] {
+    optimizer->zero_grad();
+    depth_loss(loss, model->forward(image), depth).loss.backward();
+    optimizer->step();
+  };
+  step();  // warm-up (allocations, kernel selection)
+  const double forward_flops = convolution_flops([&] {
+    torch::NoGradGuard no_grad;
+    model->forward(image);
+  });
+  for (auto _ : state) step();
+  const double steps = static_cast<double>(state.iterations());
+  state.SetItemsProcessed(state.iterations() * kBatch);
+  state.counters["GFLOP/s"] = benchmark::Counter(3 * forward_flops * steps / 1e9, benchmark::Counter::kIsRate);
+  state.counters["peak_GFLOP/s"] = convolution_peak(channels_last) / 1e9;
+  state.counters["fwd_GFLOP/img"] = forward_flops / kBatch / 1e9;
+  state.counters["peak_RSS_MiB"] = peak_rss_mib();
+}
+
+void BM_TrainStep(benchmark::State& state) {
+  const auto arch = state.range(0) ? Architecture::ResNetUnet : Architecture::ResNet18Mim;
+  state.SetLabel(choice_name(architecture_choices(), arch) + (state.range(1) ? " channels_last" : " contiguous"));
+  train_steps(state, arch, state.range(1) != 0);
+}
+BENCHMARK(BM_TrainStep)
+    ->ArgNames({"unet", "channels_last"})
+    ->Args({0, 0})
+    ->Args({0, 1})
+    ->Args({1, 0})
+    ->Args({1, 1})
+    ->Iterations(5)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// Latency of one 480x640 prediction (a full NYU frame), eval mode, no gradients.
+void BM_Predict480x640(benchmark::State& state) {
+  at::set_num_threads(kThreads);
+  const auto arch = state.range(0) ? Architecture::ResNetUnet : Architecture::ResNet18Mim;
+  state.SetLabel(choice_name(architecture_choices(), arch));
+  DepthModel model(ModelOptions().arch(arch).width(default_width(arch)));
+  model->eval();
+  torch::NoGradGuard no_grad;
+  const auto image = torch::randn({1, 3, 480, 640});
+  model->forward(image);
+  for (auto _ : state) benchmark::DoNotOptimize(model->forward(image));
+  state.counters["peak_RSS_MiB"] = peak_rss_mib();
+}
+BENCHMARK(BM_Predict480x640)->ArgName("unet")->Arg(0)->Arg(1)->Iterations(5)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+}  // namespace depthguard

@@ -1,0 +1,170 @@
+#include "depthguard/config/train_config.h"
+
+#include <filesystem>
+#include <limits>
+
+#include "depthguard/config/numerics_config.h"
+
+namespace depthguard {
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr int64_t kMaxCount = std::numeric_limits<int32_t>::max();
+
+OptimizerOptions read_optimizer(YamlSection& s) {
+  const OptimizerOptions d;
+  return OptimizerOptions()
+      .kind(s.choice("name", optimizer_kind_choices(), d.kind()))
+      .lr(s.number("lr", d.lr(), 0, 10))
+      .weight_decay(s.number("weight_decay", d.weight_decay(), 0, 10))
+      .momentum(s.number("momentum", d.momentum(), 0, 1))
+      .nesterov(s.get<bool>("nesterov", d.nesterov()))
+      .beta1(s.number("beta1", d.beta1(), 0, 0.999999))
+      .beta2(s.number("beta2", d.beta2(), 0, 0.999999))
+      .eps(s.number("eps", d.eps(), 1e-30, 1))
+      .grad_clip(s.number("grad_clip", d.grad_clip(), 0, kInf));
+}
+
+ScheduleOptions read_schedule(YamlSection& s) {
+  const ScheduleOptions d;
+  return ScheduleOptions()
+      .kind(s.choice("name", schedule_kind_choices(), d.kind()))
+      .warmup_steps(s.integer("warmup_steps", d.warmup_steps(), 0, kMaxCount))
+      .warmup_factor(s.number("warmup_factor", d.warmup_factor(), 0, 1))
+      .step_size(s.integer("step_size", d.step_size(), 1, kMaxCount))
+      .gamma(s.number("gamma", d.gamma(), 0, 1))
+      .power(s.number("power", d.power(), 0, 100))
+      .end_lr(s.number("end_lr", d.end_lr(), 0, 10))
+      .pct_start(s.number("pct_start", d.pct_start(), 0, 1))
+      .div_factor(s.number("div_factor", d.div_factor(), 1, 1e9))
+      .final_div_factor(s.number("final_div_factor", d.final_div_factor(), 1, 1e12));
+}
+
+TrainLoopConfig read_loop(YamlSection& s) {
+  TrainLoopConfig c;
+  c.steps = s.integer("steps", c.steps, 0, kMaxCount);
+  c.epochs = s.integer("epochs", c.epochs, 1, kMaxCount);
+  c.seed = static_cast<uint64_t>(s.integer("seed", 0, 0, std::numeric_limits<int64_t>::max()));
+  c.threads = static_cast<int>(s.integer("threads", c.threads, 0, 4096));
+  c.log_interval = s.integer("log_interval", c.log_interval, 1, kMaxCount);
+  c.checkpoint_interval = s.integer("checkpoint_interval", c.checkpoint_interval, 0, kMaxCount);
+  c.channels_last = s.get<bool>("channels_last", c.channels_last);
+  return c;
+}
+
+// Held-out data by default: for synthetic training data, the next 64 scenes after the
+// training ones; other datasets must name their test split (required keys error otherwise).
+DataConfig eval_data_defaults(const DataConfig& train) {
+  DataConfig d = train;
+  d.loader.augment(std::nullopt).shuffle(false).batch_size(1).drop_last(false);
+  if (train.kind == DatasetKind::Synthetic) {
+    d.first_index = train.first_index + train.count;
+    d.count = 64;
+  } else {
+    d.split.clear();
+    d.root.clear();
+    d.depth_root.clear();
+  }
+  return d;
+}
+
+EvalConfig read_eval(YamlSection& s, const DataConfig& train, const ModelOptions& model) {
+  EvalConfig c;
+  c.interval = s.integer("interval", c.interval, 0, kMaxCount);
+  c.height = static_cast<int>(s.integer("height", 0, 0, 1 << 15));
+  c.width = static_cast<int>(s.integer("width", 0, 0, 1 << 15));
+  c.metrics.min_depth(s.number("min_depth", c.metrics.min_depth(), 0, kInf))
+      .max_depth(s.number("max_depth", model.head().max_depth(), 0, kInf))
+      .crop(s.choice("crop", eval_crop_choices(), c.metrics.crop()));
+  if (!(c.metrics.min_depth() < c.metrics.max_depth())) {
+    throw ConfigError(s.key_path("min_depth") + " must be below " + s.key_path("max_depth"));
+  }
+  auto data = s.section("data");
+  c.data = read_data_config(data, eval_data_defaults(train));
+  data.finish();
+  return c;
+}
+
+YAML::Node read_file(const std::string& path) {
+  if (!std::filesystem::is_regular_file(path)) throw ConfigError(path + ": config file not found");
+  try {
+    return YAML::LoadFile(path);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(path + ": not valid YAML: " + e.what());
+  }
+}
+
+}  // namespace
+
+ModelOptions read_model_options(YamlSection& model) {
+  ModelOptions m;
+  m.arch(model.choice("arch", architecture_choices(), m.arch()));
+  m.width(model.integer("width", default_width(m.arch()), 1, 1024));
+  m.head(read_depth_head_options(model));
+  return m;
+}
+
+void apply_override(YAML::Node& root, const std::string& assignment) {
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    throw ConfigError("--set " + assignment + ": expected key.path=value");
+  }
+  const auto path = assignment.substr(0, eq);
+  YAML::Node value;
+  try {
+    value = YAML::Load(assignment.substr(eq + 1));
+  } catch (const YAML::Exception& e) {
+    throw ConfigError("--set " + assignment + ": value is not valid YAML: " + e.what());
+  }
+  YAML::Node node = root;
+  size_t start = 0;
+  for (;;) {
+    const auto dot = path.find('.', start);
+    const auto key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (key.empty()) throw ConfigError("--set " + assignment + ": empty key in '" + path + "'");
+    if (node.IsDefined() && !node.IsNull() && !node.IsMap()) {
+      throw ConfigError("--set " + assignment + ": '" + path.substr(0, start ? start - 1 : 0) + "' is not a mapping");
+    }
+    if (dot == std::string::npos) {
+      node[key] = value;
+      return;
+    }
+    node.reset(node[key]);
+    start = dot + 1;
+  }
+}
+
+YAML::Node load_config(const std::string& path, const std::vector<std::string>& overrides) {
+  YAML::Node root = read_file(path);
+  if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  if (!root.IsMap()) throw ConfigError(path + ": expected a mapping of sections (model, data, loss, ...)");
+  for (const auto& o : overrides) apply_override(root, o);
+  return root;
+}
+
+TrainConfig read_train_config(const YAML::Node& root) {
+  YamlSection top(root, "");
+  // Each section is read, then checked for keys nobody asked for.
+  const auto read = [&top](const std::string& key, const auto& reader) {
+    auto section = top.section(key);
+    auto value = reader(section);
+    section.finish();
+    return value;
+  };
+  TrainConfig c;
+  c.model = read("model", read_model_options);
+  c.data = read("data", [](YamlSection& s) { return read_data_config(s); });
+  c.eval = read("eval", [&c](YamlSection& s) { return read_eval(s, c.data, c.model); });
+  c.loss = read("loss", read_loss_config);
+  c.optimizer = read("optimizer", read_optimizer);
+  c.schedule = read("schedule", read_schedule);
+  c.train = read("train", read_loop);
+  c.data.loader.seed(c.train.seed);
+  c.eval.data.loader.seed(c.train.seed);
+  top.finish();
+  c.resolved = top.resolved();
+  return c;
+}
+
+}  // namespace depthguard

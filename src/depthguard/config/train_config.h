@@ -1,0 +1,63 @@
+#pragma once
+// The whole configuration of a training run: the sections model, data, eval, loss,
+// optimizer, schedule and train (docs/config.md lists every key).
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "depthguard/config/data_config.h"
+#include "depthguard/losses/depth_loss.h"
+#include "depthguard/metrics/depth_metrics.h"
+#include "depthguard/models/depth_model.h"
+#include "depthguard/train/lr_schedule.h"
+#include "depthguard/train/optimizer.h"
+
+namespace depthguard {
+
+struct EvalConfig {
+  /// Evaluate every `interval` steps (and at the end); 0 = only at the end.
+  int64_t interval = 0;
+  /// Network input size at test time (each rounded down to a multiple of 32); 0 = the
+  /// image's own size, rounded down.
+  int height = 0, width = 0;
+  EvalOptions metrics;
+  DataConfig data;
+};
+
+struct TrainLoopConfig {
+  int64_t steps = 0;   ///< optimiser steps; 0 = epochs * batches per epoch
+  int64_t epochs = 1;  ///< used when steps = 0
+  uint64_t seed = 0;   ///< weights, shuffling and augmentation
+  int threads = 0;     ///< intra-op threads; 0 = the CLI's --threads (default all cores)
+  int64_t log_interval = 10;
+  int64_t checkpoint_interval = 0;  ///< steps between checkpoints; 0 = at evaluations and the end
+  bool channels_last = false;       ///< NHWC memory format for images and weights
+};
+
+struct TrainConfig {
+  ModelOptions model;
+  DataConfig data;
+  EvalConfig eval;
+  LossConfig loss;
+  OptimizerOptions optimizer;
+  ScheduleOptions schedule;
+  TrainLoopConfig train;
+  /// Every key with the value used, defaults included: what a run saves as config.yaml.
+  YAML::Node resolved;
+};
+
+/// A YAML file with `overrides` ("dotted.key=value", the value parsed as YAML) applied.
+/// Throws ConfigError naming the file (missing, not YAML) or the override (no '=', a key
+/// path through a non-mapping).
+YAML::Node load_config(const std::string& path, const std::vector<std::string>& overrides = {});
+void apply_override(YAML::Node& root, const std::string& assignment);
+
+/// The run configuration in `root`. Throws ConfigError naming the first unknown key or bad
+/// value (with the allowed values or range).
+TrainConfig read_train_config(const YAML::Node& root);
+
+/// Only the model section of a saved configuration (what eval and predict need).
+ModelOptions read_model_options(YamlSection& model);
+
+}  // namespace depthguard

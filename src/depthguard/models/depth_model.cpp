@@ -1,0 +1,53 @@
+#include "depthguard/models/depth_model.h"
+
+#include <torch/torch.h>
+
+namespace depthguard {
+
+const ChoiceTable<Architecture>& architecture_choices() {
+  static const ChoiceTable<Architecture> table{{"resnet18-mim", Architecture::ResNet18Mim},
+                                               {"unet", Architecture::ResNetUnet}};
+  return table;
+}
+
+int64_t default_width(Architecture arch) { return arch == Architecture::ResNet18Mim ? 64 : 32; }
+
+DepthModelImpl::DepthModelImpl(ModelOptions options_) : options(std::move(options_)) {
+  encoder = register_module("encoder", ResNetEncoder(ResNetEncoderOptions().width(options.width())));
+  const auto channels = encoder->channels();
+  if (options.arch() == Architecture::ResNet18Mim) {
+    decoder = register_module("decoder", std::make_shared<MimDecoderImpl>(channels.back()));
+  } else {
+    decoder = register_module("decoder", std::make_shared<UnetDecoderImpl>(channels));
+  }
+  const int64_t c = decoder->out_channels();
+  last_layer_depth = register_module(
+      "last_layer_depth",
+      torch::nn::Sequential(torch::nn::Conv2d(torch::nn::Conv2dOptions(c, c, 3).padding(1)), torch::nn::ReLU(),
+                            torch::nn::Conv2d(torch::nn::Conv2dOptions(c, 1, 3).padding(1))));
+  // MIM's head starts near zero logits: normal(0, 0.001) weights, zero bias.
+  torch::NoGradGuard no_grad;
+  for (auto& p : last_layer_depth->named_parameters()) {
+    if (p.value().dim() == 4) p.value().normal_(0.0, 0.001);
+    else p.value().zero_();
+  }
+  head = register_module("head", DepthHead(options.head()));
+}
+
+torch::Tensor DepthModelImpl::forward(const torch::Tensor& image) {
+  TORCH_CHECK(image.dim() == 4 && image.size(1) == 3, "DepthModel: expected an image [B, 3, H, W], got ",
+              image.sizes());
+  TORCH_CHECK(image.size(2) % 32 == 0 && image.size(3) % 32 == 0, "DepthModel: input ", image.size(2), "x",
+              image.size(3),
+              " is not a multiple of 32 in both sides: crop (data.augment.crop_height/crop_width) or "
+              "resize (eval.height/eval.width) to one");
+  return head(last_layer_depth->forward(decoder->forward(encoder(image))));
+}
+
+int64_t parameter_count(const torch::nn::Module& module) {
+  int64_t n = 0;
+  for (const auto& p : module.parameters()) n += p.numel();
+  return n;
+}
+
+}  // namespace depthguard

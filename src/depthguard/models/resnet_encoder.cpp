@@ -1,0 +1,70 @@
+#include "depthguard/models/resnet_encoder.h"
+
+#include <torch/torch.h>
+
+namespace depthguard {
+
+namespace {
+
+torch::nn::Conv2d conv(int64_t in, int64_t out, int64_t kernel, int64_t stride) {
+  return torch::nn::Conv2d(
+      torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(kernel / 2).bias(false));
+}
+
+torch::nn::Sequential stage(int64_t in, int64_t channels, int64_t stride) {
+  return torch::nn::Sequential(BasicBlock(in, channels, stride), BasicBlock(channels, channels, 1));
+}
+
+}  // namespace
+
+BasicBlockImpl::BasicBlockImpl(int64_t in_channels, int64_t channels, int64_t stride)
+    : conv1(register_module("conv1", conv(in_channels, channels, 3, stride))),
+      conv2(register_module("conv2", conv(channels, channels, 3, 1))),
+      bn1(register_module("bn1", torch::nn::BatchNorm2d(channels))),
+      bn2(register_module("bn2", torch::nn::BatchNorm2d(channels))) {
+  if (stride != 1 || in_channels != channels) {
+    downsample = register_module(
+        "downsample", torch::nn::Sequential(conv(in_channels, channels, 1, stride), torch::nn::BatchNorm2d(channels)));
+  }
+}
+
+torch::Tensor BasicBlockImpl::forward(const torch::Tensor& x) {
+  auto out = torch::relu(bn1(conv1(x)));
+  out = bn2(conv2(out));
+  return torch::relu(out + (downsample ? downsample->forward(x) : x));
+}
+
+ResNetEncoderImpl::ResNetEncoderImpl(ResNetEncoderOptions options_) : options(options_) {
+  const int64_t w = options.width();
+  TORCH_CHECK(w >= 1, "ResNetEncoder: width must be >= 1, got ", w);
+  conv1 = register_module("conv1", conv(3, w, 7, 2));
+  bn1 = register_module("bn1", torch::nn::BatchNorm2d(w));
+  layer1 = register_module("layer1", stage(w, w, 1));
+  layer2 = register_module("layer2", stage(w, 2 * w, 2));
+  layer3 = register_module("layer3", stage(2 * w, 4 * w, 2));
+  layer4 = register_module("layer4", stage(4 * w, 8 * w, 2));
+  // torchvision's initialisation: He (fan-out) for convolutions, BN as identity.
+  for (auto& m : modules(/*include_self=*/false)) {
+    if (auto* c = m->as<torch::nn::Conv2d>()) {
+      torch::nn::init::kaiming_normal_(c->weight, 0.0, torch::kFanOut, torch::kReLU);
+    } else if (auto* b = m->as<torch::nn::BatchNorm2d>()) {
+      torch::nn::init::ones_(b->weight);
+      torch::nn::init::zeros_(b->bias);
+    }
+  }
+}
+
+std::vector<torch::Tensor> ResNetEncoderImpl::forward(const torch::Tensor& image) {
+  const auto stem = torch::relu(bn1(conv1(image)));
+  const auto f4 = layer1->forward(torch::max_pool2d(stem, 3, 2, 1));
+  const auto f8 = layer2->forward(f4);
+  const auto f16 = layer3->forward(f8);
+  return {stem, f4, f8, f16, layer4->forward(f16)};
+}
+
+std::vector<int64_t> ResNetEncoderImpl::channels() const {
+  const int64_t w = options.width();
+  return {w, w, 2 * w, 4 * w, 8 * w};
+}
+
+}  // namespace depthguard

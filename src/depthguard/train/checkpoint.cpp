@@ -1,0 +1,147 @@
+#include "depthguard/train/checkpoint.h"
+
+#include <filesystem>
+#include <stdexcept>
+
+#include <torch/torch.h>
+
+#include "depthguard/runtime/atomic_file.h"
+
+namespace depthguard {
+
+namespace {
+
+constexpr int64_t kFormat = 1;
+
+void write_int(torch::serialize::OutputArchive& a, const std::string& key, int64_t v) {
+  a.write(key, torch::tensor(v, torch::kInt64));
+}
+
+int64_t read_int(torch::serialize::InputArchive& a, const std::string& key) {
+  torch::Tensor t;
+  a.read(key, t);
+  return t.item<int64_t>();
+}
+
+torch::serialize::InputArchive open(const std::string& path) {
+  if (!std::filesystem::is_regular_file(path)) throw std::runtime_error(path + ": checkpoint not found");
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(path);
+    if (read_int(archive, "depthguard_format") != kFormat) throw std::runtime_error("unknown format version");
+  } catch (const std::exception& e) {
+    throw std::runtime_error(path + ": not a readable depthguard checkpoint (truncated or another format): " +
+                             std::string(e.what()).substr(0, 200));
+  }
+  return archive;
+}
+
+TrainState read_state(torch::serialize::InputArchive& a) {
+  TrainState s;
+  s.step = read_int(a, "step");
+  s.epoch = read_int(a, "epoch");
+  s.batch_in_epoch = read_int(a, "batch_in_epoch");
+  s.best_step = read_int(a, "best_step");
+  torch::Tensor best;
+  a.read("best_metric", best);
+  s.best_metric = best.item<double>();
+  c10::IValue config;
+  a.read("config", config);
+  s.config_yaml = config.toStringRef();
+  return s;
+}
+
+void check_finite(torch::nn::Module& model) {
+  for (const auto& t : model.named_parameters()) {
+    if (!torch::isfinite(t.value()).all().item<bool>()) {
+      throw std::runtime_error("refusing to write a checkpoint: parameter " + t.key() + " is not finite");
+    }
+  }
+  for (const auto& t : model.named_buffers()) {
+    if (t.value().is_floating_point() && !torch::isfinite(t.value()).all().item<bool>()) {
+      throw std::runtime_error("refusing to write a checkpoint: buffer " + t.key() + " is not finite");
+    }
+  }
+}
+
+// LibTorch's Module::load takes a stored tensor of another shape without complaint (it
+// re-points the parameter), so the shapes are compared here.
+void load_model_tensors(torch::serialize::InputArchive& archive, torch::nn::Module& model) {
+  std::vector<std::pair<std::string, std::vector<int64_t>>> shapes;
+  for (const auto& t : model.named_parameters()) shapes.emplace_back(t.key(), t.value().sizes().vec());
+  for (const auto& t : model.named_buffers()) shapes.emplace_back(t.key(), t.value().sizes().vec());
+  model.load(archive);
+  auto params = model.named_parameters();
+  auto buffers = model.named_buffers();
+  for (const auto& [name, expected] : shapes) {
+    const auto* found = params.find(name);
+    const auto& got = (found != nullptr ? *found : buffers[name]).sizes();
+    if (got.vec() != expected) {
+      throw std::runtime_error("tensor " + name + " has shape " + c10::str(got) + " in the checkpoint, " +
+                               c10::str(c10::IntArrayRef(expected)) + " in this model");
+    }
+  }
+}
+
+}  // namespace
+
+void write_checkpoint_file(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
+                           const TrainState& s) {
+  torch::serialize::OutputArchive archive;
+  write_int(archive, "depthguard_format", kFormat);
+  write_int(archive, "step", s.step);
+  write_int(archive, "epoch", s.epoch);
+  write_int(archive, "batch_in_epoch", s.batch_in_epoch);
+  write_int(archive, "best_step", s.best_step);
+  archive.write("best_metric", torch::tensor(s.best_metric, torch::kFloat64));
+  archive.write("config", c10::IValue(s.config_yaml));
+  archive.write("generator", at::detail::getDefaultCPUGenerator().get_state());
+  torch::serialize::OutputArchive model_archive;
+  model.save(model_archive);
+  archive.write("model", model_archive);
+  if (optimizer != nullptr) {
+    torch::serialize::OutputArchive optimizer_archive;
+    optimizer->save(optimizer_archive);
+    archive.write("optimizer", optimizer_archive);
+  }
+  archive.save_to(path);
+}
+
+void save_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
+                     const TrainState& state) {
+  check_finite(model);
+  const auto dir = std::filesystem::path(path).parent_path();
+  if (!dir.empty()) std::filesystem::create_directories(dir);
+  write_atomically(path, [&](const std::string& tmp) { write_checkpoint_file(tmp, model, optimizer, state); });
+}
+
+TrainState load_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer) {
+  auto archive = open(path);
+  const auto state = read_state(archive);
+  try {
+    torch::serialize::InputArchive model_archive;
+    archive.read("model", model_archive);
+    load_model_tensors(model_archive, model);
+    if (optimizer != nullptr) {
+      torch::serialize::InputArchive optimizer_archive;
+      archive.read("optimizer", optimizer_archive);
+      optimizer->load(optimizer_archive);
+    }
+    torch::Tensor generator;
+    archive.read("generator", generator);
+    at::Generator cpu = at::detail::getDefaultCPUGenerator();  // a handle on the global one
+    cpu.set_state(generator);
+  } catch (const c10::Error& e) {
+    throw std::runtime_error(path + ": does not match this model: " + e.what_without_backtrace());
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(path + ": does not match this model: " + e.what());
+  }
+  return state;
+}
+
+TrainState read_checkpoint_state(const std::string& path) {
+  auto archive = open(path);
+  return read_state(archive);
+}
+
+}  // namespace depthguard

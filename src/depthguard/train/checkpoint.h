@@ -1,0 +1,42 @@
+#pragma once
+// Checkpoints: everything a run needs to continue bit for bit, in one LibTorch archive.
+#include <cstdint>
+#include <string>
+
+#include <torch/nn/module.h>
+#include <torch/optim/optimizer.h>
+
+namespace depthguard {
+
+/// Where a run stands. The learning-rate schedule is a function of `step`, the data order
+/// of (seed, epoch, batch), so these and the tensors below are the whole state.
+struct TrainState {
+  int64_t step = 0;             ///< optimiser steps done
+  int64_t epoch = 0;            ///< epoch of the next batch
+  int64_t batch_in_epoch = 0;   ///< index of the next batch within that epoch
+  double best_metric = 0;       ///< best eval abs_rel so far (0: none yet)
+  int64_t best_step = -1;
+  std::string config_yaml;      ///< the resolved configuration of the run
+};
+
+/// Writes model parameters and buffers, the optimiser state (if any), LibTorch's default
+/// CPU generator and `state` to `path` as it stands (not atomic: see save_checkpoint).
+void write_checkpoint_file(const std::string& path, torch::nn::Module& model,
+                           torch::optim::Optimizer* optimizer, const TrainState& state);
+
+/// write_checkpoint_file through a temporary file, fsync and rename: `path` always holds
+/// either the previous checkpoint or the new one, whatever happens midway. Refuses (throws
+/// std::runtime_error naming the tensor) to write a non-finite parameter or buffer.
+void save_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
+                     const TrainState& state);
+
+/// Restores what save_checkpoint wrote into `model` (same architecture) and, when given,
+/// `optimizer`, and the generator; returns the state. Throws std::runtime_error naming the
+/// file when it is missing, truncated or not a depthguard checkpoint, and naming the tensor
+/// when the model does not match (a tensor missing or of another shape).
+TrainState load_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer);
+
+/// Only the state (with the configuration), to build the model before loading it.
+TrainState read_checkpoint_state(const std::string& path);
+
+}  // namespace depthguard

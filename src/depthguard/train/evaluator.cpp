@@ -1,0 +1,76 @@
+#include "depthguard/train/evaluator.h"
+
+#include <algorithm>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "depthguard/data/augment.h"
+#include "depthguard/data/image_tensor.h"
+
+namespace depthguard {
+
+namespace {
+
+torch::Tensor depth_tensor(const cv::Mat& depth) {
+  return torch::from_blob(const_cast<float*>(depth.ptr<float>()), {depth.rows, depth.cols},
+                          {static_cast<int64_t>(depth.step1()), 1}, torch::kFloat32);
+}
+
+}  // namespace
+
+torch::Tensor predict_depth(DepthModel& model, const cv::Mat& rgb, PredictSize size) {
+  torch::NoGradGuard no_grad;
+  RgbdSample sample;
+  sample.rgb = rgb;
+  sample.depth = cv::Mat::zeros(rgb.rows, rgb.cols, CV_32FC1);
+  const auto input = resize_for_network(sample, size.height, size.width, 32);
+  const auto log_depth = model->forward(image_tensor(input.rgb));
+  namespace F = torch::nn::functional;
+  const auto depth = F::interpolate(torch::exp(log_depth), F::InterpolateFuncOptions()
+                                                               .size(std::vector<int64_t>{rgb.rows, rgb.cols})
+                                                               .mode(torch::kBilinear)
+                                                               .align_corners(false));
+  return depth[0][0].contiguous();
+}
+
+MetricsAverage evaluate_model(DepthModel& model, const RgbdDataset& data, PredictSize size,
+                              const EvalOptions& options, const EvalProgress& progress) {
+  const bool was_training = model->is_training();
+  model->eval();
+  MetricsAverage average;
+  for (int64_t i = 0; i < data.size(); ++i) {
+    const auto sample = data.get(i);
+    average.add(evaluate_image(predict_depth(model, sample.rgb, size), depth_tensor(sample.depth), options));
+    if (progress && !progress(i + 1, data.size())) break;
+  }
+  model->train(was_training);
+  return average;
+}
+
+double median_depth(const RgbdDataset& data, int64_t max_samples) {
+  std::vector<float> valid;
+  for (int64_t i = 0; i < std::min(max_samples, data.size()); ++i) {
+    const auto depth = data.get(i).depth;
+    for (int y = 0; y < depth.rows; ++y) {
+      const float* row = depth.ptr<float>(y);
+      std::copy_if(row, row + depth.cols, std::back_inserter(valid), [](float d) { return d > 0; });
+    }
+  }
+  if (valid.empty()) return 0;
+  const auto middle = valid.begin() + static_cast<std::ptrdiff_t>(valid.size() / 2);
+  std::nth_element(valid.begin(), middle, valid.end());
+  return *middle;
+}
+
+MetricsAverage evaluate_constant(double depth, const RgbdDataset& data, const EvalOptions& options) {
+  MetricsAverage average;
+  for (int64_t i = 0; i < data.size(); ++i) {
+    const auto sample = data.get(i);  // owns the pixels the tensor views
+    const auto gt = depth_tensor(sample.depth);
+    average.add(evaluate_image(torch::full_like(gt, depth), gt, options));
+  }
+  return average;
+}
+
+}  // namespace depthguard

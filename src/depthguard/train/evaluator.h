@@ -1,0 +1,41 @@
+#pragma once
+// Test-time prediction and the Eigen evaluation of a model on a dataset.
+#include <cstdint>
+#include <functional>
+
+#include <opencv2/core.hpp>
+#include <torch/types.h>
+
+#include "depthguard/data/rgbd_dataset.h"
+#include "depthguard/metrics/depth_metrics.h"
+#include "depthguard/models/depth_model.h"
+
+namespace depthguard {
+
+/// Network input size at test time; 0 = the image's own side. Both are rounded down to a
+/// multiple of 32 (at least 32).
+struct PredictSize {
+  int height = 0, width = 0;
+};
+
+/// Depth in metres [H, W] (float32, CPU) of an RGB image (CV_8UC3) of H x W: the image is
+/// resized (bilinear) to the network size, the prediction resized back (bilinear). Runs
+/// the model as it is (call model->eval() first) without gradients.
+torch::Tensor predict_depth(DepthModel& model, const cv::Mat& rgb, PredictSize size);
+
+/// Called after each image with (done, total); returning false stops early.
+using EvalProgress = std::function<bool(int64_t done, int64_t total)>;
+
+/// The mean Eigen metrics of the model over every sample of `data` (in eval mode; the
+/// model's train/eval mode is restored). Images without a valid pixel are counted as skipped.
+MetricsAverage evaluate_model(DepthModel& model, const RgbdDataset& data, PredictSize size,
+                              const EvalOptions& options, const EvalProgress& progress = {});
+
+/// The median of the valid ground-truth depths of the first `max_samples` samples (the
+/// "predict the training median" baseline). 0 when there is no valid pixel.
+double median_depth(const RgbdDataset& data, int64_t max_samples);
+
+/// The metrics of predicting `depth` everywhere.
+MetricsAverage evaluate_constant(double depth, const RgbdDataset& data, const EvalOptions& options);
+
+}  // namespace depthguard

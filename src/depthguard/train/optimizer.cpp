@@ -1,0 +1,45 @@
+#include "depthguard/train/optimizer.h"
+
+#include <torch/torch.h>
+
+namespace depthguard {
+
+const ChoiceTable<OptimizerKind>& optimizer_kind_choices() {
+  static const ChoiceTable<OptimizerKind> table{{"adamw", OptimizerKind::AdamW}, {"sgd", OptimizerKind::Sgd}};
+  return table;
+}
+
+namespace {
+
+template <class Options>
+std::vector<torch::optim::OptimizerParamGroup> decay_groups(torch::nn::Module& model, const Options& decayed) {
+  std::vector<torch::Tensor> weights, others;
+  for (auto& p : model.parameters()) (p.dim() > 1 ? weights : others).push_back(p);
+  auto plain = std::make_unique<Options>(decayed);
+  plain->weight_decay(0.0);
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(weights, std::make_unique<Options>(decayed));
+  groups.emplace_back(others, std::move(plain));
+  return groups;
+}
+
+}  // namespace
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerOptions& o, torch::nn::Module& model) {
+  if (o.kind() == OptimizerKind::Sgd) {
+    const auto sgd = torch::optim::SGDOptions(o.lr()).momentum(o.momentum()).nesterov(o.nesterov()).weight_decay(
+        o.weight_decay());
+    return std::make_unique<torch::optim::SGD>(decay_groups(model, sgd), sgd);
+  }
+  const auto adamw = torch::optim::AdamWOptions(o.lr())
+                         .betas(std::make_tuple(o.beta1(), o.beta2()))
+                         .eps(o.eps())
+                         .weight_decay(o.weight_decay());
+  return std::make_unique<torch::optim::AdamW>(decay_groups(model, adamw), adamw);
+}
+
+void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {
+  for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
+}
+
+}  // namespace depthguard

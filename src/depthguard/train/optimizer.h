@@ -1,0 +1,37 @@
+#pragma once
+// The optimiser chosen by config.
+#include <memory>
+
+#include <torch/arg.h>
+#include <torch/nn/module.h>
+#include <torch/optim/optimizer.h>
+
+#include "depthguard/config/choice.h"
+
+namespace depthguard {
+
+enum class OptimizerKind { AdamW, Sgd };
+const ChoiceTable<OptimizerKind>& optimizer_kind_choices();
+
+struct OptimizerOptions {
+  TORCH_ARG(OptimizerKind, kind) = OptimizerKind::AdamW;
+  /// The peak learning rate; the schedule scales it.
+  TORCH_ARG(double, lr) = 1e-3;
+  /// Decoupled (AdamW) or L2 (SGD) weight decay, applied to weights only: biases and
+  /// normalisation parameters (the 1-D ones) are never decayed.
+  TORCH_ARG(double, weight_decay) = 0.01;
+  TORCH_ARG(double, momentum) = 0.9;  ///< sgd
+  TORCH_ARG(bool, nesterov) = false;  ///< sgd
+  TORCH_ARG(double, beta1) = 0.9;     ///< adamw
+  TORCH_ARG(double, beta2) = 0.999;   ///< adamw
+  TORCH_ARG(double, eps) = 1e-8;      ///< adamw
+  /// Clip the global gradient norm to this; 0 = no clipping.
+  TORCH_ARG(double, grad_clip) = 0.0;
+};
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerOptions& options, torch::nn::Module& model);
+
+/// Sets the learning rate of every parameter group.
+void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);
+
+}  // namespace depthguard

@@ -1,0 +1,20 @@
+#include "depthguard/train/saved_model.h"
+
+#include "depthguard/train/checkpoint.h"
+
+namespace depthguard {
+
+YAML::Node saved_config(const std::string& checkpoint) {
+  auto node = YAML::Load(read_checkpoint_state(checkpoint).config_yaml);
+  if (!node.IsMap()) throw std::runtime_error(checkpoint + ": holds no run configuration");
+  return node;
+}
+
+DepthModel load_model(const std::string& checkpoint, const ModelOptions& options) {
+  DepthModel model(options);
+  load_checkpoint(checkpoint, *model, nullptr);
+  model->eval();
+  return model;
+}
+
+}  // namespace depthguard

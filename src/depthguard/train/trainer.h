@@ -1,0 +1,46 @@
+#pragma once
+// The training loop: one run directory, resumable, logged, interruptible.
+//
+// Run directory layout (docs/training.md):
+//   config.yaml            the resolved configuration (every key, defaults included)
+//   metrics.jsonl          one JSON object per logged step and per evaluation
+//   checkpoints/last.pt    the latest state (resume from here)
+//   checkpoints/best.pt    the state with the lowest eval abs_rel so far
+//   summary.json           the final figures, written when the run completes
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "depthguard/config/train_config.h"
+#include "depthguard/metrics/depth_metrics.h"
+
+namespace depthguard {
+
+struct RunOptions {
+  std::string out;      ///< the run directory
+  bool resume = false;  ///< continue from out/checkpoints/last.pt
+  std::string init;     ///< start from this checkpoint's weights (fine-tuning)
+  bool progress = true; ///< draw the progress bar
+};
+
+struct TrainSummary {
+  int64_t steps = 0;
+  double seconds = 0;            ///< wall time of this session, evaluations included
+  double images_per_second = 0;  ///< training images per second, evaluation time excluded
+  double last_loss = 0;  ///< mean training loss over the last log interval
+  std::optional<DepthMetrics> final_eval;
+  double best_abs_rel = 0;
+  int64_t best_step = -1;
+};
+
+/// Trains `config` into `options.out`. A fresh run refuses a directory that already holds
+/// checkpoints (resume or choose another). SIGINT/SIGTERM save last.pt and throw
+/// Interrupted. A non-finite loss stops the run with std::runtime_error naming the step and
+/// samples; the last checkpoint stays as it was.
+TrainSummary train(const TrainConfig& config, const RunOptions& options);
+
+/// Paths inside a run directory.
+std::string last_checkpoint(const std::string& run);
+std::string best_checkpoint(const std::string& run);
+
+}  // namespace depthguard

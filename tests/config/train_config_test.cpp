@@ -1,0 +1,120 @@
+#include "depthguard/config/train_config.h"
+
+#include <fstream>
+
+#include "data/data_test_support.h"
+#include "test_support.h"
+
+namespace depthguard {
+namespace {
+
+std::string config_error(const std::string& yaml) {
+  return testing::error_message<ConfigError>([&] { read_train_config(YAML::Load(yaml)); });
+}
+
+TEST(TrainConfig, EmptyConfigTakesTheGuidelineDefaults) {
+  const auto c = read_train_config(YAML::Load("{}"));
+  EXPECT_EQ(c.model.arch(), Architecture::ResNetUnet);
+  EXPECT_EQ(c.model.width(), 32);
+  EXPECT_EQ(c.model.head().kind(), HeadKind::Fused);
+  EXPECT_EQ(c.loss.silog.reduction(), SilogReduction::None);
+  EXPECT_EQ(c.optimizer.kind(), OptimizerKind::AdamW);
+  EXPECT_EQ(c.schedule.kind(), ScheduleKind::Constant);
+  EXPECT_EQ(read_train_config(YAML::Load("model: {arch: resnet18-mim}")).model.width(), 64);
+}
+
+TEST(TrainConfig, ResolvedConfigHoldsEveryKeyAndReadsBackTheSame) {
+  const auto c = read_train_config(YAML::Load("optimizer: {lr: 0.01}\nmodel: {arch: resnet18-mim}"));
+  EXPECT_EQ(c.resolved["optimizer"]["lr"].as<double>(), 0.01);
+  EXPECT_EQ(c.resolved["optimizer"]["weight_decay"].as<double>(), 0.01);  // a default
+  EXPECT_EQ(c.resolved["model"]["width"].as<int>(), 64);
+  EXPECT_EQ(c.resolved["loss"]["reduction"].as<std::string>(), "none");
+  EXPECT_EQ(c.resolved["eval"]["data"]["synthetic"]["first_index"].as<int>(), 1000);
+  const auto again = read_train_config(YAML::Load(YAML::Dump(c.resolved)));
+  EXPECT_EQ(YAML::Dump(again.resolved), YAML::Dump(c.resolved));
+}
+
+TEST(TrainConfig, SyntheticEvalDataIsHeldOutAndUnaugmented) {
+  const auto c = read_train_config(YAML::Load(
+      "data: {synthetic: {count: 50, first_index: 10, height: 64}, augment: {crop_height: 32}}"));
+  EXPECT_EQ(c.eval.data.first_index, 60);
+  EXPECT_EQ(c.eval.data.count, 64);
+  EXPECT_EQ(c.eval.data.synthetic.height(), 64);
+  EXPECT_FALSE(c.eval.data.loader.augment().has_value());
+  EXPECT_TRUE(c.data.loader.augment().has_value());
+}
+
+TEST(TrainConfig, RealDatasetsMustNameTheirTestSplit) {
+  const auto message = config_error("data: {dataset: nyu, split: train.txt, root: /data}");
+  EXPECT_NE(message.find("eval.data.split: required for dataset nyu"), std::string::npos) << message;
+}
+
+TEST(TrainConfig, UnknownKeysAndBadValuesAreNamedWithWhatIsAllowed) {
+  EXPECT_NE(config_error("optimizer: {nmae: sgd}").find("optimizer.nmae: unknown key"), std::string::npos);
+  EXPECT_NE(config_error("trian: {steps: 3}").find("trian: unknown key"), std::string::npos);
+  EXPECT_NE(config_error("optimizer: {name: adam}").find("optimizer.name: 'adam' is not one of adamw, sgd"),
+            std::string::npos);
+  EXPECT_NE(config_error("schedule: {name: cosine}").find("constant, step, poly, onecycle"), std::string::npos);
+  EXPECT_NE(config_error("model: {arch: vit}").find("model.arch: 'vit' is not one of resnet18-mim, unet"),
+            std::string::npos);
+  EXPECT_NE(config_error("optimizer: {lr: -1}").find("optimizer.lr: -1 is outside"), std::string::npos);
+  EXPECT_NE(config_error("train: {steps: many}").find("train.steps: cannot read"), std::string::npos);
+  EXPECT_NE(config_error("eval: {min_depth: 5, max_depth: 1}").find("eval.min_depth must be below eval.max_depth"),
+            std::string::npos);
+}
+
+TEST(TrainConfig, OverridesSetNestedKeysWithYamlTypes) {
+  auto root = YAML::Load("loss: {name: silog}");
+  apply_override(root, "loss.reduction=sqrt");
+  apply_override(root, "train.steps=7");
+  apply_override(root, "data.synthetic.shadows=false");
+  const auto c = read_train_config(root);
+  EXPECT_EQ(c.loss.silog.reduction(), SilogReduction::Sqrt);
+  EXPECT_EQ(c.train.steps, 7);
+  EXPECT_FALSE(c.data.synthetic.shadows());
+}
+
+TEST(TrainConfig, MalformedOverridesAreNamed) {
+  auto root = YAML::Load("loss: {name: silog}");
+  const auto error = [&](const std::string& o) {
+    return testing::error_message<ConfigError>([&] { apply_override(root, o); });
+  };
+  EXPECT_NE(error("loss.reduction").find("--set loss.reduction: expected key.path=value"), std::string::npos);
+  EXPECT_NE(error("loss.name.x=1").find("'loss.name' is not a mapping"), std::string::npos);
+  EXPECT_NE(error("loss..x=1").find("empty key"), std::string::npos);
+  EXPECT_NE(error("loss.x=[1").find("not valid YAML"), std::string::npos);
+}
+
+TEST(TrainConfig, LoadConfigNamesMissingAndBrokenFiles) {
+  testing::TempDir dir("train_config_files");
+  const auto missing = (dir / "missing.yaml").string();
+  EXPECT_NE(testing::error_message<ConfigError>([&] { load_config(missing); }).find(missing + ": config file not found"),
+            std::string::npos);
+  const auto broken = (dir / "broken.yaml").string();
+  std::ofstream(broken) << "model: [unclosed\n";
+  EXPECT_NE(testing::error_message<ConfigError>([&] { load_config(broken); }).find(broken + ": not valid YAML"),
+            std::string::npos);
+  const auto list = (dir / "list.yaml").string();
+  std::ofstream(list) << "- a\n- b\n";
+  EXPECT_NE(testing::error_message<ConfigError>([&] { load_config(list); }).find("expected a mapping"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace depthguard
+
+namespace depthguard {
+namespace {
+
+TEST(TrainConfig, EveryShippedPresetReads) {
+  int presets = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(DEPTHGUARD_SOURCE_DIR) + "/configs")) {
+    if (entry.path().extension() != ".yaml") continue;
+    ++presets;
+    EXPECT_NO_THROW(read_train_config(load_config(entry.path().string()))) << entry.path();
+  }
+  EXPECT_GE(presets, 4);
+}
+
+}  // namespace
+}  // namespace depthguard

@@ -1,0 +1,138 @@
+#include "depthguard/train/checkpoint.h"
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+
+#include "data/data_test_support.h"
+#include "depthguard/models/depth_model.h"
+#include "depthguard/runtime/atomic_file.h"
+#include "depthguard/train/optimizer.h"
+#include "test_support.h"
+
+namespace depthguard {
+namespace {
+
+ModelOptions tiny() { return ModelOptions().width(4); }
+
+bool same_parameters(torch::nn::Module& a, torch::nn::Module& b) {
+  const auto pb = b.named_parameters();
+  for (const auto& p : a.named_parameters()) {
+    if (!torch::equal(p.value(), pb[p.key()])) return false;
+  }
+  for (const auto& p : a.named_buffers()) {
+    if (!torch::equal(p.value(), b.named_buffers()[p.key()])) return false;
+  }
+  return true;
+}
+
+// One optimiser step so that the optimiser has state and BN running stats have moved.
+void train_one_step(DepthModel& model, torch::optim::Optimizer& optimizer) {
+  optimizer.zero_grad();
+  model->forward(torch::randn({2, 3, 32, 32})).pow(2).mean().backward();
+  optimizer.step();
+}
+
+TEST(Checkpoint, RoundTripsModelOptimizerGeneratorAndState) {
+  testing::TempDir dir("ckpt_roundtrip");
+  torch::manual_seed(0);
+  DepthModel model(tiny());
+  auto optimizer = make_optimizer(OptimizerOptions(), *model);
+  train_one_step(model, *optimizer);
+  TrainState state;
+  state.step = 12;
+  state.epoch = 2;
+  state.batch_in_epoch = 3;
+  state.best_metric = 0.25;
+  state.best_step = 10;
+  state.config_yaml = "model: {width: 4}\n";
+  const auto path = (dir / "c.pt").string();
+  save_checkpoint(path, *model, optimizer.get(), state);
+  const auto next_random = torch::rand({4});
+
+  torch::manual_seed(99);
+  DepthModel back(tiny());
+  auto back_optimizer = make_optimizer(OptimizerOptions(), *back);
+  const auto loaded = load_checkpoint(path, *back, back_optimizer.get());
+  EXPECT_EQ(loaded.step, 12);
+  EXPECT_EQ(loaded.epoch, 2);
+  EXPECT_EQ(loaded.batch_in_epoch, 3);
+  EXPECT_EQ(loaded.best_metric, 0.25);
+  EXPECT_EQ(loaded.best_step, 10);
+  EXPECT_EQ(loaded.config_yaml, state.config_yaml);
+  EXPECT_TRUE(same_parameters(*model, *back));
+  EXPECT_TRUE(torch::equal(torch::rand({4}), next_random));  // the generator continues
+
+  // The same next step from both: the optimiser state came back too.
+  torch::manual_seed(5);
+  train_one_step(model, *optimizer);
+  torch::manual_seed(5);
+  train_one_step(back, *back_optimizer);
+  EXPECT_TRUE(same_parameters(*model, *back));
+}
+
+TEST(Checkpoint, RefusesToWriteNonFiniteWeightsAndKeepsThePreviousFile) {
+  testing::TempDir dir("ckpt_nonfinite");
+  DepthModel model(tiny());
+  const auto path = (dir / "c.pt").string();
+  TrainState state;
+  state.step = 1;
+  save_checkpoint(path, *model, nullptr, state);
+  {
+    torch::NoGradGuard no_grad;
+    model->named_parameters()["encoder.layer1.0.conv1.weight"].view(-1)[3] = NAN;
+  }
+  state.step = 2;
+  const auto message = testing::error_message<std::runtime_error>([&] { save_checkpoint(path, *model, nullptr, state); });
+  EXPECT_NE(message.find("encoder.layer1.0.conv1.weight is not finite"), std::string::npos) << message;
+  EXPECT_EQ(read_checkpoint_state(path).step, 1);
+}
+
+TEST(Checkpoint, MissingCorruptAndMismatchedFilesAreNamed) {
+  testing::TempDir dir("ckpt_errors");
+  DepthModel model(tiny());
+  const auto missing = (dir / "nope.pt").string();
+  EXPECT_NE(testing::error_message<std::runtime_error>([&] { load_checkpoint(missing, *model, nullptr); })
+                .find(missing + ": checkpoint not found"),
+            std::string::npos);
+  const auto garbage = (dir / "garbage.pt").string();
+  std::ofstream(garbage) << "not a checkpoint";
+  EXPECT_NE(testing::error_message<std::runtime_error>([&] { load_checkpoint(garbage, *model, nullptr); })
+                .find(garbage + ": not a readable depthguard checkpoint"),
+            std::string::npos);
+  const auto good = (dir / "good.pt").string();
+  save_checkpoint(good, *model, nullptr, TrainState());
+  DepthModel wider(ModelOptions().width(8));
+  const auto mismatch = testing::error_message<std::runtime_error>([&] { load_checkpoint(good, *wider, nullptr); });
+  EXPECT_NE(mismatch.find(good + ": does not match this model"), std::string::npos) << mismatch;
+}
+
+TEST(CheckpointDeathTest, AWriteKilledMidwayLeavesThePreviousCheckpointLoadable) {
+  testing::TempDir dir("ckpt_killed");
+  torch::manual_seed(0);
+  DepthModel model(tiny());
+  const auto path = (dir / "last.pt").string();
+  TrainState state;
+  state.step = 7;
+  save_checkpoint(path, *model, nullptr, state);
+
+  EXPECT_EXIT(
+      {
+        DepthModel other(tiny());
+        TrainState next;
+        next.step = 8;
+        write_atomically(path, [&](const std::string& tmp) {
+          write_checkpoint_file(tmp, *other, nullptr, next);
+          std::filesystem::resize_file(tmp, std::filesystem::file_size(tmp) / 2);  // half on disk
+          std::raise(SIGKILL);
+        });
+      },
+      ::testing::KilledBySignal(SIGKILL), "");
+
+  DepthModel back(tiny());
+  EXPECT_EQ(load_checkpoint(path, *back, nullptr).step, 7);
+  EXPECT_TRUE(same_parameters(*model, *back));
+}
+
+}  // namespace
+}  // namespace depthguard

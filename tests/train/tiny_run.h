@@ -1,0 +1,25 @@
+#pragma once
+// The smallest useful training run: a 4-wide U-Net on 32x64 synthetic rooms, for tests.
+#include <cstdint>
+#include <string>
+
+#include <yaml-cpp/yaml.h>
+
+namespace depthguard::testing {
+
+inline std::string tiny_run_yaml(int64_t steps) {
+  return R"(model: {arch: unet, width: 4}
+data:
+  dataset: synthetic
+  batch_size: 2
+  synthetic: {count: 6, height: 32, width: 64, min_objects: 1, max_objects: 2, shadows: false}
+eval: {data: {synthetic: {count: 2}}}
+optimizer: {lr: 0.003}
+schedule: {name: poly}
+train: {log_interval: 1, seed: 3, steps: )" +
+         std::to_string(steps) + "}\n";
+}
+
+inline YAML::Node tiny_run(int64_t steps) { return YAML::Load(tiny_run_yaml(steps)); }
+
+}  // namespace depthguard::testing

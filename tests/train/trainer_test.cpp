@@ -1,0 +1,121 @@
+#include "depthguard/train/trainer.h"
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "data/data_test_support.h"
+#include "depthguard/runtime/interrupt.h"
+#include "test_support.h"
+#include "train/tiny_run.h"
+
+namespace depthguard {
+namespace {
+
+std::vector<double> logged_losses(const std::string& run) {
+  std::ifstream in(std::filesystem::path(run) / "metrics.jsonl");
+  std::vector<double> losses;
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto j = nlohmann::json::parse(line);
+    if (j.contains("loss")) losses.push_back(j["loss"].get<double>());
+  }
+  return losses;
+}
+
+size_t lines_in(const std::string& path) {
+  std::ifstream in(path);
+  return static_cast<size_t>(std::count(std::istreambuf_iterator<char>(in), {}, '\n'));
+}
+
+RunOptions quiet(const std::string& out) {
+  RunOptions o;
+  o.out = out;
+  o.progress = false;
+  return o;
+}
+
+TEST(Trainer, ATinyModelOverfitsAFixedTinyBatch) {
+  testing::TempDir dir("trainer_overfit");
+  auto root = testing::tiny_run(150);
+  root["model"]["width"] = 8;
+  root["data"]["synthetic"]["count"] = 2;  // one batch, the same two images every step
+  root["optimizer"]["lr"] = 0.01;
+  root["schedule"]["name"] = "constant";
+  const auto s = train(read_train_config(root), quiet(dir.str()));
+  const auto losses = logged_losses(dir.str());
+  ASSERT_EQ(losses.size(), 150u);
+  const double first = losses.front();
+  const double last = (losses[147] + losses[148] + losses[149]) / 3;
+  EXPECT_LT(last, first / 5) << "first " << first << " last " << last;
+  EXPECT_EQ(s.steps, 150);
+}
+
+TEST(Trainer, SameSeedGivesBitIdenticalLosses) {
+  testing::TempDir a("trainer_det_a"), b("trainer_det_b");
+  const auto config = read_train_config(testing::tiny_run(6));
+  train(config, quiet(a.str()));
+  train(config, quiet(b.str()));
+  const auto la = logged_losses(a.str()), lb = logged_losses(b.str());
+  ASSERT_EQ(la.size(), 6u);
+  EXPECT_EQ(la, lb);  // exact: JSON keeps every bit of a double
+}
+
+TEST(Trainer, WritesTheRunDirectoryLayout) {
+  testing::TempDir dir("trainer_layout");
+  const auto s = train(read_train_config(testing::tiny_run(3)), quiet(dir.str()));
+  for (const char* file : {"config.yaml", "metrics.jsonl", "summary.json", "checkpoints/last.pt", "checkpoints/best.pt"}) {
+    EXPECT_TRUE(std::filesystem::exists(dir / file)) << file;
+  }
+  ASSERT_TRUE(s.final_eval.has_value());
+  EXPECT_GT(s.final_eval->d3, 0.0);
+  EXPECT_EQ(s.best_step, 3);
+  // The saved configuration is complete: reading it back gives the same resolved config.
+  const auto saved = load_config((dir / "config.yaml").string());
+  EXPECT_EQ(YAML::Dump(read_train_config(saved).resolved), YAML::Dump(saved));
+  const auto summary = nlohmann::json::parse(std::ifstream(dir / "summary.json"));
+  EXPECT_EQ(summary["steps"], 3);
+}
+
+TEST(Trainer, RefusesToOverwriteARunAndToResumeNothing) {
+  testing::TempDir dir("trainer_refuse");
+  const auto config = read_train_config(testing::tiny_run(1));
+  train(config, quiet(dir.str()));
+  EXPECT_NE(testing::error_message<std::runtime_error>([&] { train(config, quiet(dir.str())); })
+                .find("already holds a run"),
+            std::string::npos);
+  testing::TempDir empty("trainer_refuse_empty");
+  auto resume = quiet(empty.str());
+  resume.resume = true;
+  EXPECT_NE(testing::error_message<std::runtime_error>([&] { train(config, resume); }).find("nothing to resume"),
+            std::string::npos);
+}
+
+TEST(Trainer, InterruptedAndResumedRunRepeatsTheUninterruptedLosses) {
+  testing::TempDir straight("trainer_straight"), split("trainer_split");
+  const auto config = read_train_config(testing::tiny_run(16));
+  train(config, quiet(straight.str()));
+
+  // Ctrl-C arrives while the run is at its third step or later.
+  const auto metrics = (split / "metrics.jsonl").string();
+  std::thread interrupter([&] {
+    while (lines_in(metrics) < 3) std::this_thread::sleep_for(std::chrono::microseconds(200));
+    std::raise(SIGINT);
+  });
+  EXPECT_THROW(train(config, quiet(split.str())), Interrupted);
+  interrupter.join();
+  const auto stopped_at = logged_losses(split.str()).size();
+  EXPECT_LT(stopped_at, 16u);
+
+  auto resume = quiet(split.str());
+  resume.resume = true;
+  train(config, resume);
+  EXPECT_EQ(logged_losses(split.str()), logged_losses(straight.str())) << "interrupted after " << stopped_at;
+}
+
+}  // namespace
+}  // namespace depthguard
