@@ -10,7 +10,7 @@ namespace F = torch::nn::functional;
 
 torch::nn::Sequential conv_bn_relu(int64_t in, int64_t out, bool bias) {
   return torch::nn::Sequential(torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 3).padding(1).bias(bias)),
-                               torch::nn::BatchNorm2d(out), torch::nn::ReLU());
+                               torch::nn::BatchNorm2d(out), torch::nn::ReLU(torch::nn::ReLUOptions(true)));
 }
 
 torch::Tensor upsample_to(const torch::Tensor& x, int64_t height, int64_t width) {
@@ -28,7 +28,7 @@ MimDecoderImpl::MimDecoderImpl(int64_t in_channels) {
     deconv_layers->push_back(torch::nn::ConvTranspose2d(
         torch::nn::ConvTranspose2dOptions(i == 0 ? in_channels : 32, 32, 2).stride(2).bias(false)));
     deconv_layers->push_back(torch::nn::BatchNorm2d(32));
-    deconv_layers->push_back(torch::nn::ReLU());
+    deconv_layers->push_back(torch::nn::ReLU(torch::nn::ReLUOptions(true)));
   }
   conv_layers = register_module("conv_layers", conv_bn_relu(32, 64, true));
   torch::NoGradGuard no_grad;

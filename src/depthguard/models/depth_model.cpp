@@ -23,7 +23,8 @@ DepthModelImpl::DepthModelImpl(ModelOptions options_) : options(std::move(option
   const int64_t c = decoder->out_channels();
   last_layer_depth = register_module(
       "last_layer_depth",
-      torch::nn::Sequential(torch::nn::Conv2d(torch::nn::Conv2dOptions(c, c, 3).padding(1)), torch::nn::ReLU(),
+      torch::nn::Sequential(torch::nn::Conv2d(torch::nn::Conv2dOptions(c, c, 3).padding(1)),
+                            torch::nn::ReLU(torch::nn::ReLUOptions(true)),
                             torch::nn::Conv2d(torch::nn::Conv2dOptions(c, 1, 3).padding(1))));
   // MIM's head starts near zero logits: normal(0, 0.001) weights, zero bias.
   torch::NoGradGuard no_grad;

@@ -29,9 +29,10 @@ BasicBlockImpl::BasicBlockImpl(int64_t in_channels, int64_t channels, int64_t st
 }
 
 torch::Tensor BasicBlockImpl::forward(const torch::Tensor& x) {
-  auto out = torch::relu(bn1(conv1(x)));
+  // In-place ReLUs (as torchvision's): no extra activation-sized buffers.
+  auto out = bn1(conv1(x)).relu_();
   out = bn2(conv2(out));
-  return torch::relu(out + (downsample ? downsample->forward(x) : x));
+  return (out + (downsample ? downsample->forward(x) : x)).relu_();
 }
 
 ResNetEncoderImpl::ResNetEncoderImpl(ResNetEncoderOptions options_) : options(options_) {
@@ -55,7 +56,7 @@ ResNetEncoderImpl::ResNetEncoderImpl(ResNetEncoderOptions options_) : options(op
 }
 
 std::vector<torch::Tensor> ResNetEncoderImpl::forward(const torch::Tensor& image) {
-  const auto stem = torch::relu(bn1(conv1(image)));
+  const auto stem = bn1(conv1(image)).relu_();
   const auto f4 = layer1->forward(torch::max_pool2d(stem, 3, 2, 1));
   const auto f8 = layer2->forward(f4);
   const auto f16 = layer3->forward(f8);
