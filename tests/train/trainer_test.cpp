@@ -10,6 +10,7 @@
 
 #include "data/data_test_support.h"
 #include "depthguard/runtime/interrupt.h"
+#include "depthguard/train/checkpoint.h"
 #include "test_support.h"
 #include "train/tiny_run.h"
 
@@ -79,6 +80,21 @@ TEST(Trainer, WritesTheRunDirectoryLayout) {
   EXPECT_EQ(YAML::Dump(read_train_config(saved).resolved), YAML::Dump(saved));
   const auto summary = nlohmann::json::parse(std::ifstream(dir / "summary.json"));
   EXPECT_EQ(summary["steps"], 3);
+}
+
+TEST(Trainer, InitStartsFromACheckpointsWeights) {
+  testing::TempDir first("trainer_init_a"), second("trainer_init_b");
+  train(read_train_config(testing::tiny_run(3)), quiet(first.str()));
+  auto root = testing::tiny_run(1);
+  root["optimizer"]["lr"] = 0.0;  // no update: the weights stay the initial ones
+  auto options = quiet(second.str());
+  options.init = last_checkpoint(first.str());
+  train(read_train_config(root), options);
+  DepthModel a(ModelOptions().width(4)), b(ModelOptions().width(4));
+  load_checkpoint(last_checkpoint(first.str()), *a, nullptr);
+  load_checkpoint(last_checkpoint(second.str()), *b, nullptr);
+  const auto pb = b->named_parameters();
+  for (const auto& p : a->named_parameters()) EXPECT_TRUE(torch::equal(p.value(), pb[p.key()])) << p.key();
 }
 
 TEST(Trainer, RefusesToOverwriteARunAndToResumeNothing) {

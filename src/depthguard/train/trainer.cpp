@@ -99,7 +99,8 @@ class TrainingRun {
         continue;
       }
       step(*batch);
-      bar.advance(1, fmt::format("loss {:.4f} lr {:.2e}", last_loss_, lr_));
+      bar.advance(1, fmt::format("loss {:.4f} lr {:.2e} {:.1f} img/s", last_loss_, lr_,
+                                 images_ / std::max(seconds_since(start) - eval_seconds_, 1e-9)));
       after_step();
       if (interrupt_requested()) {
         save(last_checkpoint(o_.out));
