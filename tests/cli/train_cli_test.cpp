@@ -1,4 +1,8 @@
 // train, eval and predict run as a user runs them, on a tiny synthetic run.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -77,6 +81,70 @@ TEST_F(TrainCli, BadInputIsNamedWithANonZeroExit) {
                                (dir / "broken.png").string());
   EXPECT_EQ(corrupt.exit_code, 1);
   EXPECT_NE(corrupt.output.find("broken.png"), std::string::npos) << corrupt.output;
+}
+
+}  // namespace
+}  // namespace depthguard
+
+namespace depthguard {
+namespace {
+
+// Training and evaluation on image files in the NYU layout (written by `depthguard synth`).
+TEST(TrainCliFiles, TrainsAndEvaluatesOnAnNyuLayoutOnDisk) {
+  testing::TempDir dir("cli_train_files");
+  const auto data = (dir / "nyu").string();
+  ASSERT_EQ(run_cli("synth --out " + data + " --count 8 --height 32 --width 64 --test-fraction 0.25 --holes 1").exit_code, 0);
+  std::ofstream(dir / "nyu.yaml") << "model: {width: 4}\n"
+                                     "data: {dataset: nyu, split: " + data + "/train.txt, root: " + data +
+                                     ", batch_size: 2}\n"
+                                     "eval: {data: {split: " + data + "/test.txt, root: " + data + "}}\n"
+                                     "train: {steps: 3, log_interval: 1}\n";
+  const auto run = (dir / "run").string();
+  const auto trained = run_cli("--threads 1 train --no-progress --config " + (dir / "nyu.yaml").string() + " --out " + run);
+  ASSERT_EQ(trained.exit_code, 0) << trained.output;
+  EXPECT_NE(trained.output.find("6 training samples"), std::string::npos) << trained.output;
+  const auto evaluated = run_cli("eval --checkpoint " + run + "/checkpoints/last.pt");
+  ASSERT_EQ(evaluated.exit_code, 0) << evaluated.output;
+  EXPECT_NE(evaluated.output.find("2 images evaluated"), std::string::npos) << evaluated.output;
+  // A missing image named in the split stops training with the file's name.
+  std::filesystem::remove(std::filesystem::path(data) / "rgb" / "000001.png");
+  const auto broken = run_cli("train --no-progress --config " + (dir / "nyu.yaml").string() + " --out " +
+                              (dir / "run2").string());
+  EXPECT_EQ(broken.exit_code, 1);
+  EXPECT_NE(broken.output.find("000001.png"), std::string::npos) << broken.output;
+}
+
+// Ctrl-C as a user sends it: the process saves, exits 130, and the run resumes to its end.
+TEST(TrainCliFiles, SigintSavesAResumableCheckpointAndExits130) {
+  testing::TempDir dir("cli_train_sigint");
+  std::ofstream(dir / "tiny.yaml") << testing::tiny_run_yaml(400);
+  const auto run = dir / "run";
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    execl(DEPTHGUARD_CLI, DEPTHGUARD_CLI, "--threads", "1", "--log-level", "off", "train", "--no-progress", "--config",
+          (dir / "tiny.yaml").c_str(), "--out", run.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Wait for the first logged steps, then interrupt.
+  for (int i = 0; i < 3000; ++i) {
+    std::ifstream metrics(run / "metrics.jsonl");
+    std::string line;
+    int lines = 0;
+    while (std::getline(metrics, line)) ++lines;
+    if (lines >= 3) break;
+    usleep(10000);
+  }
+  kill(pid, SIGINT);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  EXPECT_TRUE(std::filesystem::exists(run / "checkpoints" / "last.pt"));
+  EXPECT_FALSE(std::filesystem::exists(run / "summary.json"));
+  const auto resumed = run_cli("--threads 1 train --no-progress --resume --out " + run.string() + " --set train.steps=20");
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_TRUE(std::filesystem::exists(run / "summary.json"));
 }
 
 }  // namespace
