@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "depthguard/config/config_error.h"
+#include "depthguard/guard/guard_options.h"
 #include "depthguard/runtime/interrupt.h"
 #include "depthguard/runtime/threads.h"
 #include "eval_command.h"
@@ -39,6 +40,9 @@ int main(int argc, char** argv) {
   } catch (const depthguard::ConfigError& e) {
     spdlog::error("config: {}", e.what());
     return 2;
+  } catch (const depthguard::NonFiniteHalt& e) {
+    spdlog::error("stopped by the NaN sentinel: {}", e.what());
+    return 3;
   } catch (const depthguard::Interrupted& e) {
     spdlog::warn("{}", e.what());
     return 130;

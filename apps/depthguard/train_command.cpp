@@ -16,6 +16,7 @@ namespace {
 struct TrainArgs {
   std::string config, out;
   std::vector<std::string> overrides;
+  std::string inject;
   RunOptions run;
   bool no_progress = false;
 };
@@ -26,6 +27,16 @@ void run(TrainArgs a) {
   if (a.out.empty()) {
     if (a.config.empty()) throw ConfigError("--out: required with --resume");
     a.out = (fs::path("runs") / fs::path(a.config).stem()).string();
+  }
+  if (!a.inject.empty()) {
+    // SITE:VALUE:STEP, the guard.inject* keys in one option.
+    const auto first = a.inject.find(':'), second = a.inject.find(':', first + 1);
+    if (first == std::string::npos || second == std::string::npos) {
+      throw ConfigError("--inject " + a.inject + ": expected SITE:VALUE:STEP, e.g. gradient:nan:10");
+    }
+    a.overrides.push_back("guard.inject=" + a.inject.substr(0, first));
+    a.overrides.push_back("guard.inject_value=" + a.inject.substr(first + 1, second - first - 1));
+    a.overrides.push_back("guard.inject_step=" + a.inject.substr(second + 1));
   }
   // A resumed run continues with the configuration it saved, unless given another.
   const auto file = a.config.empty() ? (fs::path(a.out) / "config.yaml").string() : a.config;
@@ -55,6 +66,8 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--out", args->out, "Run directory (default: runs/<config name>)");
   cmd->add_flag("--resume", args->run.resume, "Continue the run in --out from checkpoints/last.pt");
   cmd->add_option("--init", args->run.init, "Start from this checkpoint's weights (fine-tuning)");
+  cmd->add_option("--inject", args->inject,
+                  "Fault injection SITE:VALUE:STEP (site image|depth|gradient|weight, value nan|inf)");
   cmd->add_flag("--no-progress", args->no_progress, "Do not draw the progress bar");
   cmd->callback([args] { run(*args); });
 }

@@ -114,6 +114,19 @@ TEST(TrainCliFiles, TrainsAndEvaluatesOnAnNyuLayoutOnDisk) {
   EXPECT_NE(broken.output.find("000001.png"), std::string::npos) << broken.output;
 }
 
+TEST(TrainCliFiles, InjectedFaultUnderHaltExitsWith3NamingTheStage) {
+  testing::TempDir dir("cli_train_inject");
+  std::ofstream(dir / "tiny.yaml") << testing::tiny_run_yaml(4);
+  const auto r = run_cli("train --no-progress --config " + (dir / "tiny.yaml").string() + " --out " +
+                         (dir / "run").string() + " --inject weight:inf:1 --set guard.policy=halt");
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find("step 1: non-finite weight"), std::string::npos) << r.output;
+  const auto bad = run_cli("train --config " + (dir / "tiny.yaml").string() + " --out " + (dir / "r2").string() +
+                           " --inject weight");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.output.find("expected SITE:VALUE:STEP"), std::string::npos) << bad.output;
+}
+
 // Ctrl-C as a user sends it: the process saves, exits 130, and the run resumes to its end.
 TEST(TrainCliFiles, SigintSavesAResumableCheckpointAndExits130) {
   testing::TempDir dir("cli_train_sigint");

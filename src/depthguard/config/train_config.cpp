@@ -53,6 +53,18 @@ TrainLoopConfig read_loop(YamlSection& s) {
   return c;
 }
 
+GuardOptions read_guard(YamlSection& s) {
+  const GuardOptions d;
+  return GuardOptions()
+      .policy(s.choice("policy", guard_policy_choices(), d.policy()))
+      .max_skips(s.integer("max_skips", d.max_skips(), 0, kMaxCount))
+      .lr_factor(s.number("lr_factor", d.lr_factor(), 0, 1))
+      .snapshot_interval(s.integer("snapshot_interval", d.snapshot_interval(), 1, kMaxCount))
+      .inject_site(s.choice("inject", inject_site_choices(), d.inject_site()))
+      .inject_value(s.choice("inject_value", inject_value_choices(), d.inject_value()))
+      .inject_step(s.integer("inject_step", d.inject_step(), 0, kMaxCount));
+}
+
 // Held-out data by default: for synthetic training data, the next 64 scenes after the
 // training ones; other datasets must name their test split (required keys error otherwise).
 DataConfig eval_data_defaults(const DataConfig& train) {
@@ -160,6 +172,7 @@ TrainConfig read_train_config(const YAML::Node& root) {
   c.optimizer = read("optimizer", read_optimizer);
   c.schedule = read("schedule", read_schedule);
   c.train = read("train", read_loop);
+  c.guard = read("guard", read_guard);
   c.data.loader.seed(c.train.seed);
   c.eval.data.loader.seed(c.train.seed);
   top.finish();

@@ -1,12 +1,13 @@
 #pragma once
 // The whole configuration of a training run: the sections model, data, eval, loss,
-// optimizer, schedule and train (docs/config.md lists every key).
+// optimizer, schedule, train and guard (docs/config.md lists every key).
 #include <string>
 #include <vector>
 
 #include <yaml-cpp/yaml.h>
 
 #include "depthguard/config/data_config.h"
+#include "depthguard/guard/guard_options.h"
 #include "depthguard/losses/depth_loss.h"
 #include "depthguard/metrics/depth_metrics.h"
 #include "depthguard/models/depth_model.h"
@@ -43,6 +44,7 @@ struct TrainConfig {
   OptimizerOptions optimizer;
   ScheduleOptions schedule;
   TrainLoopConfig train;
+  GuardOptions guard;
   /// Every key with the value used, defaults included: what a run saves as config.yaml.
   YAML::Node resolved;
 };

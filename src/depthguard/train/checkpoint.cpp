@@ -1,6 +1,7 @@
 #include "depthguard/train/checkpoint.h"
 
 #include <filesystem>
+#include <sstream>
 #include <stdexcept>
 
 #include <torch/torch.h>
@@ -45,6 +46,9 @@ TrainState read_state(torch::serialize::InputArchive& a) {
   torch::Tensor best;
   a.read("best_metric", best);
   s.best_metric = best.item<double>();
+  torch::Tensor scale, nonfinite;
+  if (a.try_read("lr_scale", scale)) s.lr_scale = scale.item<double>();
+  if (a.try_read("nonfinite_steps", nonfinite)) s.nonfinite_steps = nonfinite.item<int64_t>();
   c10::IValue config;
   a.read("config", config);
   s.config_yaml = config.toStringRef();
@@ -83,17 +87,17 @@ void load_model_tensors(torch::serialize::InputArchive& archive, torch::nn::Modu
   }
 }
 
-}  // namespace
-
-void write_checkpoint_file(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
-                           const TrainState& s) {
+torch::serialize::OutputArchive make_archive(torch::nn::Module& model, torch::optim::Optimizer* optimizer,
+                                             const TrainState& s) {
   torch::serialize::OutputArchive archive;
   write_int(archive, "depthguard_format", kFormat);
   write_int(archive, "step", s.step);
   write_int(archive, "epoch", s.epoch);
   write_int(archive, "batch_in_epoch", s.batch_in_epoch);
   write_int(archive, "best_step", s.best_step);
+  write_int(archive, "nonfinite_steps", s.nonfinite_steps);
   archive.write("best_metric", torch::tensor(s.best_metric, torch::kFloat64));
+  archive.write("lr_scale", torch::tensor(s.lr_scale, torch::kFloat64));
   archive.write("config", c10::IValue(s.config_yaml));
   archive.write("generator", at::detail::getDefaultCPUGenerator().get_state());
   torch::serialize::OutputArchive model_archive;
@@ -104,7 +108,46 @@ void write_checkpoint_file(const std::string& path, torch::nn::Module& model, to
     optimizer->save(optimizer_archive);
     archive.write("optimizer", optimizer_archive);
   }
-  archive.save_to(path);
+  return archive;
+}
+
+// Everything but the state fields, which the caller has read already.
+void restore(torch::serialize::InputArchive& archive, torch::nn::Module& model, torch::optim::Optimizer* optimizer) {
+  torch::serialize::InputArchive model_archive;
+  archive.read("model", model_archive);
+  load_model_tensors(model_archive, model);
+  if (optimizer != nullptr) {
+    torch::serialize::InputArchive optimizer_archive;
+    archive.read("optimizer", optimizer_archive);
+    optimizer->load(optimizer_archive);
+  }
+  torch::Tensor generator;
+  archive.read("generator", generator);
+  at::Generator cpu = at::detail::getDefaultCPUGenerator();  // a handle on the global one
+  cpu.set_state(generator);
+}
+
+}  // namespace
+
+void write_checkpoint_file(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
+                           const TrainState& s) {
+  make_archive(model, optimizer, s).save_to(path);
+}
+
+std::string checkpoint_bytes(torch::nn::Module& model, torch::optim::Optimizer* optimizer, const TrainState& state) {
+  std::ostringstream out;
+  make_archive(model, optimizer, state).save_to(out);
+  return out.str();
+}
+
+TrainState restore_checkpoint_bytes(const std::string& bytes, torch::nn::Module& model,
+                                    torch::optim::Optimizer* optimizer) {
+  std::istringstream in(bytes);
+  torch::serialize::InputArchive archive;
+  archive.load_from(in);
+  const auto state = read_state(archive);
+  restore(archive, model, optimizer);
+  return state;
 }
 
 void save_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
@@ -119,18 +162,7 @@ TrainState load_checkpoint(const std::string& path, torch::nn::Module& model, to
   auto archive = open(path);
   const auto state = read_state(archive);
   try {
-    torch::serialize::InputArchive model_archive;
-    archive.read("model", model_archive);
-    load_model_tensors(model_archive, model);
-    if (optimizer != nullptr) {
-      torch::serialize::InputArchive optimizer_archive;
-      archive.read("optimizer", optimizer_archive);
-      optimizer->load(optimizer_archive);
-    }
-    torch::Tensor generator;
-    archive.read("generator", generator);
-    at::Generator cpu = at::detail::getDefaultCPUGenerator();  // a handle on the global one
-    cpu.set_state(generator);
+    restore(archive, model, optimizer);
   } catch (const c10::Error& e) {
     throw std::runtime_error(path + ": does not match this model: " + e.what_without_backtrace());
   } catch (const std::runtime_error& e) {

@@ -16,6 +16,8 @@ struct TrainState {
   int64_t batch_in_epoch = 0;   ///< index of the next batch within that epoch
   double best_metric = 0;       ///< best eval abs_rel so far (0: none yet)
   int64_t best_step = -1;
+  double lr_scale = 1;          ///< product of the sentinel's rollback factors so far
+  int64_t nonfinite_steps = 0;  ///< steps the sentinel skipped or rolled back
   std::string config_yaml;      ///< the resolved configuration of the run
 };
 
@@ -35,6 +37,11 @@ void save_checkpoint(const std::string& path, torch::nn::Module& model, torch::o
 /// file when it is missing, truncated or not a depthguard checkpoint, and naming the tensor
 /// when the model does not match (a tensor missing or of another shape).
 TrainState load_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer);
+
+/// A checkpoint's content in memory (the sentinel's rollback snapshot), and back.
+std::string checkpoint_bytes(torch::nn::Module& model, torch::optim::Optimizer* optimizer, const TrainState& state);
+TrainState restore_checkpoint_bytes(const std::string& bytes, torch::nn::Module& model,
+                                    torch::optim::Optimizer* optimizer);
 
 /// Only the state (with the configuration), to build the model before loading it.
 TrainState read_checkpoint_state(const std::string& path);

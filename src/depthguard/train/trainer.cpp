@@ -11,6 +11,7 @@
 #include <torch/torch.h>
 
 #include "depthguard/data/data_loader.h"
+#include "depthguard/guard/finite_check.h"
 #include "depthguard/losses/depth_loss.h"
 #include "depthguard/report/progress_bar.h"
 #include "depthguard/runtime/atomic_file.h"
@@ -91,6 +92,7 @@ class TrainingRun {
     ProgressBar bar("train", total_steps_ - first_step, o_.progress ? stderr : nullptr);
     install_interrupt_handler();
     loader_->start_epoch(state_.epoch, state_.batch_in_epoch);
+    take_snapshot();
     interval_start_ = Clock::now();
     while (state_.step < total_steps_) {
       auto batch = loader_->next();
@@ -98,10 +100,11 @@ class TrainingRun {
         loader_->start_epoch(++state_.epoch, state_.batch_in_epoch = 0);
         continue;
       }
-      step(*batch);
-      bar.advance(1, fmt::format("loss {:.4f} lr {:.2e} {:.1f} img/s", last_loss_, lr_,
-                                 images_ / std::max(seconds_since(start) - eval_seconds_, 1e-9)));
-      after_step();
+      if (step(*batch)) {
+        bar.advance(1, fmt::format("loss {:.4f} lr {:.2e} {:.1f} img/s", last_loss_, lr_,
+                                   images_ / std::max(seconds_since(start) - eval_seconds_, 1e-9)));
+        after_step();
+      }
       if (interrupt_requested()) {
         save(last_checkpoint(o_.out));
         bar.finish();
@@ -115,6 +118,7 @@ class TrainingRun {
     summary_.images_per_second = images_ / std::max(summary_.seconds - eval_seconds_, 1e-9);
     summary_.best_abs_rel = state_.best_metric;
     summary_.best_step = state_.best_step;
+    summary_.nonfinite_steps = state_.nonfinite_steps;
     write_summary(first_step);
     return summary_;
   }
@@ -165,28 +169,90 @@ class TrainingRun {
                  train_data_->size(), per_epoch, total_steps_);
   }
 
-  void step(const Batch& batch) {
+  // One optimiser step under the NaN sentinel: inputs, loss, gradients and the updated
+  // weights are checked; returns false when a non-finite value dropped the step.
+  bool step(Batch& batch) {
     model_->train();
-    lr_ = learning_rate(c_.schedule, c_.optimizer.lr(), state_.step, total_steps_);
+    lr_ = learning_rate(c_.schedule, c_.optimizer.lr(), state_.step, total_steps_) * state_.lr_scale;
     set_learning_rate(*optimizer_, lr_);
+    ++state_.batch_in_epoch;  // this batch is used up, whatever happens to the step
+    inject(InjectSite::Image, batch.image);
+    inject(InjectSite::Depth, batch.depth);
+    if (!all_finite({batch.image, batch.depth})) return nonfinite(GuardStage::Input, batch);
     auto image = c_.train.channels_last ? batch.image.contiguous(torch::MemoryFormat::ChannelsLast) : batch.image;
     optimizer_->zero_grad();
     const auto out = depth_loss(c_.loss, model_->forward(image), batch.depth);
     const double loss = out.report.item<double>();
-    if (!std::isfinite(loss)) {
-      throw std::runtime_error(fmt::format("step {}: the loss is {} (samples {}); {} is kept as it was",
-                                           state_.step, loss, joined(batch.ids), last_checkpoint(o_.out)));
-    }
+    if (!std::isfinite(loss)) return nonfinite(GuardStage::Loss, batch);
     out.loss.backward();
-    grad_norm_ = clip_gradients(model_->parameters(), c_.optimizer.grad_clip());
+    const auto params = model_->parameters();
+    inject(InjectSite::Gradient, params.front().grad());
+    grad_norm_ = clip_gradients(params, c_.optimizer.grad_clip());
+    if (!std::isfinite(grad_norm_)) return nonfinite(GuardStage::Gradient, batch);
     optimizer_->step();
+    inject(InjectSite::Weight, params.front());
+    if (!all_finite(params)) return nonfinite(GuardStage::Weight, batch);
     ++state_.step;
-    ++state_.batch_in_epoch;
+    consecutive_nonfinite_ = 0;
     last_loss_ = loss;
     interval_loss_ += loss;
     ++interval_steps_;
     interval_images_ += batch.image.size(0);
     images_ += static_cast<double>(batch.image.size(0));
+    if (state_.step % c_.guard.snapshot_interval() == 0) take_snapshot();
+    return true;
+  }
+
+  // Fault injection (guard.inject): one element of `target` becomes NaN or +inf, once.
+  void inject(InjectSite site, const torch::Tensor& target) {
+    const auto& g = c_.guard;
+    if (g.inject_site() != site || injected_ || state_.step != g.inject_step() || !target.defined()) return;
+    torch::NoGradGuard no_grad;
+    target.view(-1)[0] = g.inject_value() == InjectValue::Nan ? std::numeric_limits<float>::quiet_NaN()
+                                                               : std::numeric_limits<float>::infinity();
+    injected_ = true;
+  }
+
+  // In-memory state the sentinel can return to (skip and rollback); only ever taken after a
+  // step whose weights were checked.
+  void take_snapshot() {
+    if (c_.guard.policy() != GuardPolicy::Halt) snapshot_ = checkpoint_bytes(*model_, optimizer_.get(), state_);
+  }
+
+  bool nonfinite(GuardStage stage, const Batch& batch) {
+    const auto& g = c_.guard;
+    ++state_.nonfinite_steps;
+    ++consecutive_nonfinite_;
+    const auto& stage_name = choice_name(guard_stage_choices(), stage);
+    const bool halt = g.policy() == GuardPolicy::Halt || consecutive_nonfinite_ > g.max_skips();
+    // Skip can drop an update that has not happened; a non-finite weight needs the snapshot.
+    const bool restore = !halt && (g.policy() == GuardPolicy::Rollback || stage == GuardStage::Weight);
+    const std::string action = halt ? "halt" : restore ? "rollback" : "skip";
+    metrics_ << nlohmann::json{{"step", state_.step},
+                               {"nonfinite", {{"stage", stage_name}, {"samples", batch.ids}, {"action", action}}}}
+                    .dump()
+             << "\n"
+             << std::flush;
+    const auto what = fmt::format("step {}: non-finite {} (samples {})", state_.step, stage_name, joined(batch.ids));
+    if (halt) {
+      throw NonFiniteHalt(fmt::format("{}; guard.policy {}, {} non-finite step(s) in a row; {} holds the last good state",
+                                      what, choice_name(guard_policy_choices(), g.policy()), consecutive_nonfinite_,
+                                      last_checkpoint(o_.out)));
+    }
+    optimizer_->zero_grad();
+    if (restore) {
+      const auto kept = state_;
+      state_.step = restore_checkpoint_bytes(snapshot_, *model_, optimizer_.get()).step;
+      state_.epoch = kept.epoch;
+      state_.batch_in_epoch = kept.batch_in_epoch;
+      state_.best_metric = kept.best_metric;
+      state_.best_step = kept.best_step;
+      state_.nonfinite_steps = kept.nonfinite_steps;
+      state_.lr_scale = kept.lr_scale * (g.policy() == GuardPolicy::Rollback ? g.lr_factor() : 1.0);
+    }
+    spdlog::warn("{}: {} (learning-rate scale {})", what, action == "skip" ? "update skipped" : "rolled back to step " +
+                 std::to_string(state_.step), state_.lr_scale);
+    return false;
   }
 
   void after_step() {
@@ -246,6 +312,7 @@ class TrainingRun {
                      {"last_loss", summary_.last_loss},
                      {"best_step", summary_.best_step},
                      {"best_abs_rel", summary_.best_abs_rel},
+                     {"nonfinite_steps", state_.nonfinite_steps},
                      {"threads", torch::get_num_threads()}};
     if (summary_.final_eval) j["final_eval"] = metrics_json(*summary_.final_eval);
     write_text_atomically((fs::path(o_.out) / "summary.json").string(), j.dump(2) + "\n");
@@ -262,7 +329,9 @@ class TrainingRun {
   TrainSummary summary_;
   int64_t total_steps_ = 0;
   double lr_ = 0, last_loss_ = 0, grad_norm_ = 0, interval_loss_ = 0, images_ = 0, eval_seconds_ = 0;
-  int64_t interval_steps_ = 0, interval_images_ = 0;
+  int64_t interval_steps_ = 0, interval_images_ = 0, consecutive_nonfinite_ = 0;
+  bool injected_ = false;
+  std::string snapshot_;
   Clock::time_point interval_start_;
 };
 

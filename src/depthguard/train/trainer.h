@@ -31,12 +31,14 @@ struct TrainSummary {
   std::optional<DepthMetrics> final_eval;
   double best_abs_rel = 0;
   int64_t best_step = -1;
+  int64_t nonfinite_steps = 0;  ///< steps the sentinel skipped or rolled back, over the whole run
 };
 
 /// Trains `config` into `options.out`. A fresh run refuses a directory that already holds
 /// checkpoints (resume or choose another). SIGINT/SIGTERM save last.pt and throw
-/// Interrupted. A non-finite loss stops the run with std::runtime_error naming the step and
-/// samples; the last checkpoint stays as it was.
+/// Interrupted. The NaN sentinel checks every step's inputs, loss, gradients and updated
+/// weights and applies guard.policy (skip, rollback, halt); a halt throws NonFiniteHalt
+/// naming the step, stage and samples, and the checkpoints stay as they were.
 TrainSummary train(const TrainConfig& config, const RunOptions& options);
 
 /// Paths inside a run directory.

@@ -1,0 +1,52 @@
+#pragma once
+// What the NaN sentinel does when a step produces a non-finite value, and the faults it can
+// inject on purpose to show that it works.
+#include <cstdint>
+#include <stdexcept>
+
+#include <torch/arg.h>
+
+#include "depthguard/config/choice.h"
+
+namespace depthguard {
+
+enum class GuardPolicy {
+  Halt,      ///< stop with a report; the last good checkpoint stays
+  Skip,      ///< drop the update and go on (default); halt after max_skips in a row
+  Rollback,  ///< restore the last in-memory snapshot, scale the LR by lr_factor, go on
+};
+const ChoiceTable<GuardPolicy>& guard_policy_choices();
+
+/// Where a non-finite value was found, in the order the sentinel looks.
+enum class GuardStage { Input, Loss, Gradient, Weight };
+const ChoiceTable<GuardStage>& guard_stage_choices();
+
+enum class InjectSite { None, Image, Depth, Gradient, Weight };
+const ChoiceTable<InjectSite>& inject_site_choices();
+
+enum class InjectValue { Nan, Inf };
+const ChoiceTable<InjectValue>& inject_value_choices();
+
+struct GuardOptions {
+  TORCH_ARG(GuardPolicy, policy) = GuardPolicy::Skip;
+  /// Non-finite steps in a row after which skip and rollback give up and halt.
+  TORCH_ARG(int64_t, max_skips) = 5;
+  /// Rollback: the learning rate is multiplied by this at each rollback.
+  TORCH_ARG(double, lr_factor) = 0.5;
+  /// Rollback: steps between in-memory snapshots of weights and optimiser state.
+  TORCH_ARG(int64_t, snapshot_interval) = 50;
+  /// Fault injection: put `inject_value` (NaN or +inf) into one element of the site at step
+  /// `inject_step` (0-based). Site none = off.
+  TORCH_ARG(InjectSite, inject_site) = InjectSite::None;
+  TORCH_ARG(InjectValue, inject_value) = InjectValue::Nan;
+  TORCH_ARG(int64_t, inject_step) = 0;
+};
+
+/// Thrown when the sentinel stops a run (policy halt, or too many non-finite steps in a
+/// row); the CLI exits with code 3. The message names the step, the stage and the samples.
+class NonFiniteHalt : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace depthguard

@@ -1,0 +1,105 @@
+// The NaN sentinel inside the trainer: every injection site is caught and handled by each
+// policy; a healthy run sees no event.
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "data/data_test_support.h"
+#include "depthguard/guard/finite_check.h"
+#include "depthguard/train/checkpoint.h"
+#include "depthguard/train/trainer.h"
+#include "test_support.h"
+#include "train/tiny_run.h"
+
+namespace depthguard {
+namespace {
+
+RunOptions quiet(const std::string& out) {
+  RunOptions o;
+  o.out = out;
+  o.progress = false;
+  return o;
+}
+
+TrainConfig injected(const std::string& site, const std::string& policy, int64_t steps = 6) {
+  auto root = testing::tiny_run(steps);
+  root["guard"]["inject"] = site;
+  root["guard"]["inject_step"] = 2;
+  root["guard"]["policy"] = policy;
+  root["guard"]["snapshot_interval"] = 1;
+  return read_train_config(root);
+}
+
+std::vector<nlohmann::json> events(const std::string& run) {
+  std::ifstream in(std::filesystem::path(run) / "metrics.jsonl");
+  std::vector<nlohmann::json> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto j = nlohmann::json::parse(line);
+    if (j.contains("nonfinite")) out.push_back(j["nonfinite"]);
+  }
+  return out;
+}
+
+bool checkpoint_is_finite(const std::string& path) {
+  DepthModel model(ModelOptions().width(4));
+  load_checkpoint(path, *model, nullptr);
+  return all_finite(model->parameters());
+}
+
+TEST(Sentinel, HealthyRunHasNoEvent) {
+  testing::TempDir dir("sentinel_healthy");
+  const auto s = train(read_train_config(testing::tiny_run(6)), quiet(dir.str()));
+  EXPECT_EQ(s.nonfinite_steps, 0);
+  EXPECT_TRUE(events(dir.str()).empty());
+}
+
+TEST(Sentinel, SkipCatchesEverySiteAndFinishesTheRun) {
+  const std::pair<const char*, const char*> sites[] = {
+      {"image", "input"}, {"depth", "input"}, {"gradient", "gradient"}, {"weight", "weight"}};
+  for (const auto& [site, stage] : sites) {
+    testing::TempDir dir(std::string("sentinel_skip_") + site);
+    const auto s = train(injected(site, "skip"), quiet(dir.str()));
+    EXPECT_EQ(s.steps, 6) << site;
+    EXPECT_EQ(s.nonfinite_steps, 1) << site;
+    const auto e = events(dir.str());
+    ASSERT_EQ(e.size(), 1u) << site;
+    EXPECT_EQ(e[0]["stage"], stage) << site;
+    EXPECT_EQ(e[0]["samples"].size(), 2u) << site;
+    EXPECT_TRUE(checkpoint_is_finite(last_checkpoint(dir.str()))) << site;
+  }
+}
+
+TEST(Sentinel, HaltStopsNamingStepStageAndKeepsNoNonFiniteCheckpoint) {
+  testing::TempDir dir("sentinel_halt");
+  auto config = injected("gradient", "halt");
+  config.train.checkpoint_interval = 1;
+  const auto message = testing::error_message<NonFiniteHalt>([&] { train(config, quiet(dir.str())); });
+  EXPECT_NE(message.find("step 2: non-finite gradient"), std::string::npos) << message;
+  EXPECT_NE(message.find("guard.policy halt"), std::string::npos) << message;
+  EXPECT_EQ(read_checkpoint_state(last_checkpoint(dir.str())).step, 2);
+  EXPECT_TRUE(checkpoint_is_finite(last_checkpoint(dir.str())));
+}
+
+TEST(Sentinel, RollbackRestoresTheSnapshotAndLowersTheLearningRate) {
+  testing::TempDir dir("sentinel_rollback");
+  const auto s = train(injected("weight", "rollback"), quiet(dir.str()));
+  EXPECT_EQ(s.steps, 6);
+  EXPECT_EQ(s.nonfinite_steps, 1);
+  EXPECT_EQ(events(dir.str())[0]["action"], "rollback");
+  EXPECT_EQ(read_checkpoint_state(last_checkpoint(dir.str())).lr_scale, 0.5);
+  EXPECT_TRUE(checkpoint_is_finite(last_checkpoint(dir.str())));
+}
+
+TEST(Sentinel, SkipHaltsWhenTheBoundOfStepsInARowIsPassed) {
+  testing::TempDir dir("sentinel_bound");
+  auto config = injected("image", "skip");
+  config.guard.max_skips(0);  // no non-finite step tolerated
+  const auto message = testing::error_message<NonFiniteHalt>([&] { train(config, quiet(dir.str())); });
+  EXPECT_NE(message.find("step 2: non-finite input"), std::string::npos) << message;
+  EXPECT_NE(message.find("1 non-finite step(s) in a row"), std::string::npos) << message;
+}
+
+}  // namespace
+}  // namespace depthguard
