@@ -65,12 +65,7 @@ void train_steps(benchmark::State& state, Architecture arch, bool channels_last)
   at::set_num_threads(kThreads);
   torch::manual_seed(0);
   DepthModel model(ModelOptions().arch(arch).width(default_width(arch)));
-  if (channels_last) {
-    torch::NoGradGuard no_grad;
-    for (auto& p : model->parameters()) {
-      if (p.dim() == 4) p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
-    }
-  }
+  if (channels_last) to_channels_last(*model);
   auto optimizer = make_optimizer(OptimizerOptions(), *model);
   const auto image = torch::randn({kBatch, 3, kHeight, kWidth}).contiguous(format_of(channels_last));
   const auto depth = torch::rand({kBatch, 1, kHeight, kWidth}) * 9 + 0.5;

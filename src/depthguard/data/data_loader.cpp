@@ -141,9 +141,7 @@ std::optional<Batch> DataLoader::load(const std::vector<int64_t>& order, int64_t
   batch.depth = torch::empty({n, 1, h, w});
   for (int64_t i = 0; i < n; ++i) {
     write_image_planes(samples[i].rgb, batch.image[i].data_ptr<float>());
-    const auto& d = samples[i].depth;
-    const auto row_stride = static_cast<int64_t>(d.step1());
-    batch.depth[i][0].copy_(torch::from_blob(const_cast<float*>(d.ptr<float>()), {h, w}, {row_stride, 1}));
+    batch.depth[i][0].copy_(depth_view(samples[i].depth));
     batch.ids.push_back(samples[i].id);
   }
   batch.mask = batch.depth > 0;

@@ -23,4 +23,9 @@ torch::Tensor image_tensor(const cv::Mat& rgb) {
   return t;
 }
 
+torch::Tensor depth_view(const cv::Mat& depth) {
+  return torch::from_blob(const_cast<float*>(depth.ptr<float>()), {depth.rows, depth.cols},
+                          {static_cast<int64_t>(depth.step1()), 1}, torch::kFloat32);
+}
+
 }  // namespace depthguard

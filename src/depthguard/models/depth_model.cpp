@@ -45,6 +45,13 @@ torch::Tensor DepthModelImpl::forward(const torch::Tensor& image) {
   return head(last_layer_depth->forward(decoder->forward(encoder(image))));
 }
 
+void to_channels_last(torch::nn::Module& module) {
+  torch::NoGradGuard no_grad;
+  for (auto& p : module.parameters()) {
+    if (p.dim() == 4) p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
+  }
+}
+
 int64_t parameter_count(const torch::nn::Module& module) {
   int64_t n = 0;
   for (const auto& p : module.parameters()) n += p.numel();

@@ -48,6 +48,9 @@ class DepthModelImpl : public torch::nn::Module {
 };
 TORCH_MODULE(DepthModel);
 
+/// Converts the 4-D parameters (convolution weights) to the channels-last memory format.
+void to_channels_last(torch::nn::Module& module);
+
 /// The number of parameters of a module (for logs).
 int64_t parameter_count(const torch::nn::Module& module);
 

@@ -10,15 +10,6 @@
 
 namespace depthguard {
 
-namespace {
-
-torch::Tensor depth_tensor(const cv::Mat& depth) {
-  return torch::from_blob(const_cast<float*>(depth.ptr<float>()), {depth.rows, depth.cols},
-                          {static_cast<int64_t>(depth.step1()), 1}, torch::kFloat32);
-}
-
-}  // namespace
-
 torch::Tensor predict_depth(DepthModel& model, const cv::Mat& rgb, PredictSize size) {
   torch::NoGradGuard no_grad;
   RgbdSample sample;
@@ -41,7 +32,7 @@ MetricsAverage evaluate_model(DepthModel& model, const RgbdDataset& data, Predic
   MetricsAverage average;
   for (int64_t i = 0; i < data.size(); ++i) {
     const auto sample = data.get(i);
-    average.add(evaluate_image(predict_depth(model, sample.rgb, size), depth_tensor(sample.depth), options));
+    average.add(evaluate_image(predict_depth(model, sample.rgb, size), depth_view(sample.depth), options));
     if (progress && !progress(i + 1, data.size())) break;
   }
   model->train(was_training);
@@ -67,7 +58,7 @@ MetricsAverage evaluate_constant(double depth, const RgbdDataset& data, const Ev
   MetricsAverage average;
   for (int64_t i = 0; i < data.size(); ++i) {
     const auto sample = data.get(i);  // owns the pixels the tensor views
-    const auto gt = depth_tensor(sample.depth);
+    const auto gt = depth_view(sample.depth);
     average.add(evaluate_image(torch::full_like(gt, depth), gt, options));
   }
   return average;

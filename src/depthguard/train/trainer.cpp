@@ -50,26 +50,16 @@ nlohmann::json metrics_json(const DepthMetrics& m) {
   return j;
 }
 
-void to_channels_last(torch::nn::Module& model) {
-  torch::NoGradGuard no_grad;
-  for (auto& p : model.parameters()) {
-    if (p.dim() == 4) p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
-  }
-}
-
 // The global L2 norm of the gradients, clipped to `max_norm` when max_norm > 0.
 double clip_gradients(const std::vector<torch::Tensor>& params, double max_norm) {
+  const auto grads = gradients_of(params);
   std::vector<torch::Tensor> norms;
-  for (const auto& p : params) {
-    if (p.grad().defined()) norms.push_back(p.grad().norm());
-  }
+  for (const auto& g : grads) norms.push_back(g.norm());
   if (norms.empty()) return 0;
   const double total = torch::stack(norms).norm().item<double>();
   if (max_norm > 0 && total > max_norm) {
     torch::NoGradGuard no_grad;
-    for (const auto& p : params) {
-      if (p.grad().defined()) p.grad().mul_(max_norm / (total + 1e-6));
-    }
+    for (const auto& g : grads) g.mul_(max_norm / (total + 1e-6));
   }
   return total;
 }
