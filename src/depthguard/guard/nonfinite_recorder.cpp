@@ -1,0 +1,158 @@
+#include "depthguard/guard/nonfinite_recorder.h"
+
+#include <deque>
+#include <sstream>
+#include <unordered_map>
+
+#include <ATen/record_function.h>
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+namespace depthguard {
+
+namespace {
+
+struct Frame {
+  std::string name;
+  bool backward;
+  int64_t seq;
+};
+
+struct Recording {
+  std::vector<std::string> modules;  // open OpScopes, outermost first
+  std::vector<Frame> ops;            // open operators and backward nodes, outermost first
+  std::unordered_map<int64_t, std::string> module_of_seq;
+  std::unordered_map<std::string, std::deque<std::string>> recent_ops;
+  std::optional<NonFiniteOp> found;
+};
+
+thread_local Recording* recording = nullptr;
+constexpr size_t kRecentOps = 8;
+
+// The inputs of one operator, held until it ends. In-place operators overwrite their first
+// input, so that one is copied before the kernel runs.
+struct HeldInputs : at::ObserverContext {
+  std::vector<c10::IValue> inputs;
+};
+
+std::string module_path(const std::vector<std::string>& modules) { return fmt::format("{}", fmt::join(modules, ".")); }
+
+bool in_place(const std::string& name) { return !name.empty() && name.back() == '_'; }
+
+std::unique_ptr<at::ObserverContext> on_start(const at::RecordFunction& fn) {
+  if (recording == nullptr) return nullptr;
+  at::DisableRecordFunctionGuard quiet;  // what the callback itself runs is not recorded
+  auto& r = *recording;
+  if (fn.scope() == at::RecordScope::USER_SCOPE) {
+    r.modules.emplace_back(fn.name());
+    return nullptr;
+  }
+  const bool backward = fn.scope() == at::RecordScope::BACKWARD_FUNCTION;
+  const bool top = r.ops.empty();
+  r.ops.push_back({fn.name(), backward, fn.seqNr()});
+  if (backward || r.found) return nullptr;
+  if (top) {
+    const auto path = module_path(r.modules);
+    if (fn.seqNr() >= 0) r.module_of_seq[fn.seqNr()] = path;
+    auto& recent = r.recent_ops[path];
+    recent.emplace_back(fn.name());
+    if (recent.size() > kRecentOps) recent.pop_front();
+  }
+  auto held = std::make_unique<HeldInputs>();
+  torch::NoGradGuard no_grad;
+  for (const auto& v : fn.inputs()) {
+    const bool overwritten = held->inputs.empty() && v.isTensor() && in_place(fn.name());
+    held->inputs.push_back(overwritten ? c10::IValue(v.toTensor().detach().clone()) : v);
+  }
+  return held;
+}
+
+bool finite(const torch::Tensor& t) {
+  return !t.is_floating_point() || t.numel() == 0 || torch::isfinite(t.detach()).all().item<bool>();
+}
+
+std::vector<ArgSummary> summarize_args(const std::vector<c10::IValue>& inputs) {
+  std::vector<ArgSummary> out;
+  for (const auto& v : inputs) {
+    if (v.isTensor()) {
+      out.push_back({summarize(v.toTensor()), ""});
+    } else if (v.isTensorList()) {
+      for (const auto& t : v.toTensorVector()) out.push_back({summarize(t), ""});
+    } else {
+      std::ostringstream text;
+      text << v;
+      out.push_back({std::nullopt, text.str()});
+    }
+  }
+  return out;
+}
+
+NonFiniteOp describe(const Recording& r, const HeldInputs& held, const torch::Tensor& output) {
+  NonFiniteOp op;
+  std::vector<std::string> names;
+  const Frame* node = nullptr;  // the innermost backward node, if any
+  for (const auto& f : r.ops) {
+    names.push_back(f.name);
+    if (f.backward) node = &f;
+  }
+  op.chain = fmt::format("{}", fmt::join(names, " > "));
+  op.direction = node ? "backward" : "forward";
+  op.op = node ? node->name : r.ops.front().name;
+  if (node) {
+    const auto it = r.module_of_seq.find(node->seq);
+    op.module = it == r.module_of_seq.end() ? "" : it->second;
+  } else {
+    op.module = module_path(r.modules);
+  }
+  if (const auto it = r.recent_ops.find(op.module); it != r.recent_ops.end()) {
+    op.earlier_ops.assign(it->second.begin(), it->second.end());
+    if (!node && !op.earlier_ops.empty()) op.earlier_ops.pop_back();  // the operator itself
+  }
+  op.inputs = summarize_args(held.inputs);
+  op.output = summarize(output);
+  return op;
+}
+
+void on_end(const at::RecordFunction& fn, at::ObserverContext* context) {
+  if (recording == nullptr) return;
+  at::DisableRecordFunctionGuard quiet;
+  auto& r = *recording;
+  if (fn.scope() == at::RecordScope::USER_SCOPE) {
+    if (!r.modules.empty()) r.modules.pop_back();
+    return;
+  }
+  if (!r.found && context != nullptr) {
+    torch::NoGradGuard no_grad;
+    for (const auto& v : fn.outputs()) {
+      if (v.isTensor() && !finite(v.toTensor())) {
+        r.found = describe(r, static_cast<const HeldInputs&>(*context), v.toTensor());
+        break;
+      }
+    }
+  }
+  if (!r.ops.empty()) r.ops.pop_back();
+}
+
+}  // namespace
+
+std::optional<NonFiniteOp> first_nonfinite_op(const std::function<void()>& fn) {
+  Recording r;
+  recording = &r;
+  const auto handle = at::addThreadLocalCallback(
+      at::RecordFunctionCallback(on_start, on_end)
+          .needsInputs(true)
+          .needsOutputs(true)
+          .scopes({at::RecordScope::FUNCTION, at::RecordScope::BACKWARD_FUNCTION, at::RecordScope::USER_SCOPE}));
+  try {
+    fn();
+  } catch (...) {
+    at::removeCallback(handle);
+    recording = nullptr;
+    throw;
+  }
+  at::removeCallback(handle);
+  recording = nullptr;
+  return r.found;
+}
+
+}  // namespace depthguard

@@ -1,0 +1,50 @@
+#include "depthguard/guard/tensor_summary.h"
+
+#include <limits>
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+namespace depthguard {
+namespace {
+
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+constexpr float kInf = std::numeric_limits<float>::infinity();
+
+TEST(TensorSummary, CountsEveryKindOfValue) {
+  const auto s = summarize(torch::tensor({0.0F, -2.0F, 3.0F, kNaN, kInf, -kInf, 0.0F}));
+  EXPECT_EQ(s.numel, 7);
+  EXPECT_EQ(s.shape, std::vector<int64_t>{7});
+  EXPECT_EQ(s.dtype, "Float");
+  EXPECT_EQ(*s.min, -2.0);
+  EXPECT_EQ(*s.max, 3.0);
+  EXPECT_EQ(s.zeros, 2);
+  EXPECT_EQ(s.negatives, 2);  // -2 and -inf
+  EXPECT_EQ(s.nan, 1);
+  EXPECT_EQ(s.posinf, 1);
+  EXPECT_EQ(s.neginf, 1);
+  EXPECT_EQ(s.nonfinite(), 3);
+  EXPECT_NE(s.text().find("min -2, max 3"), std::string::npos) << s.text();
+}
+
+TEST(TensorSummary, Edges) {
+  EXPECT_EQ(summarize(torch::Tensor()).numel, 0);
+  const auto empty = summarize(torch::zeros({0, 3}));
+  EXPECT_EQ(empty.numel, 0);
+  EXPECT_FALSE(empty.min);
+  EXPECT_EQ(empty.shape, (std::vector<int64_t>{0, 3}));
+  const auto one = summarize(torch::tensor({5.0}));
+  EXPECT_EQ(*one.min, 5.0);
+  EXPECT_EQ(*one.max, 5.0);
+  const auto nans = summarize(torch::full({2, 2}, kNaN));
+  EXPECT_FALSE(nans.min);
+  EXPECT_EQ(nans.nan, 4);
+  EXPECT_NE(nans.text().find("no finite value"), std::string::npos);
+  const auto ints = summarize(torch::tensor({-1, 0, 2}));
+  EXPECT_EQ(ints.negatives, 1);
+  EXPECT_EQ(ints.zeros, 1);
+  EXPECT_EQ(ints.nonfinite(), 0);
+}
+
+}  // namespace
+}  // namespace depthguard
