@@ -6,6 +6,7 @@
 #include "depthguard/guard/guard_options.h"
 #include "depthguard/runtime/interrupt.h"
 #include "depthguard/runtime/threads.h"
+#include "diagnose_command.h"
 #include "eval_command.h"
 #include "numerics_command.h"
 #include "predict_command.h"
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
   depthguard::add_train_command(app);
   depthguard::add_eval_command(app);
   depthguard::add_predict_command(app);
+  depthguard::add_diagnose_command(app);
 
   try {
     app.parse(argc, argv);

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 
 #include "cli/cli_run.h"
@@ -125,6 +126,31 @@ TEST(TrainCliFiles, InjectedFaultUnderHaltExitsWith3NamingTheStage) {
                            " --inject weight");
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.output.find("expected SITE:VALUE:STEP"), std::string::npos) << bad.output;
+}
+
+// The V2 trigger on the command line: exit 3 naming the cause, then `diagnose` replays the
+// bundle the run left, as text and as JSON.
+TEST(TrainCliFiles, DiagnoseReplaysTheBundleOfAHaltedRun) {
+  testing::TempDir dir("cli_diagnose");
+  std::ofstream(dir / "tiny.yaml") << testing::tiny_run_yaml(4);
+  const auto run = (dir / "run").string();
+  const auto r = run_cli("train --no-progress --config " + (dir / "tiny.yaml").string() + " --out " + run +
+                         " --set model.head=naive --set model.head_bias=-100 --set guard.policy=halt");
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find("cause v2_log_sigmoid"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("first non-finite operator: aten::log (forward) in module 'model.head'"), std::string::npos)
+      << r.output;
+  const auto bundle = run + "/forensics/step-0";
+  const auto text = run_cli("diagnose " + bundle);
+  EXPECT_EQ(text.exit_code, 0) << text.output;
+  EXPECT_NE(text.output.find("cause: V2: log of an underflowed sigmoid"), std::string::npos) << text.output;
+  EXPECT_NE(text.output.find("model.head: fused"), std::string::npos) << text.output;
+  const auto json = run_cli("--log-level warn diagnose --json " + bundle + "/bundle.pt");
+  ASSERT_EQ(json.exit_code, 0) << json.output;
+  EXPECT_EQ(nlohmann::json::parse(json.output)["cause"], "v2_log_sigmoid") << json.output;
+  const auto missing = run_cli("diagnose " + (dir / "nowhere").string());
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.output.find("nowhere"), std::string::npos) << missing.output;
 }
 
 // Ctrl-C as a user sends it: the process saves, exits 130, and the run resumes to its end.

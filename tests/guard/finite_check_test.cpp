@@ -32,6 +32,17 @@ TEST(AllFinite, EdgesEmptyListUndefinedAndEmptyTensors) {
   EXPECT_TRUE(all_finite({torch::tensor(1.0)}));  // N = 1
 }
 
+TEST(GlobalNorm, IsTheL2NormOfEverythingAndNonFiniteExactlyWhenAValueIs) {
+  EXPECT_DOUBLE_EQ(global_norm({torch::tensor({3.0F}), torch::tensor({4.0F})}), 5.0);
+  EXPECT_DOUBLE_EQ(global_norm({torch::tensor({-2.0F})}), 2.0);  // N = 1
+  EXPECT_EQ(global_norm({}), 0.0);
+  EXPECT_EQ(global_norm({torch::Tensor(), torch::zeros({0, 3})}), 0.0);
+  // float32 squares of 3e38 overflow; the float64 accumulation does not.
+  EXPECT_TRUE(std::isfinite(global_norm({torch::full({1000}, 3e38F)})));
+  EXPECT_TRUE(std::isnan(global_norm({torch::ones({2}), torch::tensor({NAN})})));
+  EXPECT_TRUE(std::isinf(global_norm({torch::tensor({-INFINITY})})));
+}
+
 TEST(GradientsOf, OnlyDefinedGradients) {
   auto a = torch::ones({2}, torch::requires_grad());
   auto b = torch::ones({2}, torch::requires_grad());

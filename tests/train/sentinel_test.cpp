@@ -53,22 +53,52 @@ TEST(Sentinel, HealthyRunHasNoEvent) {
   const auto s = train(read_train_config(testing::tiny_run(6)), quiet(dir.str()));
   EXPECT_EQ(s.nonfinite_steps, 0);
   EXPECT_TRUE(events(dir.str()).empty());
+  EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(dir.str()) / "forensics"));
 }
 
-TEST(Sentinel, SkipCatchesEverySiteAndFinishesTheRun) {
+// Every injection site under every policy: caught at the right stage, classified as
+// injected with a report and bundle, handled by the policy, and no non-finite checkpoint.
+TEST(Sentinel, EverySiteUnderEveryPolicy) {
   const std::pair<const char*, const char*> sites[] = {
       {"image", "input"}, {"depth", "input"}, {"gradient", "gradient"}, {"weight", "weight"}};
   for (const auto& [site, stage] : sites) {
-    testing::TempDir dir(std::string("sentinel_skip_") + site);
-    const auto s = train(injected(site, "skip"), quiet(dir.str()));
-    EXPECT_EQ(s.steps, 6) << site;
-    EXPECT_EQ(s.nonfinite_steps, 1) << site;
-    const auto e = events(dir.str());
-    ASSERT_EQ(e.size(), 1u) << site;
-    EXPECT_EQ(e[0]["stage"], stage) << site;
-    EXPECT_EQ(e[0]["samples"].size(), 2u) << site;
-    EXPECT_TRUE(checkpoint_is_finite(last_checkpoint(dir.str()))) << site;
+    for (const std::string policy : {"skip", "rollback", "halt"}) {
+      const auto what = std::string(site) + " under " + policy;
+      testing::TempDir dir("sentinel_" + std::string(site) + "_" + policy);
+      auto config = injected(site, policy);
+      config.train.checkpoint_interval = 1;
+      if (policy == "halt") {
+        const auto message = testing::error_message<NonFiniteHalt>([&] { train(config, quiet(dir.str())); });
+        EXPECT_NE(message.find("step 2: non-finite " + std::string(stage)), std::string::npos) << what << message;
+        EXPECT_NE(message.find("cause injected"), std::string::npos) << what << message;
+        EXPECT_EQ(read_checkpoint_state(last_checkpoint(dir.str())).step, 2) << what;
+      } else {
+        const auto s = train(config, quiet(dir.str()));
+        EXPECT_EQ(s.steps, 6) << what;
+        EXPECT_EQ(s.nonfinite_steps, 1) << what;
+      }
+      const auto e = events(dir.str());
+      ASSERT_EQ(e.size(), 1u) << what;
+      EXPECT_EQ(e[0]["stage"], stage) << what;
+      EXPECT_EQ(e[0]["samples"].size(), 2u) << what;
+      const bool restores = policy == "rollback" || (policy == "skip" && std::string(stage) == "weight");
+      EXPECT_EQ(e[0]["action"], policy == "halt" ? "halt" : restores ? "rollback" : "skip") << what;
+      EXPECT_EQ(e[0]["cause"], "injected") << what;
+      const auto report = std::filesystem::path(e[0]["report"].get<std::string>()) / "report.json";
+      std::ifstream in(report);
+      EXPECT_EQ(nlohmann::json::parse(in)["injected"], std::string(site) + ":nan") << what;
+      EXPECT_TRUE(checkpoint_is_finite(last_checkpoint(dir.str()))) << what;
+    }
   }
+}
+
+TEST(Sentinel, ForensicsCanBeTurnedOff) {
+  testing::TempDir dir("sentinel_no_forensics");
+  auto config = injected("gradient", "skip");
+  config.guard.forensics(false);
+  EXPECT_EQ(train(config, quiet(dir.str())).nonfinite_steps, 1);
+  EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(dir.str()) / "forensics"));
+  EXPECT_FALSE(events(dir.str())[0].contains("cause"));
 }
 
 TEST(Sentinel, HaltStopsNamingStepStageAndKeepsNoNonFiniteCheckpoint) {

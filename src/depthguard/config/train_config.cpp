@@ -60,6 +60,7 @@ GuardOptions read_guard(YamlSection& s) {
       .max_skips(s.integer("max_skips", d.max_skips(), 0, kMaxCount))
       .lr_factor(s.number("lr_factor", d.lr_factor(), 0, 1))
       .snapshot_interval(s.integer("snapshot_interval", d.snapshot_interval(), 1, kMaxCount))
+      .forensics(s.get<bool>("forensics", d.forensics()))
       .inject_site(s.choice("inject", inject_site_choices(), d.inject_site()))
       .inject_value(s.choice("inject_value", inject_value_choices(), d.inject_value()))
       .inject_step(s.integer("inject_step", d.inject_step(), 0, kMaxCount));
@@ -114,6 +115,7 @@ ModelOptions read_model_options(YamlSection& model) {
   m.arch(model.choice("arch", architecture_choices(), m.arch()));
   m.width(model.integer("width", default_width(m.arch()), 1, 1024));
   m.head(read_depth_head_options(model));
+  m.head_bias(model.number("head_bias", m.head_bias(), -1e4, 1e4));
   return m;
 }
 

@@ -12,6 +12,12 @@ namespace depthguard {
 /// +inf or -inf anywhere gives false (inf + -inf sums to NaN, still caught).
 bool all_finite(const std::vector<torch::Tensor>& tensors);
 
+/// The L2 norm of all elements of all defined tensors together, accumulated in float64 (so
+/// no finite float32 value overflows it): NaN or inf exactly when some element is not
+/// finite, which makes it the weight check and the gradient norm in one reduction per
+/// tensor. Edges: an empty list, undefined or empty tensors give 0.
+double global_norm(const std::vector<torch::Tensor>& tensors);
+
 /// The gradients of `parameters` that are defined.
 std::vector<torch::Tensor> gradients_of(const std::vector<torch::Tensor>& parameters);
 

@@ -35,6 +35,9 @@ struct GuardOptions {
   TORCH_ARG(double, lr_factor) = 0.5;
   /// Rollback: steps between in-memory snapshots of weights and optimiser state.
   TORCH_ARG(int64_t, snapshot_interval) = 50;
+  /// Replay the first non-finite step of a session with every operator watched and write a
+  /// reproducer bundle and report into RUN/forensics/step-N/.
+  TORCH_ARG(bool, forensics) = true;
   /// Fault injection: put `inject_value` (NaN or +inf) into one element of the site at step
   /// `inject_step` (0-based). Site none = off.
   TORCH_ARG(InjectSite, inject_site) = InjectSite::None;

@@ -1,5 +1,6 @@
 #include "depthguard/guard/nonfinite_recorder.h"
 
+#include <algorithm>
 #include <deque>
 #include <sstream>
 #include <unordered_map>
@@ -12,9 +13,13 @@ namespace depthguard {
 
 namespace {
 
+// An open record: an operator, an autograd backward node, or the engine's wrapper around a
+// node ("autograd::engine::evaluate_function: SqrtBackward0"), which is not an operator.
+enum class FrameKind { Op, Node, EngineWrapper };
+
 struct Frame {
   std::string name;
-  bool backward;
+  FrameKind kind;
   int64_t seq;
 };
 
@@ -37,6 +42,10 @@ struct HeldInputs : at::ObserverContext {
 
 std::string module_path(const std::vector<std::string>& modules) { return fmt::format("{}", fmt::join(modules, ".")); }
 
+bool uninitialised(const std::string& name) {
+  return name.rfind("aten::empty", 0) == 0 || name.rfind("aten::new_empty", 0) == 0;
+}
+
 bool in_place(const std::string& name) { return !name.empty() && name.back() == '_'; }
 
 std::unique_ptr<at::ObserverContext> on_start(const at::RecordFunction& fn) {
@@ -47,10 +56,18 @@ std::unique_ptr<at::ObserverContext> on_start(const at::RecordFunction& fn) {
     r.modules.emplace_back(fn.name());
     return nullptr;
   }
-  const bool backward = fn.scope() == at::RecordScope::BACKWARD_FUNCTION;
+  const std::string name = fn.name();
+  const auto kind = fn.scope() == at::RecordScope::BACKWARD_FUNCTION ? FrameKind::Node
+                    : name.rfind("autograd::", 0) == 0              ? FrameKind::EngineWrapper
+                                                                    : FrameKind::Op;
   const bool top = r.ops.empty();
-  r.ops.push_back({fn.name(), backward, fn.seqNr()});
-  if (backward || r.found) return nullptr;
+  // Only operators called by the code itself or by a backward formula are checked, not the
+  // operators inside them: internals such as aten::empty hand out uninitialised memory, and
+  // helpers compare against an infinity constant on purpose.
+  const bool called_directly =
+      std::none_of(r.ops.begin(), r.ops.end(), [](const Frame& f) { return f.kind == FrameKind::Op; });
+  r.ops.push_back({name, kind, fn.seqNr()});
+  if (kind != FrameKind::Op || r.found || !called_directly || uninitialised(name)) return nullptr;
   if (top) {
     const auto path = module_path(r.modules);
     if (fn.seqNr() >= 0) r.module_of_seq[fn.seqNr()] = path;
@@ -92,12 +109,12 @@ NonFiniteOp describe(const Recording& r, const HeldInputs& held, const torch::Te
   std::vector<std::string> names;
   const Frame* node = nullptr;  // the innermost backward node, if any
   for (const auto& f : r.ops) {
-    names.push_back(f.name);
-    if (f.backward) node = &f;
+    if (f.kind != FrameKind::EngineWrapper) names.push_back(f.name);
+    if (f.kind == FrameKind::Node) node = &f;
   }
   op.chain = fmt::format("{}", fmt::join(names, " > "));
   op.direction = node ? "backward" : "forward";
-  op.op = node ? node->name : r.ops.front().name;
+  op.op = node ? node->name : names.front();
   if (node) {
     const auto it = r.module_of_seq.find(node->seq);
     op.module = it == r.module_of_seq.end() ? "" : it->second;

@@ -34,6 +34,8 @@ struct NonFiniteOp {
 
 /// Runs `fn` on this thread with the callbacks installed and returns the first operator
 /// whose floating-point output holds NaN or +-inf; none when every output was finite.
+/// Checked are the operators the code calls and those a backward formula calls, not their
+/// internals (aten::empty's uninitialised memory, comparisons against an inf constant).
 /// Every output is checked, so `fn` runs a few times slower: this is for replays, not for
 /// every step. An exception from `fn` propagates after the callbacks are removed.
 std::optional<NonFiniteOp> first_nonfinite_op(const std::function<void()>& fn);

@@ -10,6 +10,7 @@ struct RecordFunction;
 
 namespace depthguard {
 
+/// While alive, operators run inside `name` (nested scopes join with '.').
 class OpScope {
  public:
   explicit OpScope(const char* name);
@@ -20,5 +21,12 @@ class OpScope {
  private:
   std::unique_ptr<at::RecordFunction> fn_;
 };
+
+/// f() inside the scope `name`.
+template <class F>
+auto scoped(const char* name, F&& f) {
+  OpScope scope(name);
+  return f();
+}
 
 }  // namespace depthguard

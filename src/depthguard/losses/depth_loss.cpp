@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include "depthguard/guard/op_scope.h"
 #include "depthguard/losses/l1_loss.h"
 #include "depthguard/losses/valid_mask.h"
 
@@ -17,6 +18,7 @@ const ChoiceTable<LossKind>& loss_kind_choices() {
 
 LossOutput depth_loss(const LossConfig& config, const torch::Tensor& log_pred,
                       const torch::Tensor& gt) {
+  OpScope scope("loss");
   const auto mask = valid_depth_mask(gt, config.min_depth, config.max_depth);
   switch (config.kind) {
     case LossKind::Silog:

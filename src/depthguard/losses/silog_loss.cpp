@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "depthguard/guard/op_scope.h"
+
 #include "depthguard/numerics/zero_invalid.h"
 
 namespace depthguard {
@@ -43,6 +45,7 @@ torch::Tensor mean_over(const torch::Tensor& per_group, const torch::Tensor& non
 LossOutput silog_loss(const torch::Tensor& log_pred, const torch::Tensor& gt,
                       const torch::Tensor& mask, const SilogLossOptions& options) {
   check_loss_inputs("silog_loss", log_pred, gt, mask);
+  OpScope scope("silog");
   const int64_t groups = options.scope() == LossScope::Image ? log_pred.size(0) : 1;
   // log(1) at invalid pixels: gt there may be 0, negative or NaN.
   const auto log_gt = torch::log(torch::where(mask, gt, torch::ones_like(gt)));

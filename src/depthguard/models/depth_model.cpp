@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "depthguard/guard/op_scope.h"
+
 namespace depthguard {
 
 const ChoiceTable<Architecture>& architecture_choices() {
@@ -26,11 +28,11 @@ DepthModelImpl::DepthModelImpl(ModelOptions options_) : options(std::move(option
       torch::nn::Sequential(torch::nn::Conv2d(torch::nn::Conv2dOptions(c, c, 3).padding(1)),
                             torch::nn::ReLU(torch::nn::ReLUOptions(true)),
                             torch::nn::Conv2d(torch::nn::Conv2dOptions(c, 1, 3).padding(1))));
-  // MIM's head starts near zero logits: normal(0, 0.001) weights, zero bias.
+  // MIM's head starts near zero logits: normal(0, 0.001) weights, zero bias (head_bias).
   torch::NoGradGuard no_grad;
   for (auto& p : last_layer_depth->named_parameters()) {
     if (p.value().dim() == 4) p.value().normal_(0.0, 0.001);
-    else p.value().zero_();
+    else p.value().fill_(options.head_bias());
   }
   head = register_module("head", DepthHead(options.head()));
 }
@@ -42,7 +44,11 @@ torch::Tensor DepthModelImpl::forward(const torch::Tensor& image) {
               image.size(3),
               " is not a multiple of 32 in both sides: crop (data.augment.crop_height/crop_width) or "
               "resize (eval.height/eval.width) to one");
-  return head(last_layer_depth->forward(decoder->forward(encoder(image))));
+  OpScope scope("model");
+  const auto features = scoped("encoder", [&] { return encoder(image); });
+  const auto x = scoped("decoder", [&] { return decoder->forward(features); });
+  const auto logits = scoped("last_layer_depth", [&] { return last_layer_depth->forward(x); });
+  return scoped("head", [&] { return head(logits); });
 }
 
 void to_channels_last(torch::nn::Module& module) {

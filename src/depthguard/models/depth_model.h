@@ -26,6 +26,10 @@ struct ModelOptions {
   /// Encoder width (channels of its first stage); 64 is ResNet-18 itself.
   TORCH_ARG(int64_t, width) = 32;
   TORCH_ARG(DepthHeadOptions, head) = {};
+  /// Initial bias of the last convolution, i.e. the logit everywhere at the start (MIM: 0).
+  /// For the sigmoid heads the first depth is max_depth * sigmoid(head_bias); below about
+  /// -88 the naive head's sigmoid underflows to 0 in float32 (the V2 trigger of the study).
+  TORCH_ARG(double, head_bias) = 0.0;
 };
 
 /// The default width of an architecture: 64 for resnet18-mim (its exact spec), 32 for unet.

@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "depthguard/guard/op_scope.h"
+
 namespace depthguard {
 
 namespace {
@@ -56,11 +58,11 @@ ResNetEncoderImpl::ResNetEncoderImpl(ResNetEncoderOptions options_) : options(op
 }
 
 std::vector<torch::Tensor> ResNetEncoderImpl::forward(const torch::Tensor& image) {
-  const auto stem = bn1(conv1(image)).relu_();
-  const auto f4 = layer1->forward(torch::max_pool2d(stem, 3, 2, 1));
-  const auto f8 = layer2->forward(f4);
-  const auto f16 = layer3->forward(f8);
-  return {stem, f4, f8, f16, layer4->forward(f16)};
+  const auto stem = scoped("stem", [&] { return bn1(conv1(image)).relu_(); });
+  const auto f4 = scoped("layer1", [&] { return layer1->forward(torch::max_pool2d(stem, 3, 2, 1)); });
+  const auto f8 = scoped("layer2", [&] { return layer2->forward(f4); });
+  const auto f16 = scoped("layer3", [&] { return layer3->forward(f8); });
+  return {stem, f4, f8, f16, scoped("layer4", [&] { return layer4->forward(f16); })};
 }
 
 std::vector<int64_t> ResNetEncoderImpl::channels() const {

@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include "depthguard/guard/op_scope.h"
 #include "depthguard/numerics/zero_invalid.h"
 
 namespace depthguard {
@@ -18,6 +19,7 @@ MaskedMoments masked_moments(const torch::Tensor &values, const torch::Tensor &m
   TORCH_CHECK(values.dim() == 2 && values.sizes() == mask.sizes(),
               "masked_moments expects values and mask of the same [G, M] shape");
   TORCH_CHECK(mask.scalar_type() == torch::kBool, "masked_moments expects a bool mask");
+  OpScope scope("variance");
   const auto count = mask.sum(1).to(values.scalar_type());
   // Rows with no valid entry divide 0 by 1 instead of 0 by 0.
   const auto divisor = count.clamp_min(1);

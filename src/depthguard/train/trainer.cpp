@@ -1,6 +1,7 @@
 #include "depthguard/train/trainer.h"
 
 #include <chrono>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -18,6 +19,7 @@
 #include "depthguard/runtime/interrupt.h"
 #include "depthguard/train/checkpoint.h"
 #include "depthguard/train/evaluator.h"
+#include "depthguard/train/forensics.h"
 
 namespace depthguard {
 
@@ -53,10 +55,7 @@ nlohmann::json metrics_json(const DepthMetrics& m) {
 // The global L2 norm of the gradients, clipped to `max_norm` when max_norm > 0.
 double clip_gradients(const std::vector<torch::Tensor>& params, double max_norm) {
   const auto grads = gradients_of(params);
-  std::vector<torch::Tensor> norms;
-  for (const auto& g : grads) norms.push_back(g.norm());
-  if (norms.empty()) return 0;
-  const double total = torch::stack(norms).norm().item<double>();
+  const double total = global_norm(grads);
   if (max_norm > 0 && total > max_norm) {
     torch::NoGradGuard no_grad;
     for (const auto& g : grads) g.mul_(max_norm / (total + 1e-6));
@@ -181,7 +180,10 @@ class TrainingRun {
     if (!std::isfinite(grad_norm_)) return nonfinite(GuardStage::Gradient, batch);
     optimizer_->step();
     inject(InjectSite::Weight, params.front());
-    if (!all_finite(params)) return nonfinite(GuardStage::Weight, batch);
+    const double weight_norm = global_norm(params);
+    if (!std::isfinite(weight_norm)) return nonfinite(GuardStage::Weight, batch);
+    history_.push_back({state_.step, loss, grad_norm_, weight_norm, lr_});
+    if (history_.size() > kHistory) history_.pop_front();
     ++state_.step;
     consecutive_nonfinite_ = 0;
     last_loss_ = loss;
@@ -214,16 +216,19 @@ class TrainingRun {
     ++state_.nonfinite_steps;
     ++consecutive_nonfinite_;
     const auto& stage_name = choice_name(guard_stage_choices(), stage);
+    const auto report = investigate(stage_name, batch);
     const bool halt = g.policy() == GuardPolicy::Halt || consecutive_nonfinite_ > g.max_skips();
     // Skip can drop an update that has not happened; a non-finite weight needs the snapshot.
     const bool restore = !halt && (g.policy() == GuardPolicy::Rollback || stage == GuardStage::Weight);
     const std::string action = halt ? "halt" : restore ? "rollback" : "skip";
-    metrics_ << nlohmann::json{{"step", state_.step},
-                               {"nonfinite", {{"stage", stage_name}, {"samples", batch.ids}, {"action", action}}}}
-                    .dump()
-             << "\n"
-             << std::flush;
-    const auto what = fmt::format("step {}: non-finite {} (samples {})", state_.step, stage_name, joined(batch.ids));
+    nlohmann::json event{{"stage", stage_name}, {"samples", batch.ids}, {"action", action}};
+    if (report) event.update({{"cause", report->cause}, {"report", report->dir}});
+    metrics_ << nlohmann::json{{"step", state_.step}, {"nonfinite", event}}.dump() << "\n" << std::flush;
+    auto what = fmt::format("step {}: non-finite {} (samples {})", state_.step, stage_name, joined(batch.ids));
+    if (first_report_) {
+      what += fmt::format("; {}cause {}, report {}", report ? "" : "first event's ", first_report_->cause,
+                          first_report_->dir);
+    }
     if (halt) {
       throw NonFiniteHalt(fmt::format("{}; guard.policy {}, {} non-finite step(s) in a row; {} holds the last good state",
                                       what, choice_name(guard_policy_choices(), g.policy()), consecutive_nonfinite_,
@@ -243,6 +248,36 @@ class TrainingRun {
     spdlog::warn("{}: {} (learning-rate scale {})", what, action == "skip" ? "update skipped" : "rolled back to step " +
                  std::to_string(state_.step), state_.lr_scale);
     return false;
+  }
+
+  struct ReportRef {
+    std::string cause, dir;
+  };
+
+  // The first non-finite step of a session: its reproducer bundle and forensics report go
+  // to RUN/forensics/step-N/ before the policy acts, so a halt or a restore loses nothing.
+  std::optional<ReportRef> investigate(const std::string& stage, const Batch& batch) {
+    if (!c_.guard.forensics() || first_report_) return std::nullopt;
+    ReproBundle b;
+    b.state = checkpoint_bytes(*model_, optimizer_.get(), state_);
+    b.config_yaml = state_.config_yaml;
+    b.image = batch.image;
+    b.depth = batch.depth;
+    b.samples = batch.ids;
+    b.step = state_.step;
+    b.stage = stage;
+    const auto& g = c_.guard;
+    if (injected_ && g.inject_step() == state_.step) {
+      b.injected = choice_name(inject_site_choices(), g.inject_site()) + ":" +
+                   choice_name(inject_value_choices(), g.inject_value());
+    }
+    b.history.assign(history_.begin(), history_.end());
+    const auto report = replay_bundle(b);
+    const auto dir = (fs::path(o_.out) / "forensics" / fmt::format("step-{}", state_.step)).string();
+    write_forensics(dir, b, report);
+    spdlog::warn("forensics of step {} (bundle and report in {}):\n{}", state_.step, dir, report.text());
+    first_report_ = ReportRef{choice_name(nonfinite_cause_choices(), report.cause), dir};
+    return first_report_;
   }
 
   void after_step() {
@@ -305,6 +340,7 @@ class TrainingRun {
                      {"nonfinite_steps", state_.nonfinite_steps},
                      {"threads", torch::get_num_threads()}};
     if (summary_.final_eval) j["final_eval"] = metrics_json(*summary_.final_eval);
+    if (first_report_) j["forensics"] = {{"cause", first_report_->cause}, {"report", first_report_->dir}};
     write_text_atomically((fs::path(o_.out) / "summary.json").string(), j.dump(2) + "\n");
   }
 
@@ -321,6 +357,9 @@ class TrainingRun {
   double lr_ = 0, last_loss_ = 0, grad_norm_ = 0, interval_loss_ = 0, images_ = 0, eval_seconds_ = 0;
   int64_t interval_steps_ = 0, interval_images_ = 0, consecutive_nonfinite_ = 0;
   bool injected_ = false;
+  static constexpr size_t kHistory = 50;
+  std::deque<StepRecord> history_;  // the last good steps, for the forensics report
+  std::optional<ReportRef> first_report_;
   std::string snapshot_;
   Clock::time_point interval_start_;
 };

@@ -1,0 +1,36 @@
+#include "diagnose_command.h"
+
+#include <iostream>
+#include <memory>
+
+#include <spdlog/spdlog.h>
+
+#include "depthguard/train/forensics.h"
+
+namespace depthguard {
+
+namespace {
+
+struct DiagnoseArgs {
+  std::string bundle;
+  bool json = false;
+};
+
+void run(const DiagnoseArgs& a) {
+  const auto bundle = load_bundle(a.bundle);
+  spdlog::info("replaying step {} of {} ({} samples)", bundle.step, a.bundle, bundle.samples.size());
+  const auto report = replay_bundle(bundle);
+  std::cout << (a.json ? report.json() + "\n" : report.text()) << std::flush;
+}
+
+}  // namespace
+
+void add_diagnose_command(CLI::App& app) {
+  auto args = std::make_shared<DiagnoseArgs>();
+  auto* cmd = app.add_subcommand("diagnose", "Replay a non-finite step from its reproducer bundle and explain it");
+  cmd->add_option("bundle", args->bundle, "RUN/forensics/step-N (or the bundle.pt inside it)")->required();
+  cmd->add_flag("--json", args->json, "Print the report as JSON instead of text");
+  cmd->callback([args] { run(*args); });
+}
+
+}  // namespace depthguard

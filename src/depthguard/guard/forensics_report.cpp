@@ -1,0 +1,118 @@
+#include "depthguard/guard/forensics_report.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace depthguard {
+
+namespace {
+
+using nlohmann::json;
+
+json summary_json(const TensorSummary& s) {
+  json j{{"shape", s.shape}, {"dtype", s.dtype},         {"numel", s.numel}, {"zeros", s.zeros},
+         {"negatives", s.negatives}, {"nan", s.nan}, {"posinf", s.posinf}, {"neginf", s.neginf}};
+  j["min"] = s.min ? json(*s.min) : json(nullptr);
+  j["max"] = s.max ? json(*s.max) : json(nullptr);
+  return j;
+}
+
+json op_json(const NonFiniteOp& op) {
+  json inputs = json::array();
+  for (const auto& a : op.inputs) inputs.push_back(a.tensor ? summary_json(*a.tensor) : json(a.scalar));
+  return json{{"name", op.op},         {"chain", op.chain},   {"direction", op.direction},
+              {"module", op.module},   {"inputs", inputs},    {"output", summary_json(op.output)},
+              {"earlier_ops", op.earlier_ops}};
+}
+
+json history_array(const std::vector<StepRecord>& history) {
+  json a = json::array();
+  for (const auto& r : history) {
+    a.push_back({{"step", r.step}, {"loss", r.loss}, {"grad_norm", r.grad_norm}, {"weight_norm", r.weight_norm},
+                 {"lr", r.lr}});
+  }
+  return a;
+}
+
+}  // namespace
+
+void ForensicsReport::classify() {
+  if (!injected.empty()) {
+    cause = NonFiniteCause::Injected;
+    reason = fmt::format("guard.inject put {} into the {} at step {}", injected.substr(injected.find(':') + 1),
+                         injected.substr(0, injected.find(':')), step);
+    return;
+  }
+  if (stage == "input") {
+    cause = NonFiniteCause::NonFiniteInput;
+    reason = findings.empty() ? "the batch holds non-finite values" : fmt::format("{}", fmt::join(findings, "; "));
+    return;
+  }
+  const auto growth = growth_before_event(history);
+  if (op) {
+    cause = cause_of_op(*op, reason);
+    if (growth && (cause == NonFiniteCause::Overflow || cause == NonFiniteCause::Unknown)) {
+      reason = *growth + "; then " + reason;
+      cause = NonFiniteCause::Exploding;
+    }
+    return;
+  }
+  if (stage == "weight") {
+    cause = growth ? NonFiniteCause::Exploding : NonFiniteCause::Overflow;
+    reason = (growth ? *growth + "; then " : std::string()) +
+             "the optimiser's update made finite weights non-finite: " + fmt::format("{}", fmt::join(findings, "; "));
+    return;
+  }
+  cause = growth ? NonFiniteCause::Exploding : NonFiniteCause::Unknown;
+  reason = (growth ? *growth + "; " : std::string()) +
+           "the replay of this step produced no non-finite operator output";
+}
+
+std::string ForensicsReport::json() const {
+  nlohmann::json j{{"step", step},
+                   {"stage", stage},
+                   {"samples", samples},
+                   {"injected", injected},
+                   {"findings", findings},
+                   {"cause", choice_name(nonfinite_cause_choices(), cause)},
+                   {"cause_title", cause_title(cause)},
+                   {"reason", reason},
+                   {"remedy", cause_remedy(cause)},
+                   {"history", history_array(history)}};
+  j["op"] = op ? op_json(*op) : nlohmann::json(nullptr);
+  return j.dump(2);
+}
+
+std::string ForensicsReport::text() const {
+  std::string out = fmt::format("non-finite {} at step {} (samples {})\n", stage, step, fmt::join(samples, ", "));
+  if (op) {
+    out += fmt::format("  first non-finite operator: {} ({}) in module '{}'\n", op->op, op->direction, op->module);
+    if (op->chain != op->op) out += fmt::format("    call chain: {}\n", op->chain);
+    for (size_t i = 0; i < op->inputs.size(); ++i) {
+      const auto& a = op->inputs[i];
+      out += fmt::format("    input {}: {}\n", i, a.tensor ? a.tensor->text() : a.scalar);
+    }
+    out += fmt::format("    output: {}\n", op->output.text());
+  }
+  for (const auto& f : findings) out += fmt::format("  {}\n", f);
+  out += fmt::format("  cause: {} [{}]\n  why: {}\n  fix: {}\n", cause_title(cause),
+                     choice_name(nonfinite_cause_choices(), cause), reason, cause_remedy(cause));
+  return out;
+}
+
+std::string history_json(const std::vector<StepRecord>& history) { return history_array(history).dump(); }
+
+std::vector<StepRecord> history_from_json(const std::string& text) {
+  std::vector<StepRecord> out;
+  try {
+    for (const auto& r : json::parse(text)) {
+      out.push_back({r.at("step").get<int64_t>(), r.at("loss").get<double>(), r.at("grad_norm").get<double>(),
+                     r.at("weight_norm").get<double>(), r.at("lr").get<double>()});
+    }
+  } catch (const json::exception& e) {
+    throw std::runtime_error(std::string("step history: ") + e.what());
+  }
+  return out;
+}
+
+}  // namespace depthguard

@@ -1,0 +1,165 @@
+#include "depthguard/guard/nonfinite_cause.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include <fmt/format.h>
+
+namespace depthguard {
+
+const ChoiceTable<NonFiniteCause>& nonfinite_cause_choices() {
+  static const ChoiceTable<NonFiniteCause> table{{"v1_sqrt", NonFiniteCause::SqrtAtZero},
+                                                 {"v2_log_sigmoid", NonFiniteCause::LogOfSigmoid},
+                                                 {"v3_variance", NonFiniteCause::Variance},
+                                                 {"division_by_zero", NonFiniteCause::DivisionByZero},
+                                                 {"overflow", NonFiniteCause::Overflow},
+                                                 {"nonfinite_input", NonFiniteCause::NonFiniteInput},
+                                                 {"exploding", NonFiniteCause::Exploding},
+                                                 {"injected", NonFiniteCause::Injected},
+                                                 {"unknown", NonFiniteCause::Unknown}};
+  return table;
+}
+
+namespace {
+
+struct CauseText {
+  std::string title, remedy;
+};
+
+const CauseText& text_of(NonFiniteCause cause) {
+  static const std::map<NonFiniteCause, CauseText> texts{
+      {NonFiniteCause::SqrtAtZero,
+       {"V1: square root at or near zero",
+        "guideline 1: train on D itself, loss.reduction: none (or sqrt_eps for a bounded gradient)"}},
+      {NonFiniteCause::LogOfSigmoid,
+       {"V2: log of an underflowed sigmoid",
+        "guideline 2: compute log-depth with a fused log-sigmoid, model.head: fused"}},
+      {NonFiniteCause::Variance,
+       {"V3: variance with N - 1 = 0 or a negative one-pass variance",
+        "guideline 3: two-pass population variance, loss.variance: population"}},
+      {NonFiniteCause::DivisionByZero,
+       {"division by zero",
+        "a denominator reached 0: look at the operator's inputs above; few valid pixels per crop "
+        "(data.augment crop size, ground-truth sparsity) are the usual source"}},
+      {NonFiniteCause::Overflow,
+       {"exp/pow or arithmetic overflow",
+        "lower optimizer.lr or set optimizer.grad_clip; guard.policy: rollback also lowers the learning rate"}},
+      {NonFiniteCause::NonFiniteInput,
+       {"non-finite input data",
+        "fix or remove the named samples (their image or depth files hold NaN or inf)"}},
+      {NonFiniteCause::Exploding,
+       {"exploding weights or learning rate",
+        "lower optimizer.lr, add warm-up (schedule.warmup_steps) or set optimizer.grad_clip; guard.policy: "
+        "rollback also lowers the learning rate"}},
+      {NonFiniteCause::Injected,
+       {"injected on purpose (guard.inject)", "nothing to fix: fault injection is on (guard.inject: none turns it off)"}},
+      {NonFiniteCause::Unknown,
+       {"unknown", "inspect the operator and inputs above; depthguard diagnose replays the bundle"}},
+  };
+  return texts.at(cause);
+}
+
+bool has(const std::string& haystack, const char* needle) { return haystack.find(needle) != std::string::npos; }
+
+// The operator's name without the namespace and in-place/backward suffixes: "aten::log_" -> "log".
+std::string base_name(const std::string& op) {
+  auto name = op.substr(op.rfind(':') == std::string::npos ? 0 : op.rfind(':') + 1);
+  if (has(name, "Backward")) name = name.substr(0, name.find("Backward"));
+  while (!name.empty() && (name.back() == '_' || std::isdigit(static_cast<unsigned char>(name.back())))) name.pop_back();
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  return name;
+}
+
+int64_t tensor_count(const NonFiniteOp& op, int64_t TensorSummary::*field) {
+  int64_t n = 0;
+  for (const auto& a : op.inputs) n += a.tensor ? (*a.tensor).*field : 0;
+  return n;
+}
+
+// Division's denominator is its second argument (div, DivBackward's inner ops vary, so any).
+bool zero_denominator(const NonFiniteOp& op) {
+  if (op.inputs.size() >= 2 && op.inputs[1].tensor) return op.inputs[1].tensor->zeros > 0;
+  return tensor_count(op, &TensorSummary::zeros) > 0;
+}
+
+double median(std::vector<double> v) {
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+  return v[v.size() / 2];
+}
+
+}  // namespace
+
+const std::string& cause_title(NonFiniteCause cause) { return text_of(cause).title; }
+const std::string& cause_remedy(NonFiniteCause cause) { return text_of(cause).remedy; }
+
+NonFiniteCause cause_of_op(const NonFiniteOp& op, std::string& reason) {
+  const auto name = base_name(op.op);
+  const bool backward = op.direction == "backward";
+  const int64_t zeros = tensor_count(op, &TensorSummary::zeros);
+  const int64_t negatives = tensor_count(op, &TensorSummary::negatives);
+  const bool in_variance = has(op.module, "variance");
+  if (name == "sqrt" && (backward || zeros > 0) && negatives == 0) {
+    reason = fmt::format("{} ({}) in '{}': the gradient 1/(2 sqrt(D)) is infinite where D = 0", op.op, op.direction,
+                         op.module);
+    return NonFiniteCause::SqrtAtZero;
+  }
+  if (name == "sqrt" && negatives > 0) {
+    reason = fmt::format("{} of {} negative value(s) in '{}'", op.op, negatives, op.module);
+    if (has(op.module, "loss")) {
+      reason += ": the variance under the root went negative (one-pass E[d^2] - E[d]^2 cancels in float32)";
+      return NonFiniteCause::Variance;
+    }
+    return NonFiniteCause::Unknown;
+  }
+  if (name == "log" && zeros > 0) {
+    const bool after_sigmoid =
+        std::find(op.earlier_ops.begin(), op.earlier_ops.end(), "aten::sigmoid") != op.earlier_ops.end();
+    reason = fmt::format("{} ({}) of {} zero(s) in '{}'", op.op, op.direction, zeros, op.module);
+    if (after_sigmoid) {
+      reason += ", after a sigmoid there: sigmoid(x) underflows to 0 in float32 for x below about -88";
+      return NonFiniteCause::LogOfSigmoid;
+    }
+    return NonFiniteCause::Unknown;
+  }
+  if (name == "var" || name == "std" || name == "var_mean" || name == "std_mean" ||
+      (name == "div" && in_variance && zero_denominator(op))) {
+    reason = fmt::format("{} ({}) in '{}': the unbiased variance divides by N - 1 = 0 for a single valid value",
+                         op.op, op.direction, op.module);
+    return NonFiniteCause::Variance;
+  }
+  if (name == "div" && zero_denominator(op)) {
+    reason = fmt::format("{} ({}) in '{}' by zero", op.op, op.direction, op.module);
+    return NonFiniteCause::DivisionByZero;
+  }
+  const auto nonfinite_inputs = tensor_count(op, &TensorSummary::nan) + tensor_count(op, &TensorSummary::posinf) +
+                                tensor_count(op, &TensorSummary::neginf);
+  if (nonfinite_inputs == 0 && op.output.nan == 0 && op.output.posinf + op.output.neginf > 0) {
+    reason = fmt::format("{} ({}) in '{}' overflowed float range from finite inputs", op.op, op.direction, op.module);
+    return NonFiniteCause::Overflow;
+  }
+  reason = fmt::format("{} ({}) in '{}' produced {} NaN, {} +inf, {} -inf", op.op, op.direction, op.module,
+                       op.output.nan, op.output.posinf, op.output.neginf);
+  return NonFiniteCause::Unknown;
+}
+
+std::optional<std::string> growth_before_event(const std::vector<StepRecord>& history) {
+  if (history.size() < 5) return std::nullopt;
+  std::vector<double> grads;
+  for (const auto& r : history) grads.push_back(r.grad_norm);
+  const double typical = median(grads);
+  const auto& first = history.front();
+  const auto& last = history.back();
+  if (typical > 0 && last.grad_norm >= 10 * typical) {
+    return fmt::format("the gradient norm grew to {:.3g} at step {}, {:.0f}x the median {:.3g} of steps {}-{}",
+                       last.grad_norm, last.step, last.grad_norm / typical, typical, first.step, last.step);
+  }
+  if (first.weight_norm > 0 && last.weight_norm >= 2 * first.weight_norm) {
+    return fmt::format("the weight norm grew {:.1f}x from step {} to step {} ({:.3g} -> {:.3g})",
+                       last.weight_norm / first.weight_norm, first.step, last.step, first.weight_norm,
+                       last.weight_norm);
+  }
+  return std::nullopt;
+}
+
+}  // namespace depthguard

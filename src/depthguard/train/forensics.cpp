@@ -1,0 +1,94 @@
+#include "depthguard/train/forensics.h"
+
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+#include <yaml-cpp/yaml.h>
+
+#include "depthguard/config/train_config.h"
+#include "depthguard/guard/tensor_summary.h"
+#include "depthguard/losses/depth_loss.h"
+#include "depthguard/models/depth_model.h"
+#include "depthguard/runtime/atomic_file.h"
+#include "depthguard/train/checkpoint.h"
+
+namespace depthguard {
+
+namespace {
+
+// Restores LibTorch's default generator on scope exit: loading the bundle's state sets it.
+class GeneratorKeeper {
+ public:
+  GeneratorKeeper() : state_(at::detail::getDefaultCPUGenerator().get_state()) {}
+  ~GeneratorKeeper() {
+    at::Generator cpu = at::detail::getDefaultCPUGenerator();
+    cpu.set_state(state_);
+  }
+
+ private:
+  torch::Tensor state_;
+};
+
+std::string nonfinite_counts(const TensorSummary& s) {
+  return fmt::format("{} NaN, {} +inf, {} -inf of {} values", s.nan, s.posinf, s.neginf, s.numel);
+}
+
+std::vector<std::string> batch_findings(const ReproBundle& b) {
+  std::vector<std::string> out;
+  for (int64_t i = 0; i < b.image.size(0); ++i) {
+    const auto id = i < static_cast<int64_t>(b.samples.size()) ? b.samples[static_cast<size_t>(i)] : std::to_string(i);
+    for (const auto& [name, t] : {std::pair{"image", b.image[i]}, std::pair{"depth", b.depth[i]}}) {
+      const auto s = summarize(t);
+      if (s.nonfinite() > 0) out.push_back(fmt::format("sample {}: {} holds {}", id, name, nonfinite_counts(s)));
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> parameter_findings(torch::nn::Module& model) {
+  std::vector<std::string> out;
+  for (const auto& p : model.named_parameters()) {
+    const auto s = summarize(p.value());
+    if (s.nonfinite() > 0) out.push_back(fmt::format("parameter {}: {}", p.key(), nonfinite_counts(s)));
+  }
+  return out;
+}
+
+}  // namespace
+
+ForensicsReport replay_bundle(const ReproBundle& b) {
+  ForensicsReport r;
+  r.step = b.step;
+  r.stage = b.stage;
+  r.samples = b.samples;
+  r.injected = b.injected;
+  r.history = b.history;
+  r.findings = batch_findings(b);
+  if (b.stage != "input" && r.findings.empty()) {
+    const auto config = read_train_config(YAML::Load(b.config_yaml));
+    GeneratorKeeper keep_generator;
+    DepthModel model(config.model);
+    if (config.train.channels_last) to_channels_last(*model);
+    restore_checkpoint_bytes(b.state, *model, nullptr);
+    model->train();
+    if (b.stage == "weight") {
+      r.findings = parameter_findings(*model);
+    } else {
+      const auto image = config.train.channels_last ? b.image.contiguous(torch::MemoryFormat::ChannelsLast) : b.image;
+      r.op = first_nonfinite_op([&] { depth_loss(config.loss, model->forward(image), b.depth).loss.backward(); });
+    }
+  }
+  r.classify();
+  return r;
+}
+
+void write_forensics(const std::string& dir, const ReproBundle& bundle, const ForensicsReport& report) {
+  namespace fs = std::filesystem;
+  fs::create_directories(dir);
+  save_bundle((fs::path(dir) / "bundle.pt").string(), bundle);
+  write_text_atomically((fs::path(dir) / "report.json").string(), report.json() + "\n");
+  write_text_atomically((fs::path(dir) / "report.txt").string(), report.text());
+}
+
+}  // namespace depthguard

@@ -1,0 +1,142 @@
+// Each of the paper's vulnerabilities, triggered in a short real training run: the vulnerable
+// form halts and the forensics report names the operator and the cause; the guideline form
+// of the same run completes without a non-finite step. The bundle replays to the same report.
+#include "depthguard/train/forensics.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "data/data_test_support.h"
+#include "depthguard/train/trainer.h"
+#include "test_support.h"
+#include "train/tiny_run.h"
+
+namespace depthguard {
+namespace {
+
+namespace fs = std::filesystem;
+
+RunOptions quiet(const std::string& out) {
+  RunOptions o;
+  o.out = out;
+  o.progress = false;
+  return o;
+}
+
+// LiDAR-like ground truth: about one valid pixel per 32x64 image, so some images keep
+// exactly one (N = 1) and some none.
+YAML::Node sparse_run() {
+  auto root = testing::tiny_run(8);
+  root["data"]["synthetic"]["count"] = 12;
+  root["data"]["synthetic"]["sparsity"] = "random";
+  root["data"]["synthetic"]["valid_fraction"] = 1.0 / 2048;
+  root["loss"]["scope"] = "image";
+  root["guard"]["policy"] = "halt";
+  return root;
+}
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The one forensics directory of a run.
+fs::path report_dir(const std::string& run) {
+  std::vector<fs::path> dirs;
+  for (const auto& e : fs::directory_iterator(fs::path(run) / "forensics")) dirs.push_back(e.path());
+  EXPECT_EQ(dirs.size(), 1U);
+  return dirs.empty() ? fs::path() : dirs.front();
+}
+
+struct Outcome {
+  std::string halt_message;
+  nlohmann::json report;
+  fs::path dir;
+};
+
+Outcome expect_halt(const YAML::Node& root, const std::string& name) {
+  testing::TempDir tmp(name);
+  Outcome o;
+  o.halt_message = testing::error_message<NonFiniteHalt>([&] { train(read_train_config(root), quiet(tmp.str())); });
+  EXPECT_FALSE(o.halt_message.empty()) << name << ": the vulnerable run did not diverge";
+  if (o.halt_message.empty()) return o;
+  o.dir = report_dir(tmp.str());
+  o.report = nlohmann::json::parse(read_text(o.dir / "report.json"));
+  EXPECT_TRUE(fs::exists(o.dir / "bundle.pt"));
+  EXPECT_NE(read_text(o.dir / "report.txt").find("cause:"), std::string::npos);
+  EXPECT_NE(o.halt_message.find("cause " + o.report["cause"].get<std::string>()), std::string::npos) << o.halt_message;
+  // The bundle alone (no dataset) replays to the same report.
+  EXPECT_EQ(replay_bundle(load_bundle(o.dir.string())).json() + "\n", read_text(o.dir / "report.json"));
+  return o;
+}
+
+void expect_completes(const YAML::Node& root, const std::string& name) {
+  testing::TempDir tmp(name);
+  const auto s = train(read_train_config(root), quiet(tmp.str()));
+  EXPECT_EQ(s.steps, 8) << name;
+  EXPECT_EQ(s.nonfinite_steps, 0) << name;
+  EXPECT_FALSE(fs::exists(fs::path(tmp.str()) / "forensics")) << name;
+}
+
+TEST(Forensics, V1SquareRootOfAZeroSilogInTheBackward) {
+  auto root = sparse_run();
+  root["loss"]["lambda"] = 1.0;
+  root["loss"]["reduction"] = "sqrt";
+  root["loss"]["variance"] = "population";
+  const auto o = expect_halt(root, "forensics_v1");
+  EXPECT_EQ(o.report["cause"], "v1_sqrt");
+  EXPECT_EQ(o.report["stage"], "gradient");
+  EXPECT_EQ(o.report["op"]["name"], "SqrtBackward0");
+  EXPECT_EQ(o.report["op"]["direction"], "backward");
+  EXPECT_EQ(o.report["op"]["module"], "loss.silog");
+  EXPECT_NE(o.report["remedy"].get<std::string>().find("loss.reduction: none"), std::string::npos);
+  root["loss"]["reduction"] = "none";
+  expect_completes(root, "forensics_v1_guideline");
+}
+
+TEST(Forensics, V2LogOfAnUnderflowedSigmoidInTheHead) {
+  auto root = testing::tiny_run(8);
+  root["model"]["head"] = "naive";
+  root["model"]["head_bias"] = -100.0;
+  root["guard"]["policy"] = "halt";
+  const auto o = expect_halt(root, "forensics_v2");
+  EXPECT_EQ(o.report["cause"], "v2_log_sigmoid");
+  EXPECT_EQ(o.report["stage"], "loss");
+  EXPECT_EQ(o.report["op"]["name"], "aten::log");
+  EXPECT_EQ(o.report["op"]["direction"], "forward");
+  EXPECT_EQ(o.report["op"]["module"], "model.head");
+  EXPECT_GT(o.report["op"]["inputs"][0]["zeros"].get<int64_t>(), 0);
+  root["model"]["head"] = "fused";
+  expect_completes(root, "forensics_v2_guideline");
+}
+
+TEST(Forensics, V3UnbiasedVarianceOfASinglePixelCrop) {
+  auto root = sparse_run();
+  root["loss"]["variance"] = "unbiased";
+  const auto o = expect_halt(root, "forensics_v3");
+  EXPECT_EQ(o.report["cause"], "v3_variance");
+  EXPECT_EQ(o.report["stage"], "loss");
+  EXPECT_EQ(o.report["op"]["name"], "aten::div");
+  EXPECT_EQ(o.report["op"]["module"], "loss.silog.variance");
+  root["loss"]["variance"] = "population";
+  expect_completes(root, "forensics_v3_guideline");
+}
+
+TEST(Forensics, MissingAndCorruptBundlesAreNamed) {
+  testing::TempDir tmp("forensics_bad_bundle");
+  const auto missing = (fs::path(tmp.str()) / "nothing").string();
+  EXPECT_NE(testing::error_message([&] { load_bundle(missing); }).find(missing), std::string::npos);
+  const auto corrupt = fs::path(tmp.str()) / "bundle.pt";
+  std::ofstream(corrupt) << "not a bundle";
+  const auto message = testing::error_message([&] { load_bundle(tmp.str()); });
+  EXPECT_NE(message.find(corrupt.string()), std::string::npos) << message;
+  EXPECT_NE(message.find("not a readable depthguard reproducer bundle"), std::string::npos) << message;
+}
+
+}  // namespace
+}  // namespace depthguard
