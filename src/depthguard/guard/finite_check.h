@@ -12,10 +12,11 @@ namespace depthguard {
 /// +inf or -inf anywhere gives false (inf + -inf sums to NaN, still caught).
 bool all_finite(const std::vector<torch::Tensor>& tensors);
 
-/// The L2 norm of all elements of all defined tensors together, accumulated in float64 (so
-/// no finite float32 value overflows it): NaN or inf exactly when some element is not
-/// finite, which makes it the weight check and the gradient norm in one reduction per
-/// tensor. Edges: an empty list, undefined or empty tensors give 0.
+/// The L2 norm of all elements of all defined tensors together: NaN or inf exactly when some
+/// element is not finite, which makes it the weight check and the gradient norm in one
+/// reduction per tensor. Computed in the tensors' precision, and again in float64 when that
+/// overflows, so finite float32 values whose squares overflow float32 still give a finite
+/// norm. Edges: an empty list, undefined or empty tensors give 0.
 double global_norm(const std::vector<torch::Tensor>& tensors);
 
 /// The gradients of `parameters` that are defined.
