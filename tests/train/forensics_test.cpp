@@ -3,6 +3,7 @@
 // of the same run completes without a non-finite step. The bundle replays to the same report.
 #include "depthguard/train/forensics.h"
 
+#include <array>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -75,6 +76,17 @@ Outcome expect_halt(const YAML::Node& root, const std::string& name) {
   return o;
 }
 
+// The report names this cause, stage and operator (name, direction, module path).
+void expect_report(const nlohmann::json& r, const char* cause, const char* stage,
+                   const std::array<const char*, 3>& op) {
+  EXPECT_EQ(r["cause"], cause);
+  EXPECT_EQ(r["stage"], stage);
+  ASSERT_TRUE(r["op"].is_object()) << r.dump(2);
+  EXPECT_EQ(r["op"]["name"], op[0]);
+  EXPECT_EQ(r["op"]["direction"], op[1]);
+  EXPECT_EQ(r["op"]["module"], op[2]);
+}
+
 void expect_completes(const YAML::Node& root, const std::string& name) {
   testing::TempDir tmp(name);
   const auto s = train(read_train_config(root), quiet(tmp.str()));
@@ -89,11 +101,7 @@ TEST(Forensics, V1SquareRootOfAZeroSilogInTheBackward) {
   root["loss"]["reduction"] = "sqrt";
   root["loss"]["variance"] = "population";
   const auto o = expect_halt(root, "forensics_v1");
-  EXPECT_EQ(o.report["cause"], "v1_sqrt");
-  EXPECT_EQ(o.report["stage"], "gradient");
-  EXPECT_EQ(o.report["op"]["name"], "SqrtBackward0");
-  EXPECT_EQ(o.report["op"]["direction"], "backward");
-  EXPECT_EQ(o.report["op"]["module"], "loss.silog");
+  expect_report(o.report, "v1_sqrt", "gradient", {"SqrtBackward0", "backward", "loss.silog"});
   EXPECT_NE(o.report["remedy"].get<std::string>().find("loss.reduction: none"), std::string::npos);
   root["loss"]["reduction"] = "none";
   expect_completes(root, "forensics_v1_guideline");
@@ -105,11 +113,7 @@ TEST(Forensics, V2LogOfAnUnderflowedSigmoidInTheHead) {
   root["model"]["head_bias"] = -100.0;
   root["guard"]["policy"] = "halt";
   const auto o = expect_halt(root, "forensics_v2");
-  EXPECT_EQ(o.report["cause"], "v2_log_sigmoid");
-  EXPECT_EQ(o.report["stage"], "loss");
-  EXPECT_EQ(o.report["op"]["name"], "aten::log");
-  EXPECT_EQ(o.report["op"]["direction"], "forward");
-  EXPECT_EQ(o.report["op"]["module"], "model.head");
+  expect_report(o.report, "v2_log_sigmoid", "loss", {"aten::log", "forward", "model.head"});
   EXPECT_GT(o.report["op"]["inputs"][0]["zeros"].get<int64_t>(), 0);
   root["model"]["head"] = "fused";
   expect_completes(root, "forensics_v2_guideline");
@@ -119,10 +123,7 @@ TEST(Forensics, V3UnbiasedVarianceOfASinglePixelCrop) {
   auto root = sparse_run();
   root["loss"]["variance"] = "unbiased";
   const auto o = expect_halt(root, "forensics_v3");
-  EXPECT_EQ(o.report["cause"], "v3_variance");
-  EXPECT_EQ(o.report["stage"], "loss");
-  EXPECT_EQ(o.report["op"]["name"], "aten::div");
-  EXPECT_EQ(o.report["op"]["module"], "loss.silog.variance");
+  expect_report(o.report, "v3_variance", "loss", {"aten::div", "forward", "loss.silog.variance"});
   root["loss"]["variance"] = "population";
   expect_completes(root, "forensics_v3_guideline");
 }
