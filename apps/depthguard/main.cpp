@@ -10,6 +10,7 @@
 #include "eval_command.h"
 #include "numerics_command.h"
 #include "predict_command.h"
+#include "study_command.h"
 #include "synth_command.h"
 #include "train_command.h"
 
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
   depthguard::add_eval_command(app);
   depthguard::add_predict_command(app);
   depthguard::add_diagnose_command(app);
+  depthguard::add_study_command(app);
 
   try {
     app.parse(argc, argv);

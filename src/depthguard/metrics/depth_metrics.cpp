@@ -1,5 +1,8 @@
 #include "depthguard/metrics/depth_metrics.h"
 
+#include <algorithm>
+#include <stdexcept>
+
 #include <torch/torch.h>
 
 #include "depthguard/config/config_error.h"
@@ -51,6 +54,21 @@ std::vector<std::pair<std::string, double>> metric_fields(const DepthMetrics& m)
   std::vector<std::pair<std::string, double>> out;
   for (const auto& f : kFields) out.emplace_back(f.name, m.*f.member);
   return out;
+}
+
+DepthMetrics metrics_from_fields(const std::vector<std::pair<std::string, double>>& fields) {
+  DepthMetrics m;
+  for (const auto& f : kFields) {
+    const auto it = std::find_if(fields.begin(), fields.end(), [&](const auto& kv) { return kv.first == f.name; });
+    if (it == fields.end()) throw std::invalid_argument(std::string("metric ") + f.name + " missing");
+    m.*f.member = it->second;
+  }
+  for (const auto& [name, value] : fields) {
+    if (std::none_of(std::begin(kFields), std::end(kFields), [&](const auto& f) { return name == f.name; })) {
+      throw std::invalid_argument("'" + name + "' is not a depth metric");
+    }
+  }
+  return m;
 }
 
 std::optional<ImageMetrics> evaluate_image(const torch::Tensor& pred, const torch::Tensor& gt,

@@ -26,6 +26,10 @@ struct DepthMetrics {
 /// (name, value) in the reference order: abs_rel sq_rel rmse rmse_log log10 silog d1 d2 d3.
 std::vector<std::pair<std::string, double>> metric_fields(const DepthMetrics& m);
 
+/// The inverse of metric_fields: the metrics named in `fields` (for example read back from
+/// JSON); throws std::invalid_argument naming a field that is not a metric or is missing.
+DepthMetrics metrics_from_fields(const std::vector<std::pair<std::string, double>>& fields);
+
 struct EvalOptions {
   /// Ground truth is valid in (min_depth, max_depth), strictly (BTS' min/max_depth_eval).
   TORCH_ARG(double, min_depth) = 1e-3;

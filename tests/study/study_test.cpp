@@ -1,0 +1,97 @@
+// The study as a user runs it: a config file, parallel training processes, a report, and a
+// second call that resumes without redoing finished runs.
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/cli_run.h"
+#include "data/data_test_support.h"
+#include "depthguard/config/config_error.h"
+#include "depthguard/study/study_config.h"
+#include "train/tiny_run.h"
+
+namespace depthguard {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(StudyConfig, DefaultsToThePaperVariantsAndChecksKeys) {
+  testing::TempDir dir("study_config");
+  std::ofstream(dir / "base.yaml") << testing::tiny_run_yaml(4);
+  std::ofstream(dir / "study.yaml") << "base: base.yaml\nseeds: 3\nset: {train.steps: 2}\n";
+  const auto c = load_study_config((dir / "study.yaml").string());
+  ASSERT_EQ(c.variants.size(), 5U);
+  EXPECT_EQ(c.variants.front().name, "baseline");
+  EXPECT_EQ(c.variants.back().name, "guidelines");
+  const auto runs = study_runs(c);
+  ASSERT_EQ(runs.size(), 15U);
+  EXPECT_EQ(runs[1].id, "baseline--none--seed1");
+  const auto config = run_config(c, runs[1]);
+  EXPECT_EQ(config["model"]["head"].as<std::string>(), "naive");
+  EXPECT_EQ(config["loss"]["variance"].as<std::string>(), "unbiased");
+  EXPECT_EQ(config["train"]["seed"].as<int>(), 1);
+  EXPECT_EQ(config["train"]["steps"].as<int>(), 2);
+  EXPECT_EQ(config["guard"]["policy"].as<std::string>(), "halt");
+
+  const auto bad = [&](const std::string& text) {
+    std::ofstream(dir / "bad.yaml") << text;
+    return testing::error_message<ConfigError>([&] { load_study_config((dir / "bad.yaml").string()); });
+  };
+  EXPECT_NE(bad("base: base.yaml\nseed: 3\n").find("seed"), std::string::npos);
+  EXPECT_NE(bad("seeds: 3\n").find("base: required"), std::string::npos);
+  EXPECT_NE(bad("base: base.yaml\nseeds: 0\n").find("seeds"), std::string::npos);
+  EXPECT_NE(bad("base: base.yaml\nvariants: [{name: a}, {name: a}]\n").find("appears twice"), std::string::npos);
+  const auto wrong_value = bad("base: base.yaml\nvariants: [{name: a, set: {model.head: sigmoid}}]\n");
+  EXPECT_NE(wrong_value.find("run a--none--seed0"), std::string::npos) << wrong_value;
+  EXPECT_NE(wrong_value.find("model.head"), std::string::npos) << wrong_value;
+  EXPECT_NE(bad("base: nowhere.yaml\n").find("nowhere.yaml"), std::string::npos);
+}
+
+TEST(StudyCli, RunsReportsAndResumes) {
+  testing::TempDir dir("study_cli");
+  std::ofstream(dir / "base.yaml") << testing::tiny_run_yaml(4) << "guard: {snapshot_interval: 1}\n";
+  // The naive head with a logit below the sigmoid's underflow halts at once (V2); the fused
+  // head trains through the same start.
+  std::ofstream(dir / "study.yaml") << R"(base: base.yaml
+seeds: 2
+jobs: 2
+set: {train.checkpoint_interval: 1}
+variants:
+  - {name: naive, set: {model.head: naive}}
+  - {name: fused, set: {model.head: fused}}
+stresses:
+  - {name: low-bias, set: {model.head_bias: -100.0}}
+)";
+  const auto out = (dir / "out").string();
+  const auto args = "study --no-progress --config " + (dir / "study.yaml").string() + " --out " + out;
+  const auto first = run_cli(args);
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_NE(first.output.find("| naive | low-bias | 2 | 2 | 1.00 ["), std::string::npos) << first.output;
+  EXPECT_NE(first.output.find("v2_log_sigmoid 2"), std::string::npos) << first.output;
+  EXPECT_NE(first.output.find("| fused | low-bias | 2 | 0 | 0.00 ["), std::string::npos) << first.output;
+  for (const char* f : {"study.md", "runs.csv", "study.json"}) EXPECT_TRUE(fs::exists(fs::path(out) / f)) << f;
+  std::ifstream in(fs::path(out) / "study.json");
+  const auto json = nlohmann::json::parse(in);
+  ASSERT_EQ(json["runs"].size(), 4U);
+  EXPECT_EQ(json["runs"][0]["status"], "halted");
+  EXPECT_EQ(json["runs"][0]["nonfinite_step"], 0);
+  EXPECT_EQ(json["runs"][2]["status"], "completed");
+  EXPECT_TRUE(json["runs"][2]["metrics"].is_object());
+
+  // Resume: nothing left to do; then one result removed is the only run done again.
+  const auto again = run_cli(args);
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_NE(again.output.find("4 finished before, 0 to run"), std::string::npos) << again.output;
+  fs::remove(fs::path(out) / "runs" / "fused--low-bias--seed1" / "result.json");
+  const auto third = run_cli(args);
+  ASSERT_EQ(third.exit_code, 0) << third.output;
+  EXPECT_NE(third.output.find("3 finished before, 1 to run"), std::string::npos) << third.output;
+
+  const auto missing = run_cli("study --config " + (dir / "none.yaml").string());
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.output.find("none.yaml"), std::string::npos) << missing.output;
+}
+
+}  // namespace
+}  // namespace depthguard
