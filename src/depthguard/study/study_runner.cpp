@@ -17,6 +17,7 @@
 #include "depthguard/runtime/child_process.h"
 #include "depthguard/runtime/interrupt.h"
 #include "depthguard/train/checkpoint.h"
+#include "depthguard/train/trainer.h"
 
 namespace depthguard {
 
