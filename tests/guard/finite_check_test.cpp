@@ -30,6 +30,7 @@ TEST(AllFinite, EdgesEmptyListUndefinedAndEmptyTensors) {
   EXPECT_TRUE(all_finite({}));
   EXPECT_TRUE(all_finite({torch::Tensor(), torch::zeros({0, 3})}));
   EXPECT_TRUE(all_finite({torch::tensor(1.0)}));  // N = 1
+  EXPECT_TRUE(all_finite({torch::tensor({int64_t{7}})}));  // BatchNorm's num_batches_tracked
 }
 
 TEST(GlobalNorm, IsTheL2NormOfEverythingAndNonFiniteExactlyWhenAValueIs) {

@@ -128,6 +128,24 @@ TEST(Forensics, V3UnbiasedVarianceOfASinglePixelCrop) {
   expect_completes(root, "forensics_v3_guideline");
 }
 
+// SGD at a learning rate 1000x the base: the weights grow by orders of magnitude until
+// BatchNorm's running variance overflows (the loss, computed with batch statistics, is
+// still finite). The sentinel catches it at the weight stage and the history shows why.
+TEST(Forensics, ExplodingLearningRateOverflowsBatchNormStatistics) {
+  auto root = load_config(std::string(DEPTHGUARD_SOURCE_DIR) + "/configs/study/quick-base.yaml",
+                          {"optimizer.name=sgd", "optimizer.lr=1.0", "optimizer.momentum=0.9", "train.steps=100",
+                           "loss.reduction=sqrt", "loss.variance=unbiased", "train.seed=0",
+                           "train.threads=1", "guard.policy=halt", "eval.data.synthetic.count=2"});
+  testing::TempDir tmp("forensics_exploding");
+  const auto message = testing::error_message<NonFiniteHalt>([&] { train(read_train_config(root), quiet(tmp.str())); });
+  ASSERT_FALSE(message.empty()) << "the run did not diverge";
+  const auto report = nlohmann::json::parse(read_text(report_dir(tmp.str()) / "report.json"));
+  EXPECT_EQ(report["cause"], "exploding");
+  EXPECT_EQ(report["stage"], "weight");
+  EXPECT_NE(report["reason"].get<std::string>().find("weight norm grew"), std::string::npos) << report["reason"];
+  EXPECT_NE(report["findings"].dump().find("running_var"), std::string::npos) << report["findings"];
+}
+
 TEST(Forensics, MissingAndCorruptBundlesAreNamed) {
   testing::TempDir tmp("forensics_bad_bundle");
   const auto missing = (fs::path(tmp.str()) / "nothing").string();

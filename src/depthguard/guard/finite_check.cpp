@@ -7,7 +7,7 @@ namespace depthguard {
 bool all_finite(const std::vector<torch::Tensor>& tensors) {
   std::vector<torch::Tensor> sums;
   for (const auto& t : tensors) {
-    if (t.defined() && t.numel() > 0) sums.push_back(t.detach().sum(torch::kDouble));
+    if (t.defined() && t.numel() > 0 && t.is_floating_point()) sums.push_back(t.detach().sum(torch::kDouble));
   }
   if (sums.empty()) return true;
   return std::isfinite(torch::stack(sums).sum().item<double>());

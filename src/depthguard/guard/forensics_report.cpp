@@ -60,7 +60,7 @@ void ForensicsReport::classify() {
   if (stage == "weight") {
     cause = growth ? NonFiniteCause::Exploding : NonFiniteCause::Overflow;
     reason = (growth ? *growth + "; then " : std::string()) +
-             "the optimiser's update made finite weights non-finite: " + fmt::format("{}", fmt::join(findings, "; "));
+             "after the optimiser's update (finite gradients): " + fmt::format("{}", fmt::join(findings, "; "));
     return;
   }
   cause = growth ? NonFiniteCause::Exploding : NonFiniteCause::Unknown;

@@ -48,9 +48,12 @@ std::vector<std::string> batch_findings(const ReproBundle& b) {
 
 std::vector<std::string> parameter_findings(torch::nn::Module& model) {
   std::vector<std::string> out;
-  for (const auto& p : model.named_parameters()) {
-    const auto s = summarize(p.value());
-    if (s.nonfinite() > 0) out.push_back(fmt::format("parameter {}: {}", p.key(), nonfinite_counts(s)));
+  for (const auto& [kind, tensors] : {std::pair{"parameter", model.named_parameters()},
+                                      std::pair{"buffer", model.named_buffers()}}) {
+    for (const auto& t : tensors) {
+      const auto s = summarize(t.value());
+      if (s.nonfinite() > 0) out.push_back(fmt::format("{} {}: {}", kind, t.key(), nonfinite_counts(s)));
+    }
   }
   return out;
 }

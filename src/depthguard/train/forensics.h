@@ -13,8 +13,8 @@ namespace depthguard {
 /// - input stage: names each sample and tensor (image, depth) holding NaN or inf;
 /// - loss and gradient stages: runs forward, loss and backward again under
 ///   first_nonfinite_op, with the model's and the loss's OpScope paths;
-/// - weight stage: names the non-finite parameters (the update itself is not replayed: the
-///   bundle holds the state after it).
+/// - weight stage: names the non-finite parameters and buffers (BatchNorm statistics; the
+///   update itself is not replayed: the bundle holds the state after it).
 /// LibTorch's default generator is left as it was. Deterministic ops give the same report
 /// on every replay; a report always carries the bundle's history and injection.
 ForensicsReport replay_bundle(const ReproBundle& bundle);

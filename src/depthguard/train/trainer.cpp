@@ -181,7 +181,9 @@ class TrainingRun {
     optimizer_->step();
     inject(InjectSite::Weight, params.front());
     const double weight_norm = global_norm(params);
-    if (!std::isfinite(weight_norm)) return nonfinite(GuardStage::Weight, batch);
+    // BatchNorm's running statistics can overflow while the weights and the loss (computed
+    // with batch statistics) stay finite; eval and every checkpoint would then be broken.
+    if (!std::isfinite(weight_norm) || !all_finite(model_->buffers())) return nonfinite(GuardStage::Weight, batch);
     history_.push_back({state_.step, loss, grad_norm_, weight_norm, lr_});
     if (history_.size() > kHistory) history_.pop_front();
     ++state_.step;
