@@ -1,5 +1,9 @@
 // The study as a user runs it: a config file, parallel training processes, a report, and a
 // second call that resumes without redoing finished runs.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -91,6 +95,45 @@ stresses:
   const auto missing = run_cli("study --config " + (dir / "none.yaml").string());
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.output.find("none.yaml"), std::string::npos) << missing.output;
+}
+
+// Ctrl-C as a terminal sends it, to the whole process group: the running training saves,
+// the study exits 130 without a result for it, and the same command finishes the study.
+TEST(StudyCli, CtrlCSavesTheRunningRunAndTheSameCommandFinishes) {
+  testing::TempDir dir("study_sigint");
+  std::ofstream(dir / "base.yaml") << testing::tiny_run_yaml(150);
+  std::ofstream(dir / "study.yaml") << "base: base.yaml\nseeds: 2\njobs: 1\nvariants: [{name: g, set: {}}]\n";
+  const auto out = dir / "out";
+  const auto first_run = out / "runs" / "g--none--seed0";
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    setpgid(0, 0);  // its own group, as a shell job
+    execl(DEPTHGUARD_CLI, DEPTHGUARD_CLI, "--log-level", "off", "study", "--no-progress", "--config",
+          (dir / "study.yaml").c_str(), "--out", out.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  for (int i = 0; i < 3000; ++i) {  // wait for the first run's first logged steps
+    std::ifstream metrics(first_run / "metrics.jsonl");
+    std::string line;
+    int lines = 0;
+    while (std::getline(metrics, line)) ++lines;
+    if (lines >= 3) break;
+    usleep(10000);
+  }
+  kill(-pid, SIGINT);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  EXPECT_TRUE(fs::exists(first_run / "checkpoints" / "last.pt"));
+  EXPECT_FALSE(fs::exists(first_run / "result.json"));
+  const auto again = run_cli("study --no-progress --config " + (dir / "study.yaml").string() + " --out " + out.string());
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  std::ifstream in(first_run / "result.json");
+  const auto result = nlohmann::json::parse(in);
+  EXPECT_EQ(result["status"], "completed");
+  EXPECT_EQ(result["steps"], 150);
 }
 
 }  // namespace

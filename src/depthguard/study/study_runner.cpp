@@ -109,7 +109,7 @@ class StudyExecution {
     const auto start = std::chrono::steady_clock::now();
     // summary.json is written when a run completes: then only the result is missing.
     const int code = fs::exists(dir / "summary.json") ? 0 : run_child(train, log);
-    if (code == 130 || interrupt_requested()) return std::nullopt;
+    if (code == 130) return std::nullopt;  // interrupted: it saved, and resumes next time
     std::string metrics_from;
     if (code == 3 && fs::exists(last)) {
       auto eval = command("eval");
