@@ -7,6 +7,7 @@
 //   checkpoints/last.pt    the latest state (resume from here)
 //   checkpoints/best.pt    the state with the lowest eval abs_rel so far
 //   summary.json           the final figures, written when the run completes
+//   forensics/step-N/      reproducer bundle and report of the first non-finite step
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -36,9 +37,11 @@ struct TrainSummary {
 
 /// Trains `config` into `options.out`. A fresh run refuses a directory that already holds
 /// checkpoints (resume or choose another). SIGINT/SIGTERM save last.pt and throw
-/// Interrupted. The NaN sentinel checks every step's inputs, loss, gradients and updated
-/// weights and applies guard.policy (skip, rollback, halt); a halt throws NonFiniteHalt
-/// naming the step, stage and samples, and the checkpoints stay as they were.
+/// Interrupted. The NaN sentinel checks every step's inputs, loss, gradients, updated
+/// weights and BatchNorm statistics and applies guard.policy (skip, rollback, halt); the
+/// first non-finite step of a session is replayed (forensics) before the policy acts. A
+/// halt throws NonFiniteHalt naming the step, stage, samples and cause, and the checkpoints
+/// stay as they were.
 TrainSummary train(const TrainConfig& config, const RunOptions& options);
 
 /// Paths inside a run directory.
