@@ -1,6 +1,9 @@
 #pragma once
 // Runs the depthguard binary as a user does and captures what it prints.
+#include <unistd.h>
+
 #include <cstdio>
+#include <fstream>
 #include <string>
 
 #include <sys/wait.h>
@@ -23,6 +26,19 @@ inline CliRun run_cli(const std::string& args) {
   while (fgets(buffer, sizeof buffer, pipe) != nullptr) output += buffer;
   const int status = pclose(pipe);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+/// Waits (up to 30 s) until `path` holds at least `lines` lines: a run's metrics.jsonl
+/// showing that training is under way, before a test interrupts it.
+inline void wait_for_lines(const std::string& path, int lines) {
+  for (int i = 0; i < 3000; ++i) {
+    std::ifstream in(path);
+    std::string line;
+    int n = 0;
+    while (std::getline(in, line)) ++n;
+    if (n >= lines) return;
+    usleep(10000);
+  }
 }
 
 }  // namespace depthguard

@@ -165,15 +165,7 @@ TEST(TrainCliFiles, SigintSavesAResumableCheckpointAndExits130) {
           (dir / "tiny.yaml").c_str(), "--out", run.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
-  // Wait for the first logged steps, then interrupt.
-  for (int i = 0; i < 3000; ++i) {
-    std::ifstream metrics(run / "metrics.jsonl");
-    std::string line;
-    int lines = 0;
-    while (std::getline(metrics, line)) ++lines;
-    if (lines >= 3) break;
-    usleep(10000);
-  }
+  wait_for_lines((run / "metrics.jsonl").string(), 3);
   kill(pid, SIGINT);
   int status = 0;
   waitpid(pid, &status, 0);

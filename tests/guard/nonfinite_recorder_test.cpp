@@ -6,7 +6,6 @@
 #include <torch/torch.h>
 
 #include "depthguard/guard/op_scope.h"
-#include "test_support.h"
 
 namespace depthguard {
 namespace {
@@ -89,9 +88,14 @@ TEST(NonFiniteRecorder, FiniteWorkFindsNothingAndCallbacksAreRemovedAfterAnExcep
   EXPECT_EQ(found->module, "");  // no scope left open by the exception
 }
 
-TEST(NonFiniteRecorder, OpScopeCostsNothingWithoutAListener) {
-  OpScope scope("unused");  // no callback installed: nothing recorded, nothing thrown
-  EXPECT_TRUE(testing::all_finite(torch::ones({1})));
+TEST(NonFiniteRecorder, AScopeOpenedWithoutAListenerIsNotRecorded) {
+  OpScope outer("outer");  // no callback yet: not recorded, so it must not appear in paths
+  const auto found = first_nonfinite_op([] {
+    OpScope inner("inner");
+    torch::zeros({1}).log();
+  });
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->module, "inner");
 }
 
 }  // namespace

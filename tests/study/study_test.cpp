@@ -56,7 +56,7 @@ TEST(StudyCli, RunsReportsAndResumes) {
   testing::TempDir dir("study_cli");
   std::ofstream(dir / "base.yaml") << testing::tiny_run_yaml(4) << "guard: {snapshot_interval: 1}\n";
   // The naive head with a logit below the sigmoid's underflow halts at once (V2); the fused
-  // head trains through the same start.
+  // head trains through the same start; an injected NaN halts it at step 2, after checkpoints.
   std::ofstream(dir / "study.yaml") << R"(base: base.yaml
 seeds: 2
 jobs: 2
@@ -64,6 +64,7 @@ set: {train.checkpoint_interval: 1}
 variants:
   - {name: naive, set: {model.head: naive}}
   - {name: fused, set: {model.head: fused}}
+  - {name: injected, set: {model.head: fused, guard.inject: gradient, guard.inject_step: 2}}
 stresses:
   - {name: low-bias, set: {model.head_bias: -100.0}}
 )";
@@ -77,20 +78,25 @@ stresses:
   for (const char* f : {"study.md", "runs.csv", "study.json"}) EXPECT_TRUE(fs::exists(fs::path(out) / f)) << f;
   std::ifstream in(fs::path(out) / "study.json");
   const auto json = nlohmann::json::parse(in);
-  ASSERT_EQ(json["runs"].size(), 4U);
+  ASSERT_EQ(json["runs"].size(), 6U);
   EXPECT_EQ(json["runs"][0]["status"], "halted");
   EXPECT_EQ(json["runs"][0]["nonfinite_step"], 0);
   EXPECT_EQ(json["runs"][2]["status"], "completed");
   EXPECT_TRUE(json["runs"][2]["metrics"].is_object());
+  EXPECT_EQ(json["runs"][2]["metrics_from"], "final");
+  EXPECT_TRUE(json["runs"][0]["metrics"].is_null()) << "halted before its first checkpoint";
+  EXPECT_EQ(json["runs"][4]["cause"], "injected");
+  EXPECT_EQ(json["runs"][4]["metrics_from"], "last good checkpoint (step 2)");
+  EXPECT_TRUE(json["runs"][4]["metrics"].is_object());
 
   // Resume: nothing left to do; then one result removed is the only run done again.
   const auto again = run_cli(args);
   ASSERT_EQ(again.exit_code, 0) << again.output;
-  EXPECT_NE(again.output.find("4 finished before, 0 to run"), std::string::npos) << again.output;
+  EXPECT_NE(again.output.find("6 finished before, 0 to run"), std::string::npos) << again.output;
   fs::remove(fs::path(out) / "runs" / "fused--low-bias--seed1" / "result.json");
   const auto third = run_cli(args);
   ASSERT_EQ(third.exit_code, 0) << third.output;
-  EXPECT_NE(third.output.find("3 finished before, 1 to run"), std::string::npos) << third.output;
+  EXPECT_NE(third.output.find("5 finished before, 1 to run"), std::string::npos) << third.output;
 
   const auto missing = run_cli("study --config " + (dir / "none.yaml").string());
   EXPECT_EQ(missing.exit_code, 2);
@@ -113,14 +119,7 @@ TEST(StudyCli, CtrlCSavesTheRunningRunAndTheSameCommandFinishes) {
           (dir / "study.yaml").c_str(), "--out", out.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
-  for (int i = 0; i < 3000; ++i) {  // wait for the first run's first logged steps
-    std::ifstream metrics(first_run / "metrics.jsonl");
-    std::string line;
-    int lines = 0;
-    while (std::getline(metrics, line)) ++lines;
-    if (lines >= 3) break;
-    usleep(10000);
-  }
+  wait_for_lines((first_run / "metrics.jsonl").string(), 3);
   kill(-pid, SIGINT);
   int status = 0;
   waitpid(pid, &status, 0);

@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "depthguard/train/checkpoint.h"
+
 namespace depthguard {
 
 namespace {
@@ -66,7 +68,8 @@ RunResult collect_result(const StudyRun& run, const std::string& run_dir, int ex
     if (fs::exists(dir / "eval.json")) {
       const auto eval = read_json(dir / "eval.json");
       r.metrics = metrics_of(eval.at("model"));
-      r.metrics_from = eval.value("from", std::string("last good checkpoint"));
+      const auto checkpoint = eval.at("checkpoint").get<std::string>();
+      r.metrics_from = fmt::format("last good checkpoint (step {})", read_checkpoint_state(checkpoint).step);
     }
   } else {
     r.status = "failed";

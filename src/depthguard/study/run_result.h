@@ -23,7 +23,8 @@ struct RunResult {
 };
 
 /// Reads what a finished `depthguard train` left in `run_dir` (summary.json, the forensics
-/// report, eval.json of the last good checkpoint) given its exit code. Exit 0: completed;
+/// report, and for a halted run the eval.json that `depthguard eval` wrote for its last good
+/// checkpoint) given its exit code. Exit 0: completed;
 /// 3: halted; anything else: failed.
 RunResult collect_result(const StudyRun& run, const std::string& run_dir, int exit_code, double seconds);
 

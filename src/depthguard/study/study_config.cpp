@@ -1,5 +1,6 @@
 #include "depthguard/study/study_config.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <limits>
 #include <set>
@@ -115,12 +116,9 @@ std::vector<StudyRun> study_runs(const StudyConfig& config) {
 
 YAML::Node run_config(const StudyConfig& config, const StudyRun& run) {
   auto overrides = config.overrides;
-  for (const auto* arms : {&config.variants, &config.stresses}) {
-    for (const auto& arm : *arms) {
-      if (arm.name == (arms == &config.variants ? run.variant : run.stress)) {
-        overrides.insert(overrides.end(), arm.overrides.begin(), arm.overrides.end());
-      }
-    }
+  for (const auto& [arms, name] : {std::pair{&config.variants, run.variant}, std::pair{&config.stresses, run.stress}}) {
+    const auto arm = std::find_if(arms->begin(), arms->end(), [&](const StudyArm& a) { return a.name == name; });
+    if (arm != arms->end()) overrides.insert(overrides.end(), arm->overrides.begin(), arm->overrides.end());
   }
   overrides.push_back(fmt::format("train.seed={}", run.seed));
   overrides.push_back(fmt::format("train.threads={}", config.threads_per_run));

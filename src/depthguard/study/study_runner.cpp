@@ -16,7 +16,6 @@
 #include "depthguard/runtime/atomic_file.h"
 #include "depthguard/runtime/child_process.h"
 #include "depthguard/runtime/interrupt.h"
-#include "depthguard/train/checkpoint.h"
 #include "depthguard/train/trainer.h"
 
 namespace depthguard {
@@ -110,17 +109,13 @@ class StudyExecution {
     // summary.json is written when a run completes: then only the result is missing.
     const int code = fs::exists(dir / "summary.json") ? 0 : run_child(train, log);
     if (code == 130) return std::nullopt;  // interrupted: it saved, and resumes next time
-    std::string metrics_from;
     if (code == 3 && fs::exists(last)) {
       auto eval = command("eval");
       eval.insert(eval.end(), {"--checkpoint", last});
-      if (run_child(eval, log) == 0) {
-        metrics_from = fmt::format("last good checkpoint (step {})", read_checkpoint_state(last).step);
-      }
+      if (run_child(eval, log) != 0) fs::remove(dir / "eval.json");  // no metrics rather than stale ones
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    auto r = collect_result(run, dir.string(), code, seconds);
-    if (!metrics_from.empty()) r.metrics_from = metrics_from;
+    const auto r = collect_result(run, dir.string(), code, seconds);
     if (r.status == "failed") spdlog::warn("study run {} failed (exit {}); see {}", run.id, code, log);
     write_text_atomically(result_path(run).string(), result_json(r) + "\n");
     return r;
