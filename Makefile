@@ -1,18 +1,21 @@
 # depthguard: the two set-up commands (`make demo`, `make test`) and their pieces.
 BUILD_DIR ?= build
+BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
-CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
+CMAKE_FLAGS ?=
 BENCH_FILTER ?= .
 
-.PHONY: deps configure build demo test bench clean
+.PHONY: deps build demo test dev dev-test bench clean
 
 deps:
 	./scripts/install-deps.sh
 
-configure: deps
-	cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS)
+# Configure only when the build directory has no cache yet; after that the build itself
+# re-runs CMake when a CMakeLists.txt changes (or a file is added: CONFIGURE_DEPENDS globs).
+$(BUILD_DIR)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_FLAGS)
 
-build: configure
+build: deps $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 # The main job: numerics demo, train on synthetic rooms, evaluate, predict (scripts/demo.sh;
@@ -20,15 +23,26 @@ build: configure
 demo: build
 	./scripts/demo.sh $(BUILD_DIR)/depthguard
 
-# Builds what the suite runs (the library, the CLI, the tests), not the benchmarks: a clean
-# build is most of `make test`'s time on 2 cores. `make bench` and `make demo` build everything.
-test: configure
+# Builds what the suite runs (the library, the CLI, the examples, the tests), not the
+# benchmarks, and runs the suite.
+test: deps $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target depthguard_tests
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+# The developer loop: -O1 in build-dev/ (docs/architecture.md, "Build loop").
+dev:
+	$(MAKE) build-tests BUILD_DIR=build-dev BUILD_TYPE=Dev
+
+dev-test:
+	$(MAKE) test BUILD_DIR=build-dev BUILD_TYPE=Dev
+
+.PHONY: build-tests
+build-tests: deps $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target depthguard_tests
 
 # Speed targets live here, never in timed tests. BENCH_FILTER narrows the run.
 bench: build
 	$(BUILD_DIR)/depthguard_bench --benchmark_filter='$(BENCH_FILTER)'
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) build-dev

@@ -6,9 +6,12 @@
 
 #include <filesystem>
 
+#include "depthguard/data/augment_options.h"
 #include "depthguard/data/data_loader.h"
 #include "depthguard/data/split_file_dataset.h"
 #include "depthguard/data/synth/dataset_writer.h"
+#include "depthguard/data/synth/degradation_options.h"
+#include "depthguard/data/synth/synth_options.h"
 #include "depthguard/data/synth/synthetic_dataset.h"
 
 namespace depthguard {

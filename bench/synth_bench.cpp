@@ -1,6 +1,7 @@
 // Synthetic scene rendering speed on one core. Target (issue 3): >= 50 images/s at 240x320.
 #include <benchmark/benchmark.h>
 
+#include "depthguard/data/synth/degradation_options.h"
 #include "depthguard/data/synth/synthetic_scenes.h"
 
 namespace depthguard {

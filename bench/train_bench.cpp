@@ -9,13 +9,16 @@
 #include <torch/torch.h>
 
 #include "depthguard/config/train_config.h"
+#include "depthguard/core/choice.h"
 #include "depthguard/guard/finite_check.h"
+#include "depthguard/guard/nonfinite_cause.h"
 #include "depthguard/losses/depth_loss.h"
 #include "depthguard/models/conv_flops.h"
 #include "depthguard/models/depth_model.h"
+#include "depthguard/optim/optimizer.h"
 #include "depthguard/train/checkpoint.h"
 #include "depthguard/train/forensics.h"
-#include "depthguard/train/optimizer.h"
+#include "depthguard/train/repro_bundle.h"
 
 namespace depthguard {
 namespace {

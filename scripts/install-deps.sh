@@ -6,6 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential
   cmake
+  ccache
   pkg-config
   libtorch-dev
   libgloo-dev

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "depthguard/train/forensics.h"
+#include "depthguard/train/repro_bundle.h"
 
 namespace depthguard {
 

@@ -7,7 +7,10 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "depthguard/config/data_config.h"
 #include "depthguard/config/train_config.h"
+#include "depthguard/core/errors.h"
+#include "depthguard/metrics/depth_metrics.h"
 #include "depthguard/report/metrics_table.h"
 #include "depthguard/report/progress_bar.h"
 #include "depthguard/runtime/atomic_file.h"

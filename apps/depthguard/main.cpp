@@ -2,9 +2,8 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
-#include "depthguard/config/config_error.h"
-#include "depthguard/guard/guard_options.h"
-#include "depthguard/runtime/interrupt.h"
+#include "depthguard/core/errors.h"
+#include "depthguard/core/exit_codes.h"
 #include "depthguard/runtime/threads.h"
 #include "diagnose_command.h"
 #include "eval_command.h"
@@ -41,18 +40,21 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
-  } catch (const depthguard::ConfigError& e) {
+  } catch (const depthguard::ConfigError& e) {  // before InvalidArgument, its base
     spdlog::error("config: {}", e.what());
-    return 2;
+    return depthguard::exit_code::kUsage;
+  } catch (const depthguard::InvalidArgument& e) {
+    spdlog::error("{}", e.what());
+    return depthguard::exit_code::kUsage;
   } catch (const depthguard::NonFiniteHalt& e) {
     spdlog::error("stopped by the NaN sentinel: {}", e.what());
-    return 3;
+    return depthguard::exit_code::kNonFinite;
   } catch (const depthguard::Interrupted& e) {
     spdlog::warn("{}", e.what());
-    return 130;
+    return depthguard::exit_code::kInterrupted;
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
-    return 1;
+    return depthguard::exit_code::kError;
   }
-  return 0;
+  return depthguard::exit_code::kOk;
 }

@@ -8,6 +8,8 @@
 #include <spdlog/spdlog.h>
 
 #include "depthguard/config/train_config.h"
+#include "depthguard/core/choice.h"
+#include "depthguard/core/errors.h"
 #include "depthguard/data/image_io.h"
 #include "depthguard/report/depth_colormap.h"
 #include "depthguard/report/progress_bar.h"
@@ -31,7 +33,7 @@ void run(const PredictArgs& a) {
   std::set<std::string> stems;
   for (const auto& image : a.images) {
     if (!stems.insert(fs::path(image).stem().string()).second) {
-      throw ConfigError(image + ": another input has the same file name; outputs would overwrite each other");
+      throw InvalidArgument(image + ": another input has the same file name; outputs would overwrite each other");
     }
   }
   const auto config = read_train_config(saved_config(a.checkpoint));

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "depthguard/runtime/child_process.h"
+#include "depthguard/study/study_config.h"
 #include "depthguard/study/study_report.h"
 #include "depthguard/study/study_runner.h"
 

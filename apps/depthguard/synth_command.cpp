@@ -5,8 +5,11 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "depthguard/config/choice.h"
+#include "depthguard/core/choice.h"
+#include "depthguard/core/errors.h"
 #include "depthguard/data/synth/dataset_writer.h"
+#include "depthguard/data/synth/degradation_options.h"
+#include "depthguard/data/synth/synth_options.h"
 #include "depthguard/report/progress_bar.h"
 #include "depthguard/runtime/interrupt.h"
 

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "depthguard/config/train_config.h"
+#include "depthguard/core/errors.h"
 #include "depthguard/runtime/threads.h"
 #include "depthguard/train/trainer.h"
 
@@ -23,16 +24,16 @@ struct TrainArgs {
 
 void run(TrainArgs a) {
   namespace fs = std::filesystem;
-  if (a.config.empty() && !a.run.resume) throw ConfigError("--config: required (unless --resume)");
+  if (a.config.empty() && !a.run.resume) throw InvalidArgument("--config: required (unless --resume)");
   if (a.out.empty()) {
-    if (a.config.empty()) throw ConfigError("--out: required with --resume");
+    if (a.config.empty()) throw InvalidArgument("--out: required with --resume");
     a.out = (fs::path("runs") / fs::path(a.config).stem()).string();
   }
   if (!a.inject.empty()) {
     // SITE:VALUE:STEP, the guard.inject* keys in one option.
     const auto first = a.inject.find(':'), second = a.inject.find(':', first + 1);
     if (first == std::string::npos || second == std::string::npos) {
-      throw ConfigError("--inject " + a.inject + ": expected SITE:VALUE:STEP, e.g. gradient:nan:10");
+      throw InvalidArgument("--inject " + a.inject + ": expected SITE:VALUE:STEP, e.g. gradient:nan:10");
     }
     a.overrides.push_back("guard.inject=" + a.inject.substr(0, first));
     a.overrides.push_back("guard.inject_value=" + a.inject.substr(first + 1, second - first - 1));

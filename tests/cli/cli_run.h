@@ -8,6 +8,7 @@
 
 #include <sys/wait.h>
 
+#include "test_paths.h"
 #include "test_support.h"
 
 namespace depthguard {
@@ -17,8 +18,9 @@ struct CliRun {
   std::string output;  // stdout and stderr
 };
 
-inline CliRun run_cli(const std::string& args) {
-  const std::string command = std::string(DEPTHGUARD_CLI) + " " + args + " 2>&1";
+/// Runs `program` with `args` through the shell.
+inline CliRun run_program(const std::string& program, const std::string& args) {
+  const std::string command = program + " " + args + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return {-1, "popen failed"};
   std::string output;
@@ -27,6 +29,8 @@ inline CliRun run_cli(const std::string& args) {
   const int status = pclose(pipe);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
 }
+
+inline CliRun run_cli(const std::string& args) { return run_program(DEPTHGUARD_CLI, args); }
 
 /// Waits (up to 30 s) until `path` holds at least `lines` lines: a run's metrics.jsonl
 /// showing that training is under way, before a test interrupts it.

@@ -11,6 +11,7 @@
 
 #include "cli/cli_run.h"
 #include "data/data_test_support.h"
+#include "test_paths.h"
 #include "train/tiny_run.h"
 
 namespace depthguard {

@@ -1,7 +1,13 @@
 #include "depthguard/config/data_config.h"
 
 #include "data/data_test_support.h"
+#include "depthguard/config/yaml_section.h"
+#include "depthguard/core/errors.h"
+#include "depthguard/data/loader_options.h"
+#include "depthguard/data/rgbd_dataset.h"
 #include "depthguard/data/synth/dataset_writer.h"
+#include "depthguard/data/synth/degradation_options.h"
+#include "depthguard/data/synth/synthetic_scenes.h"
 #include "test_support.h"
 
 namespace depthguard {
@@ -51,6 +57,8 @@ TEST(DataConfig, ErrorsNameTheKey) {
   EXPECT_EQ(error_of("data: {augment: {crop: 3}}").rfind("data.augment.crop: unknown key", 0), 0u);
   EXPECT_EQ(error_of("data: {synthetic: {valid_fraction: 0}}"), "data.synthetic.valid_fraction: 0 is outside [1e-06, 1]");
   EXPECT_EQ(error_of("data: {batch_size: 0}"), "data.batch_size: 0 is outside [1, 4096]");
+  EXPECT_EQ(error_of("data: {synthetic: {min_objects: 5, max_objects: 2}}"),
+            "data.synthetic.min_objects must not exceed data.synthetic.max_objects (5 > 2)");
 }
 
 TEST(DataConfig, NyuLayoutFromDisk) {

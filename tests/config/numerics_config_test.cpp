@@ -1,5 +1,10 @@
 #include "depthguard/config/numerics_config.h"
 
+#include "depthguard/config/yaml_section.h"
+#include "depthguard/core/errors.h"
+#include "depthguard/losses/loss_options.h"
+#include "depthguard/numerics/depth_head_options.h"
+#include "depthguard/numerics/variance_kind.h"
 #include "test_support.h"
 
 namespace depthguard {

@@ -3,6 +3,13 @@
 #include <fstream>
 
 #include "data/data_test_support.h"
+#include "depthguard/core/errors.h"
+#include "depthguard/losses/loss_options.h"
+#include "depthguard/models/model_options.h"
+#include "depthguard/numerics/depth_head_options.h"
+#include "depthguard/optim/lr_schedule_options.h"
+#include "depthguard/optim/optimizer_options.h"
+#include "test_paths.h"
 #include "test_support.h"
 
 namespace depthguard {
@@ -61,6 +68,8 @@ TEST(TrainConfig, UnknownKeysAndBadValuesAreNamedWithWhatIsAllowed) {
   EXPECT_NE(config_error("train: {steps: many}").find("train.steps: cannot read"), std::string::npos);
   EXPECT_NE(config_error("eval: {min_depth: 5, max_depth: 1}").find("eval.min_depth must be below eval.max_depth"),
             std::string::npos);
+  // The config layer names the key of what the evaluation itself would reject (min_depth > 0).
+  EXPECT_NE(config_error("eval: {min_depth: 0}").find("eval.min_depth: 0 is outside"), std::string::npos);
 }
 
 TEST(TrainConfig, OverridesSetNestedKeysWithYamlTypes) {

@@ -3,6 +3,8 @@
 #include <set>
 
 #include "data/data_test_support.h"
+#include "depthguard/data/random.h"
+#include "depthguard/data/rgbd_sample.h"
 #include "test_support.h"
 
 namespace depthguard {

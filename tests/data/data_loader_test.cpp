@@ -1,11 +1,17 @@
 #include "depthguard/data/data_loader.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "data/data_test_support.h"
-#include "depthguard/config/config_error.h"
+#include "depthguard/core/errors.h"
+#include "depthguard/data/augment_options.h"
 #include "depthguard/data/data_error.h"
+#include "depthguard/data/rgbd_dataset.h"
+#include "depthguard/data/rgbd_sample.h"
+#include "depthguard/data/synth/degradation_options.h"
 #include "depthguard/data/synth/synthetic_dataset.h"
+#include "depthguard/data/synth/synthetic_scenes.h"
 #include "test_support.h"
 
 namespace depthguard {
@@ -97,15 +103,26 @@ TEST(DataLoader, BadSamplePolicies) {
   EXPECT_EQ(lenient.skipped(), 1);
 }
 
-TEST(DataLoader, MixedSizesWithoutACropAreAConfigError) {
+TEST(DataLoader, MixedSizesWithoutACropStopLoadingEvenWhenSkippingBadSamples) {
   class Mixed : public RgbdDataset {
    public:
     int64_t size() const override { return 2; }
     RgbdSample get(int64_t i) const override { return render_synthetic(0, testing::small_scenes().width(64 + 8 * int(i))); }
   };
-  DataLoader loader(std::make_shared<Mixed>(), LoaderOptions().batch_size(2).shuffle(false));
+  // Not a bad sample (a DataError the skip policy would drop) and not a bad option: the
+  // dataset needs a crop.
+  DataLoader loader(std::make_shared<Mixed>(),
+                    LoaderOptions().batch_size(2).shuffle(false).on_bad_sample(BadSamplePolicy::Skip));
   loader.start_epoch(0);
-  EXPECT_THROW(loader.next(), ConfigError);
+  const auto message = testing::error_message<std::runtime_error>([&] { loader.next(); });
+  EXPECT_NE(message.find("differ in size"), std::string::npos) << message;
+}
+
+TEST(DataLoader, BadOptionsAreNamed) {
+  const auto dataset = std::make_shared<SyntheticDataset>(4, testing::small_scenes());
+  const auto message = testing::error_message<InvalidArgument>([&] { DataLoader(dataset, LoaderOptions().batch_size(0)); });
+  EXPECT_NE(message.find("batch_size must be >= 1, got 0"), std::string::npos) << message;
+  EXPECT_THROW(DataLoader(dataset, LoaderOptions().rank(2).world_size(2)), InvalidArgument);
 }
 
 TEST(DataLoader, RestartingAnEpochMidwayIsClean) {

@@ -3,13 +3,15 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "data/data_test_support.h"
-#include "depthguard/config/config_error.h"
+#include "depthguard/core/errors.h"
 #include "depthguard/data/data_error.h"
 #include "depthguard/data/folder_dataset.h"
 #include "depthguard/data/image_io.h"
+#include "depthguard/data/rgbd_sample.h"
 #include "depthguard/data/split_file_dataset.h"
 #include "depthguard/data/synth/dataset_writer.h"
 #include "depthguard/data/synth/synthetic_dataset.h"
+#include "depthguard/data/synth/synthetic_scenes.h"
 #include "test_support.h"
 
 namespace depthguard {
@@ -49,7 +51,7 @@ TEST(SynthDatasetWriter, ResumesAfterAnInterruptionAndRefusesOtherOptions) {
   EXPECT_TRUE(second.complete);
   EXPECT_EQ(second.kept, 3);
   EXPECT_EQ(second.written, 3);
-  EXPECT_THROW(write_synthetic_dataset(six_scenes(dir).count(7), [](int64_t) { return true; }), ConfigError);
+  EXPECT_THROW(write_synthetic_dataset(six_scenes(dir).count(7), [](int64_t) { return true; }), InvalidArgument);
 }
 
 TEST(SplitFileDataset, ErrorsNameTheFileAndLine) {

@@ -3,8 +3,11 @@
 #include <cmath>
 
 #include "data/data_test_support.h"
-#include "depthguard/config/config_error.h"
+#include "depthguard/core/errors.h"
+#include "depthguard/data/random.h"
+#include "depthguard/data/synth/degradation_options.h"
 #include "depthguard/data/synth/raycaster.h"
+#include "depthguard/data/synth/scene.h"
 #include "test_support.h"
 
 namespace depthguard {
@@ -115,8 +118,13 @@ TEST(SyntheticScenes, GroundTruthRealismSwitches) {
 }
 
 TEST(SyntheticScenes, BadOptionsAreNamed) {
-  EXPECT_THROW(render_synthetic(0, SynthOptions().width(0)), ConfigError);
-  EXPECT_THROW(render_synthetic(0, SynthOptions().degradation(DegradationOptions().valid_fraction(0))), ConfigError);
+  const auto error = [](const SynthOptions& o) {
+    return testing::error_message<InvalidArgument>([&] { render_synthetic(0, o); });
+  };
+  EXPECT_NE(error(SynthOptions().width(0)).find("height and width must be >= 1, got 240x0"), std::string::npos);
+  EXPECT_NE(error(SynthOptions().degradation(DegradationOptions().valid_fraction(0))).find("valid_fraction"),
+            std::string::npos);
+  EXPECT_NE(error(SynthOptions().min_objects(5).max_objects(2)).find("min_objects"), std::string::npos);
 }
 
 }  // namespace

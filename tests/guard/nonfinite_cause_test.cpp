@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include "depthguard/guard/forensics_report.h"
+#include "depthguard/guard/nonfinite_recorder.h"
 #include "depthguard/guard/op_scope.h"
 #include "depthguard/losses/silog_loss.h"
 #include "depthguard/numerics/depth_head.h"

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <limits>
 
-#include "depthguard/config/config_error.h"
+#include "depthguard/core/errors.h"
 #include "test_support.h"
 
 namespace depthguard {
@@ -89,11 +89,12 @@ TEST(DepthMetrics, AcceptsLeadingUnitDimensionsAndRejectsSizeMismatch) {
 }
 
 TEST(DepthMetrics, RejectsBadBounds) {
-  EXPECT_THROW(evaluate_image(torch::ones({2, 2}), torch::ones({2, 2}), EvalOptions().min_depth(0)),
-               ConfigError);
+  const auto message = testing::error_message<InvalidArgument>(
+      [] { evaluate_image(torch::ones({2, 2}), torch::ones({2, 2}), EvalOptions().min_depth(0)); });
+  EXPECT_NE(message.find("0 < min_depth < max_depth"), std::string::npos) << message;
   EXPECT_THROW(evaluate_image(torch::ones({2, 2}), torch::ones({2, 2}),
                               EvalOptions().min_depth(5).max_depth(1)),
-               ConfigError);
+               InvalidArgument);
 }
 
 TEST(MetricsAverage, MeansOverImagesAndCountsSkipped) {

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "depthguard/core/choice.h"
+#include "depthguard/numerics/depth_head_options.h"
 #include "test_support.h"
 
 namespace depthguard {

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <limits>
 
-#include "depthguard/config/config_error.h"
+#include "depthguard/core/errors.h"
 #include "test_support.h"
 
 namespace depthguard {
@@ -96,8 +96,10 @@ TEST(DepthHead, ModuleMatchesFunctionAndRejectsBadDepths) {
   DepthHead module(DepthHeadOptions().kind(HeadKind::Fused).max_depth(80));
   const auto x = torch::randn({2, 1, 3, 4});
   EXPECT_TRUE(torch::equal(module(x), log_depth_from_logits(x, module->options)));
-  EXPECT_THROW(DepthHead(DepthHeadOptions().max_depth(0)), ConfigError);
-  EXPECT_THROW(DepthHead(DepthHeadOptions().min_depth(-1)), ConfigError);
+  EXPECT_NE(testing::error_message<InvalidArgument>([] { DepthHead(DepthHeadOptions().max_depth(0)); })
+                .find("max_depth must be > 0"),
+            std::string::npos);
+  EXPECT_THROW(DepthHead(DepthHeadOptions().min_depth(-1)), InvalidArgument);
 }
 
 }  // namespace

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "depthguard/metrics/depth_metrics.h"
+#include "depthguard/study/run_result.h"
+
 namespace depthguard {
 namespace {
 

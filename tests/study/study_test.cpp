@@ -11,8 +11,9 @@
 
 #include "cli/cli_run.h"
 #include "data/data_test_support.h"
-#include "depthguard/config/config_error.h"
+#include "depthguard/core/errors.h"
 #include "depthguard/study/study_config.h"
+#include "test_paths.h"
 #include "train/tiny_run.h"
 
 namespace depthguard {

@@ -6,8 +6,8 @@
 
 #include "data/data_test_support.h"
 #include "depthguard/models/depth_model.h"
+#include "depthguard/optim/optimizer.h"
 #include "depthguard/runtime/atomic_file.h"
-#include "depthguard/train/optimizer.h"
 #include "test_support.h"
 
 namespace depthguard {

@@ -2,6 +2,9 @@
 
 #include <vector>
 
+#include "depthguard/data/rgbd_sample.h"
+#include "depthguard/metrics/depth_metrics.h"
+#include "depthguard/models/depth_model.h"
 #include "test_support.h"
 
 namespace depthguard {

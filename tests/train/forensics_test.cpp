@@ -11,7 +11,11 @@
 #include <nlohmann/json.hpp>
 
 #include "data/data_test_support.h"
+#include "depthguard/config/train_config.h"
+#include "depthguard/core/errors.h"
+#include "depthguard/train/repro_bundle.h"
 #include "depthguard/train/trainer.h"
+#include "test_paths.h"
 #include "test_support.h"
 #include "train/tiny_run.h"
 

@@ -9,6 +9,9 @@
 #include <nlohmann/json.hpp>
 
 #include "data/data_test_support.h"
+#include "depthguard/config/train_config.h"
+#include "depthguard/core/errors.h"
+#include "depthguard/models/depth_model.h"
 #include "depthguard/runtime/interrupt.h"
 #include "depthguard/train/checkpoint.h"
 #include "test_support.h"

@@ -1,9 +1,13 @@
 #include "depthguard/config/data_config.h"
 
 #include <limits>
+#include <string>
 
+#include "depthguard/data/augment_options.h"
 #include "depthguard/data/folder_dataset.h"
+#include "depthguard/data/rgbd_dataset.h"
 #include "depthguard/data/split_file_dataset.h"
+#include "depthguard/data/synth/degradation_options.h"
 #include "depthguard/data/synth/synthetic_dataset.h"
 
 namespace depthguard {
@@ -26,7 +30,7 @@ SynthOptions read_synthetic(YamlSection& s, DataConfig& config) {
   config.first_index = s.integer("first_index", config.first_index, 0, std::numeric_limits<int64_t>::max() / 2);
   const SynthOptions& d = config.synthetic;
   const DegradationOptions& g = d.degradation();
-  return SynthOptions()
+  auto options = SynthOptions()
       .height(static_cast<int>(s.integer("height", d.height(), 1, kMaxSize)))
       .width(static_cast<int>(s.integer("width", d.width(), 1, kMaxSize)))
       .seed(static_cast<uint64_t>(s.integer("seed", static_cast<int64_t>(d.seed()), 0, std::numeric_limits<int64_t>::max())))
@@ -38,6 +42,11 @@ SynthOptions read_synthetic(YamlSection& s, DataConfig& config) {
                        .max_range(s.number("max_range", g.max_range(), 0, kInf))
                        .pattern(s.choice("sparsity", sparse_pattern_choices(), g.pattern()))
                        .valid_fraction(s.number("valid_fraction", g.valid_fraction(), 1e-6, 1)));
+  if (options.min_objects() > options.max_objects()) {
+    throw ConfigError(s.key_path("min_objects") + " must not exceed " + s.key_path("max_objects") + " (" +
+                      std::to_string(options.min_objects()) + " > " + std::to_string(options.max_objects()) + ")");
+  }
+  return options;
 }
 
 AugmentOptions read_augment(YamlSection& a) {

@@ -1,14 +1,16 @@
 #pragma once
 // The `data` section of a config: which dataset, how it is loaded and augmented.
+#include <cstdint>
 #include <memory>
 #include <string>
 
 #include "depthguard/config/yaml_section.h"
-#include "depthguard/data/data_loader.h"
-#include "depthguard/data/rgbd_dataset.h"
-#include "depthguard/data/synth/synthetic_scenes.h"
+#include "depthguard/data/loader_options.h"
+#include "depthguard/data/synth/synth_options.h"
 
 namespace depthguard {
+
+class RgbdDataset;  // data/rgbd_dataset.h
 
 enum class DatasetKind { Synthetic, Nyu, Kitti, Folder };
 const ChoiceTable<DatasetKind>& dataset_kind_choices();

@@ -2,8 +2,8 @@
 // The config keys of the numerics switches: the head (in the model section) and the loss.
 // Callers own the section and call finish() on it after reading their other keys.
 #include "depthguard/config/yaml_section.h"
-#include "depthguard/losses/depth_loss.h"
-#include "depthguard/numerics/depth_head.h"
+#include "depthguard/losses/loss_options.h"
+#include "depthguard/numerics/depth_head_options.h"
 
 namespace depthguard {
 

@@ -10,6 +10,7 @@ namespace depthguard {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kTiny = std::numeric_limits<double>::min();  // "> 0" as a closed range
 constexpr int64_t kMaxCount = std::numeric_limits<int32_t>::max();
 
 OptimizerOptions read_optimizer(YamlSection& s) {
@@ -87,7 +88,7 @@ EvalConfig read_eval(YamlSection& s, const DataConfig& train, const ModelOptions
   c.interval = s.integer("interval", c.interval, 0, kMaxCount);
   c.height = static_cast<int>(s.integer("height", 0, 0, 1 << 15));
   c.width = static_cast<int>(s.integer("width", 0, 0, 1 << 15));
-  c.metrics.min_depth(s.number("min_depth", c.metrics.min_depth(), 0, kInf))
+  c.metrics.min_depth(s.number("min_depth", c.metrics.min_depth(), kTiny, kInf))
       .max_depth(s.number("max_depth", model.head().max_depth(), 0, kInf))
       .crop(s.choice("crop", eval_crop_choices(), c.metrics.crop()));
   if (!(c.metrics.min_depth() < c.metrics.max_depth())) {

@@ -1,18 +1,20 @@
 #pragma once
 // The whole configuration of a training run: the sections model, data, eval, loss,
 // optimizer, schedule, train and guard (docs/config.md lists every key).
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include <yaml-cpp/yaml.h>
 
 #include "depthguard/config/data_config.h"
+#include "depthguard/config/yaml_section.h"
 #include "depthguard/guard/guard_options.h"
-#include "depthguard/losses/depth_loss.h"
-#include "depthguard/metrics/depth_metrics.h"
-#include "depthguard/models/depth_model.h"
-#include "depthguard/train/lr_schedule.h"
-#include "depthguard/train/optimizer.h"
+#include "depthguard/losses/loss_options.h"
+#include "depthguard/metrics/eval_options.h"
+#include "depthguard/models/model_options.h"
+#include "depthguard/optim/lr_schedule_options.h"
+#include "depthguard/optim/optimizer_options.h"
 
 namespace depthguard {
 

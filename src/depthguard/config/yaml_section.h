@@ -8,10 +8,21 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "depthguard/config/choice.h"
-#include "depthguard/config/config_error.h"
+#include "depthguard/core/choice.h"
+#include "depthguard/core/errors.h"
 
 namespace depthguard {
+
+/// parse_choice for config/: the same message ("KEY: 'value' is not one of a, b, c", KEY
+/// the YAML key path), thrown as a ConfigError.
+template <class E>
+E parse_config_choice(const ChoiceTable<E>& table, const std::string& key_path, const std::string& name) {
+  try {
+    return parse_choice(table, key_path, name);
+  } catch (const InvalidArgument& e) {
+    throw ConfigError(e.what());
+  }
+}
 
 class YamlSection {
  public:
@@ -39,7 +50,7 @@ class YamlSection {
   template <class E>
   E choice(const std::string& key, const ChoiceTable<E>& table, E fallback) {
     const auto name = get<std::string>(key, choice_name(table, fallback));
-    return parse_choice(table, key_path(key), name);
+    return parse_config_choice(table, key_path(key), name);
   }
 
   /// True when the section exists in the file (a mapping, possibly empty).

@@ -1,11 +1,14 @@
 #include "depthguard/data/data_loader.h"
 
 #include <numeric>
+#include <stdexcept>
+#include <string>
 
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
-#include "depthguard/config/config_error.h"
+#include "depthguard/core/errors.h"
+#include "depthguard/data/augment.h"
 #include "depthguard/data/data_error.h"
 #include "depthguard/data/image_tensor.h"
 #include "depthguard/data/random.h"
@@ -23,12 +26,19 @@ namespace {
 // Purposes of the random streams, so no two uses share one.
 constexpr uint64_t kShuffleStream = 3, kAugmentStream = 4;
 
+void check_at_least_one(const char* option, int64_t value) {
+  if (value < 1) {
+    throw InvalidArgument(std::string("LoaderOptions: ") + option + " must be >= 1, got " + std::to_string(value));
+  }
+}
+
 void validate(const LoaderOptions& o) {
-  if (o.batch_size() < 1) throw ConfigError("data.batch_size must be >= 1");
-  if (o.workers() < 1) throw ConfigError("data.workers must be >= 1");
-  if (o.prefetch() < 1) throw ConfigError("data.prefetch must be >= 1");
+  check_at_least_one("batch_size", o.batch_size());
+  check_at_least_one("workers", o.workers());
+  check_at_least_one("prefetch", o.prefetch());
   if (o.world_size() < 1 || o.rank() < 0 || o.rank() >= o.world_size()) {
-    throw ConfigError("loader: need 0 <= rank < world_size");
+    throw InvalidArgument("LoaderOptions: need 0 <= rank < world_size, got rank " + std::to_string(o.rank()) +
+                          ", world_size " + std::to_string(o.world_size()));
   }
 }
 
@@ -123,8 +133,9 @@ std::optional<Batch> DataLoader::load(const std::vector<int64_t>& order, int64_t
         s = augment(s, rng, *options_.augment());
       }
       if (!samples.empty() && s.rgb.size() != samples.front().rgb.size()) {
-        throw ConfigError("samples of one batch differ in size (" + samples.front().id + " vs " + s.id +
-                          "): set a crop (augment.crop_height/crop_width)");
+        // A property of the dataset, not a bad option value: not caught as a bad sample.
+        throw std::runtime_error("samples of one batch differ in size (" + samples.front().id + " vs " + s.id +
+                                 "): set a crop (the augmentation's crop_height and crop_width)");
       }
       samples.push_back(std::move(s));
       batch.indices.push_back(index);

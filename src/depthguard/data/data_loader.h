@@ -14,8 +14,7 @@
 
 #include <torch/types.h>
 
-#include "depthguard/config/choice.h"
-#include "depthguard/data/augment.h"
+#include "depthguard/data/loader_options.h"
 #include "depthguard/data/rgbd_dataset.h"
 
 namespace depthguard {
@@ -26,32 +25,6 @@ struct Batch {
   torch::Tensor mask;   ///< [B, 1, H, W] bool, depth > 0
   std::vector<std::string> ids;
   std::vector<int64_t> indices;  ///< dataset indices
-};
-
-enum class BadSamplePolicy {
-  Error,  ///< the first bad sample stops loading with its DataError
-  Skip,   ///< a bad sample is logged, counted and left out of its batch
-};
-const ChoiceTable<BadSamplePolicy>& bad_sample_policy_choices();
-
-struct LoaderOptions {
-  TORCH_ARG(int64_t, batch_size) = 8;
-  TORCH_ARG(bool, shuffle) = true;
-  TORCH_ARG(uint64_t, seed) = 0;
-  /// Worker threads; each prepares whole batches.
-  TORCH_ARG(int, workers) = 1;
-  /// Batches each worker may hold ready: memory is bounded by workers * prefetch batches.
-  TORCH_ARG(int, prefetch) = 2;
-  /// Drop the last, incomplete batch of an epoch.
-  TORCH_ARG(bool, drop_last) = true;
-  /// Sharding for distributed training: this process sees every world_size-th sample of
-  /// the epoch's order, starting at rank (the order padded by repetition to a multiple
-  /// of world_size, so every rank has the same number of batches).
-  TORCH_ARG(int64_t, rank) = 0;
-  TORCH_ARG(int64_t, world_size) = 1;
-  TORCH_ARG(BadSamplePolicy, on_bad_sample) = BadSamplePolicy::Error;
-  /// Augmentation; off (identity) when not set.
-  TORCH_ARG(std::optional<AugmentOptions>, augment) = std::nullopt;
 };
 
 /// The sample order of one epoch for one rank (deterministic in seed and epoch); its

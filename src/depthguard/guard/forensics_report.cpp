@@ -84,7 +84,8 @@ std::string ForensicsReport::json() const {
 }
 
 std::string ForensicsReport::text() const {
-  std::string out = fmt::format("non-finite {} at step {} (samples {})\n", stage, step, fmt::join(samples, ", "));
+  std::string out = fmt::format("non-finite {} at step {}", stage, step);
+  out += samples.empty() ? "\n" : fmt::format(" (samples {})\n", fmt::join(samples, ", "));
   if (op) {
     out += fmt::format("  first non-finite operator: {} ({}) in module '{}'\n", op->op, op->direction, op->module);
     if (op->chain != op->op) out += fmt::format("    call chain: {}\n", op->chain);

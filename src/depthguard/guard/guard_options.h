@@ -2,11 +2,11 @@
 // What the NaN sentinel does when a step produces a non-finite value, and the faults it can
 // inject on purpose to show that it works.
 #include <cstdint>
-#include <stdexcept>
 
 #include <torch/arg.h>
 
-#include "depthguard/config/choice.h"
+#include "depthguard/core/choice.h"
+#include "depthguard/core/errors.h"  // NonFiniteHalt, what a halting policy throws
 
 namespace depthguard {
 
@@ -43,13 +43,6 @@ struct GuardOptions {
   TORCH_ARG(InjectSite, inject_site) = InjectSite::None;
   TORCH_ARG(InjectValue, inject_value) = InjectValue::Nan;
   TORCH_ARG(int64_t, inject_step) = 0;
-};
-
-/// Thrown when the sentinel stops a run (policy halt, or too many non-finite steps in a
-/// row); the CLI exits with code 3. The message names the step, the stage and the samples.
-class NonFiniteHalt : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
 };
 
 }  // namespace depthguard

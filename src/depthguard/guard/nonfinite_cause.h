@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "depthguard/config/choice.h"
+#include "depthguard/core/choice.h"
 #include "depthguard/guard/nonfinite_recorder.h"
 
 namespace depthguard {

@@ -1,14 +1,10 @@
 #pragma once
 #include <torch/types.h>
 
+#include "depthguard/losses/loss_options.h"
 #include "depthguard/losses/loss_output.h"
 
 namespace depthguard {
-
-struct BerhuLossOptions {
-  /// c = threshold * max |pred - gt| over the batch's valid pixels (Laina et al. 2016: 0.2).
-  TORCH_ARG(double, threshold) = 0.2;
-};
 
 /// Reverse Huber over valid pixels of the batch, averaged over them:
 /// r if r <= c, (r^2 + c^2) / (2c) otherwise, r = |pred - gt|. c carries no gradient.

@@ -3,7 +3,10 @@
 #include <torch/torch.h>
 
 #include "depthguard/guard/op_scope.h"
+#include "depthguard/losses/berhu_loss.h"
 #include "depthguard/losses/l1_loss.h"
+#include "depthguard/losses/silog_loss.h"
+#include "depthguard/losses/ssi_loss.h"
 #include "depthguard/losses/valid_mask.h"
 
 namespace depthguard {

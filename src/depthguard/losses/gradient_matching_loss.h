@@ -1,4 +1,5 @@
 #pragma once
+#include <torch/arg.h>
 #include <torch/types.h>
 
 #include "depthguard/losses/loss_output.h"

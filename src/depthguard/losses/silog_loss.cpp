@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "depthguard/guard/op_scope.h"
+#include "depthguard/numerics/masked_moments.h"
 
 #include "depthguard/numerics/zero_invalid.h"
 

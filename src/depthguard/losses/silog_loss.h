@@ -6,37 +6,10 @@
 // has gradient alpha / (2 sqrt(D)), infinite at D = 0.
 #include <torch/types.h>
 
-#include "depthguard/config/choice.h"
+#include "depthguard/losses/loss_options.h"
 #include "depthguard/losses/loss_output.h"
-#include "depthguard/numerics/masked_moments.h"
 
 namespace depthguard {
-
-enum class SilogReduction {
-  Sqrt,     ///< alpha * sqrt(D): vulnerable (V1)
-  SqrtEps,  ///< alpha * sqrt(D + eps): gradient bounded by alpha / (2 sqrt(eps))
-  None,     ///< alpha * D: the guideline, default; sqrt(D) is only reported
-};
-const ChoiceTable<SilogReduction>& silog_reduction_choices();
-
-/// Which pixels share one D.
-enum class LossScope {
-  Batch,  ///< all valid pixels of the batch pooled (BTS, GLPDepth, MIM, the Toolbox): default
-  Image,  ///< one D per image, averaged over images that have a valid pixel
-};
-const ChoiceTable<LossScope>& loss_scope_choices();
-
-struct SilogLossOptions {
-  /// Weight of the scale-invariant part; 1 makes the loss fully scale invariant.
-  TORCH_ARG(double, lambda) = 0.85;
-  /// Output scale (BTS uses 10).
-  TORCH_ARG(double, alpha) = 10.0;
-  /// Added under the root by SqrtEps.
-  TORCH_ARG(double, eps) = 1e-6;
-  TORCH_ARG(VarianceKind, variance) = VarianceKind::Population;
-  TORCH_ARG(SilogReduction, reduction) = SilogReduction::None;
-  TORCH_ARG(LossScope, scope) = LossScope::Batch;
-};
 
 /// SILog of log-depth predictions against metric ground truth.
 /// `log_pred`, `gt`, `mask` share one shape [B, ...]; `mask` is bool (see valid_depth_mask).

@@ -2,18 +2,10 @@
 #include <torch/types.h>
 
 #include "depthguard/losses/gradient_matching_loss.h"
+#include "depthguard/losses/loss_options.h"
 #include "depthguard/losses/loss_output.h"
 
 namespace depthguard {
-
-struct SsiLossOptions {
-  /// Weight of the gradient-matching term on the aligned prediction (MiDaS: 0.5; 0 = off).
-  TORCH_ARG(double, gradient_weight) = 0.5;
-  TORCH_ARG(int64_t, scales) = 4;
-  /// A prediction whose std over an image's valid pixels is at most this fraction of
-  /// |mean| (plus 1e-12) counts as constant: float32 cannot resolve a scale from it.
-  TORCH_ARG(double, constant_tolerance) = 1e-5;
-};
 
 /// Per-image least-squares scale s and shift t of `pred` onto `target` over valid pixels.
 /// Both [B, ...]; results [B]. Solved from centred sums (two-pass, as the paper's variance

@@ -5,7 +5,8 @@
 
 #include <torch/torch.h>
 
-#include "depthguard/config/config_error.h"
+#include "depthguard/core/errors.h"
+#include "depthguard/metrics/eval_crop.h"
 
 namespace depthguard {
 
@@ -74,7 +75,7 @@ DepthMetrics metrics_from_fields(const std::vector<std::pair<std::string, double
 std::optional<ImageMetrics> evaluate_image(const torch::Tensor& pred, const torch::Tensor& gt,
                                            const EvalOptions& options) {
   if (!(options.min_depth() > 0 && options.max_depth() > options.min_depth())) {
-    throw ConfigError("eval: need 0 < min_depth < max_depth, got min_depth " +
+    throw InvalidArgument("EvalOptions: need 0 < min_depth < max_depth, got min_depth " +
                       std::to_string(options.min_depth()) + ", max_depth " +
                       std::to_string(options.max_depth()));
   }

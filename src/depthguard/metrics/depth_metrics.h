@@ -8,7 +8,7 @@
 
 #include <torch/types.h>
 
-#include "depthguard/metrics/eval_crop.h"
+#include "depthguard/metrics/eval_options.h"
 
 namespace depthguard {
 
@@ -30,13 +30,6 @@ std::vector<std::pair<std::string, double>> metric_fields(const DepthMetrics& m)
 /// JSON); throws std::invalid_argument naming a field that is not a metric or is missing.
 DepthMetrics metrics_from_fields(const std::vector<std::pair<std::string, double>>& fields);
 
-struct EvalOptions {
-  /// Ground truth is valid in (min_depth, max_depth), strictly (BTS' min/max_depth_eval).
-  TORCH_ARG(double, min_depth) = 1e-3;
-  TORCH_ARG(double, max_depth) = 10.0;
-  TORCH_ARG(EvalCrop, crop) = EvalCrop::None;
-};
-
 struct ImageMetrics {
   DepthMetrics metrics;
   int64_t valid_pixels = 0;
@@ -52,7 +45,7 @@ struct ImageMetrics {
 /// device.
 /// Edges: no valid pixel (all-invalid gt, an empty image, a crop that leaves nothing)
 /// gives nullopt; N = 1 gives exact per-pixel values and silog 0.
-/// Throws ConfigError unless 0 < min_depth < max_depth, and c10::Error on shape mismatch.
+/// Throws InvalidArgument unless 0 < min_depth < max_depth, and c10::Error on shape mismatch.
 std::optional<ImageMetrics> evaluate_image(const torch::Tensor& pred, const torch::Tensor& gt,
                                            const EvalOptions& options);
 

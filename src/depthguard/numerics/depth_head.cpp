@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "depthguard/config/config_error.h"
+#include "depthguard/core/errors.h"
 
 namespace depthguard {
 
@@ -32,10 +32,10 @@ DepthHeadImpl::DepthHeadImpl(DepthHeadOptions options_) : options(options_) { re
 
 void DepthHeadImpl::reset() {
   if (!(options.max_depth() > 0.0)) {
-    throw ConfigError("head max_depth must be > 0, got " + std::to_string(options.max_depth()));
+    throw InvalidArgument("DepthHeadOptions: max_depth must be > 0, got " + std::to_string(options.max_depth()));
   }
   if (!(options.min_depth() > 0.0)) {
-    throw ConfigError("head min_depth must be > 0, got " + std::to_string(options.min_depth()));
+    throw InvalidArgument("DepthHeadOptions: min_depth must be > 0, got " + std::to_string(options.min_depth()));
   }
 }
 

@@ -8,17 +8,9 @@
 // subtracting the mean (two-pass), so it is a sum of squares: never negative.
 #include <torch/types.h>
 
-#include "depthguard/config/choice.h"
+#include "depthguard/numerics/variance_kind.h"
 
 namespace depthguard {
-
-enum class VarianceKind {
-  Moments,     ///< E[d^2] - E[d]^2, one pass: vulnerable (V3, cancellation)
-  Unbiased,    ///< sum (d - mean)^2 / (N - 1): vulnerable (V3, N = 1)
-  Population,  ///< sum (d - mean)^2 / N, two pass: the guideline, default
-};
-
-const ChoiceTable<VarianceKind> &variance_kind_choices();
 
 struct MaskedMoments {
   torch::Tensor count;     ///< [G] number of valid entries, same dtype as the values

@@ -2,7 +2,7 @@
 // Depth maps as pictures a person can read: a colour map and a legend of the range.
 #include <opencv2/core.hpp>
 
-#include "depthguard/config/choice.h"
+#include "depthguard/core/choice.h"
 
 namespace depthguard {
 

@@ -1,15 +1,9 @@
 #pragma once
 
-#include <stdexcept>
+// What a loop that honours Ctrl-C throws when it stops: Interrupted, in core/errors.h.
+#include "depthguard/core/errors.h"
 
 namespace depthguard {
-
-/// Thrown by a command that stopped early at the user's request, after saving its state;
-/// the CLI exits with 130 (the shell's code for SIGINT).
-class Interrupted : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 /// Installs SIGINT and SIGTERM handlers that only record the request, so long-running
 /// loops can finish the item in hand, save their state and exit cleanly. A second signal

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "depthguard/core/exit_codes.h"
 #include "depthguard/train/checkpoint.h"
 
 namespace depthguard {
@@ -50,12 +51,12 @@ std::optional<json> forensics_report(const fs::path& run_dir) {
 
 }  // namespace
 
-RunResult collect_result(const StudyRun& run, const std::string& run_dir, int exit_code, double seconds) {
+RunResult collect_result(const StudyRun& run, const std::string& run_dir, int code, double seconds) {
   RunResult r;
   r.run = run;
   r.seconds = seconds;
   const fs::path dir(run_dir);
-  if (exit_code == 0) {
+  if (code == exit_code::kOk) {
     const auto summary = read_json(dir / "summary.json");
     r.status = "completed";
     r.steps = summary.at("steps").get<int64_t>();
@@ -63,7 +64,7 @@ RunResult collect_result(const StudyRun& run, const std::string& run_dir, int ex
       r.metrics = metrics_of(summary["final_eval"]);
       r.metrics_from = "final";
     }
-  } else if (exit_code == 3) {
+  } else if (code == exit_code::kNonFinite) {
     r.status = "halted";
     if (fs::exists(dir / "eval.json")) {
       const auto eval = read_json(dir / "eval.json");

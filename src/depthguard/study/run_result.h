@@ -24,9 +24,9 @@ struct RunResult {
 
 /// Reads what a finished `depthguard train` left in `run_dir` (summary.json, the forensics
 /// report, and for a halted run the eval.json that `depthguard eval` wrote for its last good
-/// checkpoint) given its exit code. Exit 0: completed;
-/// 3: halted; anything else: failed.
-RunResult collect_result(const StudyRun& run, const std::string& run_dir, int exit_code, double seconds);
+/// checkpoint) given its exit code (core/exit_codes.h). exit_code::kOk: completed;
+/// exit_code::kNonFinite: halted; anything else: failed.
+RunResult collect_result(const StudyRun& run, const std::string& run_dir, int code, double seconds);
 
 std::string result_json(const RunResult& r);
 /// Throws std::runtime_error naming `path` when the file is missing or malformed.

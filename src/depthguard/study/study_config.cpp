@@ -7,9 +7,9 @@
 
 #include <fmt/format.h>
 
-#include "depthguard/config/config_error.h"
 #include "depthguard/config/train_config.h"
 #include "depthguard/config/yaml_section.h"
+#include "depthguard/core/errors.h"
 
 namespace depthguard {
 

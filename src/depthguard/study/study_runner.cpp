@@ -12,11 +12,13 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "depthguard/core/errors.h"
+#include "depthguard/core/exit_codes.h"
 #include "depthguard/report/progress_bar.h"
 #include "depthguard/runtime/atomic_file.h"
 #include "depthguard/runtime/child_process.h"
 #include "depthguard/runtime/interrupt.h"
-#include "depthguard/train/trainer.h"
+#include "depthguard/train/trainer.h"  // last_checkpoint
 
 namespace depthguard {
 
@@ -107,12 +109,12 @@ class StudyExecution {
     else train.insert(train.end(), {"--config", config.string()});
     const auto start = std::chrono::steady_clock::now();
     // summary.json is written when a run completes: then only the result is missing.
-    const int code = fs::exists(dir / "summary.json") ? 0 : run_child(train, log);
-    if (code == 130) return std::nullopt;  // interrupted: it saved, and resumes next time
-    if (code == 3 && fs::exists(last)) {
+    const int code = fs::exists(dir / "summary.json") ? exit_code::kOk : run_child(train, log);
+    if (code == exit_code::kInterrupted) return std::nullopt;  // interrupted: it saved, and resumes next time
+    if (code == exit_code::kNonFinite && fs::exists(last)) {
       auto eval = command("eval");
       eval.insert(eval.end(), {"--checkpoint", last});
-      if (run_child(eval, log) != 0) fs::remove(dir / "eval.json");  // no metrics rather than stale ones
+      if (run_child(eval, log) != exit_code::kOk) fs::remove(dir / "eval.json");  // no metrics rather than stale ones
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const auto r = collect_result(run, dir.string(), code, seconds);

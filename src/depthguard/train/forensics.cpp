@@ -7,7 +7,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include "depthguard/config/train_config.h"
-#include "depthguard/guard/tensor_summary.h"
+#include "depthguard/guard/generator_keeper.h"
+#include "depthguard/guard/nonfinite_findings.h"
 #include "depthguard/losses/depth_loss.h"
 #include "depthguard/models/depth_model.h"
 #include "depthguard/runtime/atomic_file.h"
@@ -17,42 +18,12 @@ namespace depthguard {
 
 namespace {
 
-// Restores LibTorch's default generator on scope exit: loading the bundle's state sets it.
-class GeneratorKeeper {
- public:
-  GeneratorKeeper() : state_(at::detail::getDefaultCPUGenerator().get_state()) {}
-  ~GeneratorKeeper() {
-    at::Generator cpu = at::detail::getDefaultCPUGenerator();
-    cpu.set_state(state_);
-  }
-
- private:
-  torch::Tensor state_;
-};
-
-std::string nonfinite_counts(const TensorSummary& s) {
-  return fmt::format("{} NaN, {} +inf, {} -inf of {} values", s.nan, s.posinf, s.neginf, s.numel);
-}
-
 std::vector<std::string> batch_findings(const ReproBundle& b) {
   std::vector<std::string> out;
   for (int64_t i = 0; i < b.image.size(0); ++i) {
     const auto id = i < static_cast<int64_t>(b.samples.size()) ? b.samples[static_cast<size_t>(i)] : std::to_string(i);
     for (const auto& [name, t] : {std::pair{"image", b.image[i]}, std::pair{"depth", b.depth[i]}}) {
-      const auto s = summarize(t);
-      if (s.nonfinite() > 0) out.push_back(fmt::format("sample {}: {} holds {}", id, name, nonfinite_counts(s)));
-    }
-  }
-  return out;
-}
-
-std::vector<std::string> parameter_findings(torch::nn::Module& model) {
-  std::vector<std::string> out;
-  for (const auto& [kind, tensors] : {std::pair{"parameter", model.named_parameters()},
-                                      std::pair{"buffer", model.named_buffers()}}) {
-    for (const auto& t : tensors) {
-      const auto s = summarize(t.value());
-      if (s.nonfinite() > 0) out.push_back(fmt::format("{} {}: {}", kind, t.key(), nonfinite_counts(s)));
+      if (auto counts = nonfinite_counts(t)) out.push_back(fmt::format("sample {}: {} holds {}", id, name, *counts));
     }
   }
   return out;

@@ -7,9 +7,10 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "depthguard/config/config_error.h"
+#include "depthguard/core/errors.h"
 #include "depthguard/data/data_error.h"
 #include "depthguard/data/image_io.h"
+#include "depthguard/data/synth/degradation_options.h"
 #include "depthguard/data/synth/scene.h"
 #include "depthguard/runtime/atomic_file.h"
 
@@ -53,8 +54,8 @@ void claim_directory(const SynthDatasetOptions& o) {
     std::ifstream f(manifest);
     const auto found = nlohmann::json::parse(f, nullptr, /*allow_exceptions=*/false);
     if (found != wanted) {
-      throw ConfigError(o.out() + " holds a synthetic dataset written with other options (" +
-                        manifest.string() + "); choose another --out or remove it");
+      throw InvalidArgument(o.out() + " holds a synthetic dataset written with other options (" +
+                            manifest.string() + "); choose another output directory or remove it");
     }
     return;
   }
@@ -66,11 +67,12 @@ void claim_directory(const SynthDatasetOptions& o) {
 SynthDatasetResult write_synthetic_dataset(const SynthDatasetOptions& o,
                                            const std::function<bool(int64_t done)>& step) {
   if (o.format() != "png" && o.format() != "jpg") {
-    throw ConfigError("synth format: '" + o.format() + "' is not one of png, jpg");
+    throw InvalidArgument("SynthDatasetOptions: format '" + o.format() + "' is not one of png, jpg");
   }
-  if (o.count() < 1) throw ConfigError("synth count must be at least 1");
+  if (o.count() < 1) throw InvalidArgument("SynthDatasetOptions: count must be >= 1, got " + std::to_string(o.count()));
   if (!(o.test_fraction() >= 0 && o.test_fraction() < 1)) {
-    throw ConfigError("synth test_fraction must be in [0, 1)");
+    throw InvalidArgument("SynthDatasetOptions: test_fraction must be in [0, 1), got " +
+                          std::to_string(o.test_fraction()));
   }
   const fs::path root(o.out());
   fs::create_directories(root / "rgb");

@@ -29,7 +29,7 @@ struct SynthDatasetResult {
 /// 0 = invalid), train.txt and test.txt with lines "rgb/NNNNNN.png depth/NNNNNN.png FOCAL",
 /// and synth.json with the options. Every file is written atomically; a rerun with the same
 /// options skips the scenes already there (resume), a rerun with other options into the
-/// same directory is a ConfigError. `step` is called after each scene with the number
+/// same directory throws InvalidArgument, as do bad options. `step` is called after each scene with the number
 /// done so far and returns false to stop early (the split files are then not written).
 SynthDatasetResult write_synthetic_dataset(const SynthDatasetOptions& options,
                                            const std::function<bool(int64_t done)>& step);

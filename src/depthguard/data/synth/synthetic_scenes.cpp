@@ -1,6 +1,8 @@
 #include "depthguard/data/synth/synthetic_scenes.h"
 
-#include "depthguard/config/config_error.h"
+#include "depthguard/core/errors.h"
+#include "depthguard/data/random.h"
+#include "depthguard/data/synth/gt_degradation.h"
 #include "depthguard/data/synth/raycaster.h"
 
 namespace depthguard {
@@ -9,15 +11,16 @@ namespace {
 
 void validate(const SynthOptions& o) {
   if (o.height() < 1 || o.width() < 1) {
-    throw ConfigError("synth: image size must be at least 1x1, got " + std::to_string(o.height()) +
-                      "x" + std::to_string(o.width()));
+    throw InvalidArgument("SynthOptions: height and width must be >= 1, got " + std::to_string(o.height()) +
+                          "x" + std::to_string(o.width()));
   }
   const double f = o.degradation().valid_fraction();
   if (!(f > 0 && f <= 1)) {
-    throw ConfigError("synth: valid_fraction must be in (0, 1], got " + std::to_string(f));
+    throw InvalidArgument("DegradationOptions: valid_fraction must be in (0, 1], got " + std::to_string(f));
   }
   if (o.min_objects() < 0 || o.max_objects() < o.min_objects()) {
-    throw ConfigError("synth: need 0 <= min_objects <= max_objects");
+    throw InvalidArgument("SynthOptions: need 0 <= min_objects <= max_objects, got min_objects " +
+                          std::to_string(o.min_objects()) + ", max_objects " + std::to_string(o.max_objects()));
   }
 }
 

@@ -1,12 +1,9 @@
 #pragma once
-// The optimiser chosen by config.
-#include <memory>
-
+// The options of the optimiser (what config reads); the optimiser itself is in
+// optim/optimizer.h.
 #include <torch/arg.h>
-#include <torch/nn/module.h>
-#include <torch/optim/optimizer.h>
 
-#include "depthguard/config/choice.h"
+#include "depthguard/core/choice.h"
 
 namespace depthguard {
 
@@ -28,10 +25,5 @@ struct OptimizerOptions {
   /// Clip the global gradient norm to this; 0 = no clipping.
   TORCH_ARG(double, grad_clip) = 0.0;
 };
-
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerOptions& options, torch::nn::Module& model);
-
-/// Sets the learning rate of every parameter group.
-void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);
 
 }  // namespace depthguard

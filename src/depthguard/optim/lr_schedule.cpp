@@ -1,4 +1,4 @@
-#include "depthguard/train/lr_schedule.h"
+#include "depthguard/optim/lr_schedule.h"
 
 #include <algorithm>
 #include <cmath>

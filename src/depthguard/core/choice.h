@@ -1,12 +1,13 @@
 #pragma once
-// Named choices for enum-valued settings: one table per enum maps config names to values,
-// so parsing, printing and the "allowed values" of an error message cannot drift apart.
+// Named choices for enum-valued settings: one table per enum maps names to values, so
+// parsing, printing and the "allowed values" of an error message cannot drift apart.
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-#include "depthguard/config/config_error.h"
+#include "depthguard/core/errors.h"
 
 namespace depthguard {
 
@@ -24,17 +25,19 @@ std::string choice_names(const ChoiceTable<E>& table) {
   return out;
 }
 
-/// The value named `name`; throws ConfigError naming `key`, the bad value and the allowed ones.
+/// The value named `name`. Throws InvalidArgument "KEY: 'name' is not one of a, b, c",
+/// where `key` names the option (a CLI flag such as "--colormap"; config/ passes the YAML
+/// key path and turns the error into a ConfigError).
 template <class E>
 E parse_choice(const ChoiceTable<E>& table, std::string_view key, std::string_view name) {
   for (const auto& [candidate, value] : table) {
     if (candidate == name) return value;
   }
-  throw ConfigError(std::string(key) + ": '" + std::string(name) + "' is not one of " +
-                    choice_names(table));
+  throw InvalidArgument(std::string(key) + ": '" + std::string(name) + "' is not one of " +
+                        choice_names(table));
 }
 
-/// The config name of `value`; every enum value has one by construction of its table.
+/// The name of `value`; every enum value has one by construction of its table.
 template <class E>
 const std::string& choice_name(const ChoiceTable<E>& table, E value) {
   for (const auto& [name, candidate] : table) {

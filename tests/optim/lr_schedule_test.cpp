@@ -1,4 +1,6 @@
-#include "depthguard/train/lr_schedule.h"
+#include "depthguard/optim/lr_schedule.h"
+
+#include <cmath>
 
 #include <gtest/gtest.h>
 

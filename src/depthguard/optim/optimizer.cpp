@@ -1,4 +1,4 @@
-#include "depthguard/train/optimizer.h"
+#include "depthguard/optim/optimizer.h"
 
 #include <torch/torch.h>
 

@@ -1,0 +1,191 @@
+#include "depthguard/guard/sentinel.h"
+
+#include <cmath>
+#include <utility>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+
+#include "depthguard/core/errors.h"
+#include "depthguard/guard/finite_check.h"
+#include "depthguard/guard/generator_keeper.h"
+#include "depthguard/guard/nonfinite_findings.h"
+#include "depthguard/guard/nonfinite_recorder.h"
+
+namespace depthguard {
+
+namespace {
+
+std::string joined(const std::vector<std::string>& ids) {
+  std::string out;
+  for (const auto& id : ids) out += (out.empty() ? "" : ", ") + id;
+  return out;
+}
+
+// Copies of the floating buffers (BatchNorm statistics), which a replayed forward pass in
+// training mode would update a second time.
+std::vector<torch::Tensor> buffer_copies(torch::nn::Module& model) {
+  std::vector<torch::Tensor> copies;
+  for (const auto& b : model.buffers()) copies.push_back(b.clone());
+  return copies;
+}
+
+void restore_buffers(torch::nn::Module& model, const std::vector<torch::Tensor>& copies) {
+  torch::NoGradGuard no_grad;
+  const auto buffers = model.buffers();
+  for (size_t i = 0; i < buffers.size(); ++i) buffers[i].copy_(copies[i]);
+}
+
+}  // namespace
+
+Sentinel::Sentinel(torch::nn::Module& model, torch::optim::Optimizer& optimizer, GuardOptions options)
+    : model_(model), optimizer_(optimizer), options_(options) {
+  TORCH_CHECK(options_.max_skips() >= 0, "max_skips must be >= 0, got ", options_.max_skips());
+  TORCH_CHECK(options_.snapshot_interval() >= 1, "snapshot_interval must be >= 1, got ", options_.snapshot_interval());
+  TORCH_CHECK(options_.lr_factor() >= 0 && options_.lr_factor() <= 1, "lr_factor must be in [0, 1], got ",
+              options_.lr_factor());
+  investigator_ = [this](const StepEvidence& evidence) { return replay_in_place(evidence); };
+}
+
+Sentinel& Sentinel::investigate_with(Investigator investigator) {
+  investigator_ = std::move(investigator);
+  return *this;
+}
+
+Sentinel& Sentinel::on_event(EventSink sink) {
+  event_sink_ = std::move(sink);
+  return *this;
+}
+
+void Sentinel::start(int64_t step, int64_t nonfinite_steps, double lr_scale) {
+  step_ = step;
+  nonfinite_steps_ = nonfinite_steps;
+  lr_scale_ = lr_scale;
+  take_snapshot();
+}
+
+void Sentinel::begin_step(std::vector<std::string> samples, LossFn loss_fn) {
+  samples_ = std::move(samples);
+  loss_fn_ = std::move(loss_fn);
+  inputs_.clear();
+}
+
+bool Sentinel::check_inputs(const std::vector<torch::Tensor>& inputs) {
+  if (all_finite(inputs)) return true;
+  inputs_ = inputs;
+  return handle(GuardStage::Input);
+}
+
+bool Sentinel::check_loss(double loss) {
+  loss_ = loss;
+  return std::isfinite(loss) || handle(GuardStage::Loss);
+}
+
+bool Sentinel::check_gradients(double max_norm) {
+  const auto grads = gradients_of(model_.parameters());
+  grad_norm_ = global_norm(grads);
+  if (!std::isfinite(grad_norm_)) return handle(GuardStage::Gradient);
+  if (max_norm > 0 && grad_norm_ > max_norm) {
+    torch::NoGradGuard no_grad;
+    for (const auto& g : grads) g.mul_(max_norm / (grad_norm_ + 1e-6));
+  }
+  return true;
+}
+
+bool Sentinel::check_weights() {
+  weight_norm_ = global_norm(model_.parameters());
+  // BatchNorm's running statistics can overflow while the weights and the loss (computed
+  // with batch statistics) stay finite; evaluation and every checkpoint would then break.
+  return (std::isfinite(weight_norm_) && all_finite(model_.buffers())) || handle(GuardStage::Weight);
+}
+
+void Sentinel::end_step(double lr) {
+  history_.push_back({step_, loss_, grad_norm_, weight_norm_, lr});
+  if (history_.size() > kHistory) history_.pop_front();
+  ++step_;
+  consecutive_ = 0;
+  if (step_ % options_.snapshot_interval() == 0) take_snapshot();
+}
+
+// Snapshots serve skip and rollback; a halting sentinel never returns to one.
+void Sentinel::take_snapshot() {
+  if (options_.policy() != GuardPolicy::Halt) snapshot_.take(model_, optimizer_, step_);
+}
+
+// The event, in the order that loses nothing: forensics first (a halt or a restore changes
+// the state it looks at), then the record, then the action.
+bool Sentinel::handle(GuardStage stage) {
+  ++nonfinite_steps_;
+  ++consecutive_;
+  NonFiniteEvent event;
+  event.step = step_;
+  event.stage = stage;
+  event.consecutive = consecutive_;
+  event.samples = samples_;
+  event.cause = investigate(stage);
+  if (event.cause) event.report_location = first_investigation_->location;
+  event.action = decide_action(options_.policy(), stage, consecutive_, options_.max_skips());
+  events_.push_back(event);
+  if (event_sink_) event_sink_(event);
+
+  auto what = fmt::format("step {}: non-finite {}", step_, choice_name(guard_stage_choices(), stage));
+  if (!samples_.empty()) what += " (samples " + joined(samples_) + ")";
+  if (first_investigation_) {
+    what += fmt::format("; {}cause {}, report {}", event.cause ? "" : "first event's ",
+                        choice_name(nonfinite_cause_choices(), first_investigation_->report.cause),
+                        first_investigation_->location.empty() ? "in memory" : first_investigation_->location);
+  }
+  if (event.action == GuardAction::Halt) {
+    throw NonFiniteHalt(fmt::format("{}; policy {}, {} non-finite step(s) in a row", what,
+                                    choice_name(guard_policy_choices(), options_.policy()), consecutive_));
+  }
+  optimizer_.zero_grad();
+  if (event.action == GuardAction::Rollback) {
+    step_ = snapshot_.restore(model_, optimizer_);
+    if (options_.policy() == GuardPolicy::Rollback) lr_scale_ *= options_.lr_factor();
+  }
+  spdlog::warn("{}: {} (learning-rate scale {})", what,
+               event.action == GuardAction::Skip ? "update skipped" : "rolled back to step " + std::to_string(step_),
+               lr_scale_);
+  return false;
+}
+
+// Only the first event of a session is investigated: later ones usually repeat its cause,
+// and a replay costs several steps' time.
+std::optional<NonFiniteCause> Sentinel::investigate(GuardStage stage) {
+  if (!options_.forensics() || first_investigation_) return std::nullopt;
+  first_investigation_ = investigator_(StepEvidence{step_, stage, samples_, history_});
+  const auto& found = *first_investigation_;
+  spdlog::warn("forensics of step {}{}:\n{}", step_,
+               found.location.empty() ? "" : " (bundle and report in " + found.location + ")", found.report.text());
+  return found.report.cause;
+}
+
+// The default forensics: inputs named by position; the loss function replayed with every
+// operator watched (buffers and the generator kept as they were); non-finite weights named.
+Investigation Sentinel::replay_in_place(const StepEvidence& evidence) {
+  Investigation found;
+  auto& r = found.report;
+  r.step = evidence.step;
+  r.stage = choice_name(guard_stage_choices(), evidence.stage);
+  r.samples = evidence.samples;
+  r.history.assign(evidence.history.begin(), evidence.history.end());
+  for (size_t i = 0; i < inputs_.size(); ++i) {
+    if (auto counts = nonfinite_counts(inputs_[i])) r.findings.push_back(fmt::format("input {} holds {}", i, *counts));
+  }
+  if (evidence.stage == GuardStage::Weight) {
+    r.findings = parameter_findings(model_);
+  } else if (evidence.stage != GuardStage::Input && loss_fn_) {
+    GeneratorKeeper keep_generator;
+    const auto buffers = buffer_copies(model_);
+    optimizer_.zero_grad();
+    r.op = first_nonfinite_op([&] { loss_fn_().backward(); });
+    optimizer_.zero_grad();
+    restore_buffers(model_, buffers);
+  }
+  r.classify();
+  return found;
+}
+
+}  // namespace depthguard

@@ -1,0 +1,31 @@
+#pragma once
+// An in-memory copy of everything one optimiser step changes: parameters, buffers
+// (BatchNorm statistics), the optimiser's state and LibTorch's default CPU generator. The
+// sentinel returns to it on rollback.
+#include <cstdint>
+#include <string>
+
+#include <torch/nn/module.h>
+#include <torch/optim/optimizer.h>
+
+namespace depthguard {
+
+class StateSnapshot {
+ public:
+  /// Copies the state of `model` and `optimizer` (which must outlive the snapshot's use) as
+  /// it is now, labelled with the owner's `step`. Serialised, not aliased: later in-place
+  /// updates (the optimiser's moments, BatchNorm's running statistics) cannot reach it.
+  void take(torch::nn::Module& model, torch::optim::Optimizer& optimizer, int64_t step);
+
+  /// Puts the copied state back; returns the step it was taken at. Throws std::logic_error
+  /// when no snapshot was taken.
+  int64_t restore(torch::nn::Module& model, torch::optim::Optimizer& optimizer) const;
+
+  bool empty() const { return bytes_.empty(); }
+
+ private:
+  std::string bytes_;
+  int64_t step_ = 0;
+};
+
+}  // namespace depthguard

@@ -1,0 +1,32 @@
+#pragma once
+// The options of the depth network (what config reads); the network is models/depth_model.h.
+#include <cstdint>
+
+#include <torch/arg.h>
+
+#include "depthguard/core/choice.h"
+#include "depthguard/numerics/depth_head_options.h"
+
+namespace depthguard {
+
+enum class Architecture {
+  ResNet18Mim,  ///< ResNet-18 + the MIM/GLPDepth decoder on the stride-32 feature (benchmark model)
+  ResNetUnet,   ///< ResNet-18 layout at a chosen width + a U-Net decoder with skips (CPU default)
+};
+const ChoiceTable<Architecture>& architecture_choices();
+
+struct ModelOptions {
+  TORCH_ARG(Architecture, arch) = Architecture::ResNetUnet;
+  /// Encoder width (channels of its first stage); 64 is ResNet-18 itself.
+  TORCH_ARG(int64_t, width) = 32;
+  TORCH_ARG(DepthHeadOptions, head) = {};
+  /// Initial bias of the last convolution, i.e. the logit everywhere at the start (MIM: 0).
+  /// For the sigmoid heads the first depth is max_depth * sigmoid(head_bias); below about
+  /// -88 the naive head's sigmoid underflows to 0 in float32 (the V2 trigger of the study).
+  TORCH_ARG(double, head_bias) = 0.0;
+};
+
+/// The default width of an architecture: 64 for resnet18-mim (its exact spec), 32 for unet.
+int64_t default_width(Architecture arch);
+
+}  // namespace depthguard

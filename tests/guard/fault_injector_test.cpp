@@ -1,0 +1,48 @@
+#include "depthguard/guard/fault_injector.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+namespace depthguard {
+namespace {
+
+GuardOptions at_step_2(InjectSite site, InjectValue value = InjectValue::Nan) {
+  return GuardOptions().inject_site(site).inject_value(value).inject_step(2);
+}
+
+TEST(FaultInjector, FiresOnceAtTheConfiguredSiteAndStep) {
+  FaultInjector injector(at_step_2(InjectSite::Gradient));
+  auto t = torch::zeros({2, 3});
+  EXPECT_FALSE(injector.inject(InjectSite::Gradient, 1, t));
+  EXPECT_FALSE(injector.inject(InjectSite::Weight, 2, t));
+  EXPECT_TRUE(torch::isfinite(t).all().item<bool>());
+  EXPECT_TRUE(injector.inject(InjectSite::Gradient, 2, t));
+  EXPECT_TRUE(std::isnan(t[0][0].item<float>()));
+  EXPECT_EQ(torch::isnan(t).sum().item<int64_t>(), 1);
+  EXPECT_FALSE(injector.inject(InjectSite::Gradient, 2, torch::zeros({1})));  // once only
+  EXPECT_EQ(injector.fired_at(2), "gradient:nan");
+  EXPECT_EQ(injector.fired_at(3), "");
+}
+
+TEST(FaultInjector, InfValueAndParametersOutsideAutograd) {
+  FaultInjector injector(at_step_2(InjectSite::Weight, InjectValue::Inf));
+  auto w = torch::ones({3}, torch::requires_grad());
+  EXPECT_TRUE(injector.inject(InjectSite::Weight, 2, w));
+  EXPECT_TRUE(std::isinf(w[0].item<float>()));
+  EXPECT_EQ(injector.fired_at(2), "weight:inf");
+}
+
+TEST(FaultInjector, Edges) {
+  FaultInjector off(GuardOptions{});  // site none
+  auto t = torch::zeros({2});
+  EXPECT_FALSE(off.inject(InjectSite::None, 0, t));
+  EXPECT_EQ(off.fired_at(0), "");
+  // An undefined or empty target leaves the injection pending.
+  FaultInjector pending(at_step_2(InjectSite::Image));
+  EXPECT_FALSE(pending.inject(InjectSite::Image, 2, torch::Tensor()));
+  EXPECT_FALSE(pending.inject(InjectSite::Image, 2, torch::zeros({0})));
+  EXPECT_TRUE(pending.inject(InjectSite::Image, 2, t));
+}
+
+}  // namespace
+}  // namespace depthguard
