@@ -29,12 +29,14 @@ test: deps $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target depthguard_tests
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
-# The developer loop: -O1 in build-dev/ (docs/architecture.md, "Build loop").
+# The developer loop: -O1, one translation unit per file, in build-dev/
+# (docs/architecture.md, "Build loop").
+DEV_FLAGS = BUILD_DIR=build-dev BUILD_TYPE=Dev CMAKE_FLAGS=-DDEPTHGUARD_UNITY_BUILD=OFF
 dev:
-	$(MAKE) build-tests BUILD_DIR=build-dev BUILD_TYPE=Dev
+	$(MAKE) build-tests $(DEV_FLAGS)
 
 dev-test:
-	$(MAKE) test BUILD_DIR=build-dev BUILD_TYPE=Dev
+	$(MAKE) test $(DEV_FLAGS)
 
 .PHONY: build-tests
 build-tests: deps $(BUILD_DIR)/CMakeCache.txt

@@ -1,12 +1,20 @@
 #pragma once
 // Shared helpers of the test suite: gradients, finiteness and finite-difference checks.
 #include <functional>
+#include <limits>
 #include <string>
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 namespace depthguard::testing {
+
+/// +inf and NaN for edge tests, in float and in double (a braced tensor literal takes one
+/// scalar type).
+inline constexpr float kInf = std::numeric_limits<float>::infinity();
+inline constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+inline constexpr double kInf64 = std::numeric_limits<double>::infinity();
+inline constexpr double kNaN64 = std::numeric_limits<double>::quiet_NaN();
 
 using ScalarFn = std::function<torch::Tensor(const torch::Tensor&)>;
 

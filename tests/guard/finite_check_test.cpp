@@ -7,8 +7,8 @@
 namespace depthguard {
 namespace {
 
-constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
-constexpr float kInf = std::numeric_limits<float>::infinity();
+using testing::kNaN;
+using testing::kInf;
 
 TEST(AllFinite, FiniteTensorsPassEvenWhenTheirSumWouldOverflowFloat32) {
   EXPECT_TRUE(all_finite({torch::randn({3, 4}), torch::full({1000}, 3e38f)}));

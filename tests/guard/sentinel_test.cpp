@@ -14,7 +14,7 @@
 namespace depthguard {
 namespace {
 
-constexpr float kNan = std::numeric_limits<float>::quiet_NaN();
+using testing::kNaN;
 
 // y = w x + b with one BatchNorm, so buffers take part too.
 struct Net : torch::nn::Module {
@@ -41,7 +41,7 @@ struct Loop {
   bool step(const std::string& poison = "") {
     auto x = torch::randn({4, 3});
     const auto y = torch::randn({4, 1});
-    if (poison == "input") x[0][0] = kNan;
+    if (poison == "input") x[0][0] = kNaN;
     const auto loss_of = [&] {
       auto l = torch::mse_loss(net.forward(x), y);
       return poison == "loss" ? torch::log(l - l - 1) : l;  // log of -1
@@ -52,12 +52,12 @@ struct Loop {
     const auto loss = loss_of();
     if (!sentinel.check_loss(loss.item<double>())) return false;
     loss.backward();
-    if (poison == "gradient") net.linear->weight.grad()[0][0] = kNan;
+    if (poison == "gradient") net.linear->weight.grad()[0][0] = kNaN;
     if (!sentinel.check_gradients()) return false;
     optimizer.step();
     if (poison == "weight") {
       torch::NoGradGuard no_grad;
-      net.linear->bias[0] = kNan;
+      net.linear->bias[0] = kNaN;
     }
     if (!sentinel.check_weights()) return false;
     sentinel.end_step(0.1);

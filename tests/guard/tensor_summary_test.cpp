@@ -5,11 +5,13 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "test_support.h"
+
 namespace depthguard {
 namespace {
 
-constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
-constexpr float kInf = std::numeric_limits<float>::infinity();
+using testing::kNaN;
+using testing::kInf;
 
 TEST(TensorSummary, CountsEveryKindOfValue) {
   const auto s = summarize(torch::tensor({0.0F, -2.0F, 3.0F, kNaN, kInf, -kInf, 0.0F}));

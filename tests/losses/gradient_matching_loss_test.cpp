@@ -9,7 +9,7 @@ namespace {
 
 using testing::grad_of;
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
+using testing::kInf64;
 
 TEST(GradientMatchingLoss, HandComputedTwoScales) {
   // One row, R = {0, 1, 3}. Scale 0: |1| + |2| over 3 pixels = 1. Scale 1 keeps columns
@@ -24,7 +24,7 @@ TEST(GradientMatchingLoss, HandComputedTwoScales) {
 }
 
 TEST(GradientMatchingLoss, PairsWithAnInvalidPixelAreSkipped) {
-  const auto pred = torch::tensor({0.0, 1.0, kInf, 3.0}, torch::kDouble).reshape({1, 1, 2, 2});
+  const auto pred = torch::tensor({0.0, 1.0, kInf64, 3.0}, torch::kDouble).reshape({1, 1, 2, 2});
   const auto target = torch::zeros_like(pred);
   const auto mask = torch::tensor({true, true, false, true}).reshape({1, 1, 2, 2});
   // Valid pairs: (0,0)-(0,1) in x: |1|; (0,1)-(1,1) in y: |2|. Three valid pixels.

@@ -10,7 +10,7 @@ namespace {
 using testing::all_finite;
 using testing::grad_of;
 
-constexpr float kInf = std::numeric_limits<float>::infinity();
+using testing::kInf;
 
 TEST(MaskedL1Loss, HandComputedValueOverValidPixelsOnly) {
   const auto pred = torch::tensor({{1.0f, 2.0f, kInf, NAN}});

@@ -12,7 +12,7 @@ using testing::all_finite;
 using testing::any_nan;
 using testing::grad_of;
 
-constexpr float kInf = std::numeric_limits<float>::infinity();
+using testing::kInf;
 
 // SILog of log_pred against gt = 1 (so d = log_pred) with every pixel valid.
 testing::ScalarFn silog_of_d(SilogLossOptions options) {

@@ -7,7 +7,7 @@
 namespace depthguard {
 namespace {
 
-constexpr float kInf = std::numeric_limits<float>::infinity();
+using testing::kInf;
 
 TEST(ValidMask, RejectsZeroNegativeNonFiniteAndOutOfRange) {
   const auto gt = torch::tensor({0.0f, -1.0f, NAN, kInf, -kInf, 0.5f, 10.0f, 20.0f});

@@ -9,8 +9,8 @@
 namespace depthguard {
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+using testing::kInf64;
+using testing::kNaN64;
 
 TEST(DepthMetrics, HandComputedTwoPixels) {
   // gt {2, 4}, pred {1, 4}; a third pixel has gt 0 and is invalid.
@@ -43,7 +43,7 @@ TEST(DepthMetrics, ThresholdsAreStrict) {
 TEST(DepthMetrics, NonFinitePredictionsAreClampedAndCounted) {
   // min 1, max 10: NaN -> 1, +inf -> 10, -inf -> 1; abs_rel = (1/2 + 6/4 + 0 + 2/2) / 4.
   const auto gt = torch::tensor({{2.0, 4.0, 5.0, 2.0}});
-  const auto pred = torch::tensor({{kNaN, kInf, 5.0, -kInf}});
+  const auto pred = torch::tensor({{kNaN64, kInf64, 5.0, -kInf64}});
   const auto r = evaluate_image(pred, gt, EvalOptions().min_depth(1).max_depth(10));
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->nonfinite_predictions, 3);
@@ -66,7 +66,7 @@ TEST(DepthMetrics, OnePixelHasZeroSilog) {
 TEST(DepthMetrics, NoValidPixelGivesNullopt) {
   EXPECT_FALSE(evaluate_image(torch::ones({4, 4}), torch::zeros({4, 4}), EvalOptions()).has_value());
   EXPECT_FALSE(evaluate_image(torch::ones({0, 4}), torch::ones({0, 4}), EvalOptions()).has_value());
-  EXPECT_FALSE(evaluate_image(torch::ones({4, 4}), torch::full({4, 4}, kNaN), EvalOptions()).has_value());
+  EXPECT_FALSE(evaluate_image(torch::ones({4, 4}), torch::full({4, 4}, kNaN64), EvalOptions()).has_value());
 }
 
 TEST(DepthMetrics, NyuEigenCropExcludesTheBorder) {
@@ -101,7 +101,7 @@ TEST(MetricsAverage, MeansOverImagesAndCountsSkipped) {
   MetricsAverage avg;
   avg.add(evaluate_image(torch::tensor({{1.0}}), torch::tensor({{2.0}}), EvalOptions()));  // abs_rel .5
   avg.add(evaluate_image(torch::tensor({{2.0}}), torch::tensor({{2.0}}), EvalOptions()));  // abs_rel 0
-  avg.add(evaluate_image(torch::tensor({{kNaN}}), torch::tensor({{0.0}}), EvalOptions()));  // skipped
+  avg.add(evaluate_image(torch::tensor({{kNaN64}}), torch::tensor({{0.0}}), EvalOptions()));  // skipped
   EXPECT_EQ(avg.images(), 2);
   EXPECT_EQ(avg.skipped(), 1);
   EXPECT_DOUBLE_EQ(avg.mean().abs_rel, 0.25);

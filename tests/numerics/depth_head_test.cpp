@@ -12,7 +12,7 @@ namespace {
 using testing::all_finite;
 using testing::grad_of;
 
-constexpr float kInf = std::numeric_limits<float>::infinity();
+using testing::kInf;
 
 testing::ScalarFn head(HeadKind kind) {
   return [=](const torch::Tensor& x) {

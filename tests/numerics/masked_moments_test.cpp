@@ -13,7 +13,7 @@ namespace {
 using testing::all_finite;
 using testing::grad_of;
 
-constexpr float kInf = std::numeric_limits<float>::infinity();
+using testing::kInf;
 
 torch::Tensor all_valid(const torch::Tensor& v) { return torch::ones_like(v, torch::kBool); }
 

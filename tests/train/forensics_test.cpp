@@ -24,12 +24,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-RunOptions quiet(const std::string& out) {
-  RunOptions o;
-  o.out = out;
-  o.progress = false;
-  return o;
-}
+using testing::quiet;
 
 // LiDAR-like ground truth: about one valid pixel per 32x64 image, so some images keep
 // exactly one (N = 1) and some none.

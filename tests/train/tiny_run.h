@@ -5,6 +5,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "depthguard/train/trainer.h"
+
 namespace depthguard::testing {
 
 inline std::string tiny_run_yaml(int64_t steps) {
@@ -21,5 +23,13 @@ train: {log_interval: 1, seed: 3, steps: )" +
 }
 
 inline YAML::Node tiny_run(int64_t steps) { return YAML::Load(tiny_run_yaml(steps)); }
+
+/// Run options for a test: `out`, no progress bar.
+inline RunOptions quiet(const std::string& out) {
+  RunOptions o;
+  o.out = out;
+  o.progress = false;
+  return o;
+}
 
 }  // namespace depthguard::testing

@@ -16,12 +16,7 @@
 namespace depthguard {
 namespace {
 
-RunOptions quiet(const std::string& out) {
-  RunOptions o;
-  o.out = out;
-  o.progress = false;
-  return o;
-}
+using testing::quiet;
 
 TrainConfig injected(const std::string& site, const std::string& policy, int64_t steps = 6) {
   auto root = testing::tiny_run(steps);

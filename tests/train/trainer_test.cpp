@@ -36,12 +36,7 @@ size_t lines_in(const std::string& path) {
   return static_cast<size_t>(std::count(std::istreambuf_iterator<char>(in), {}, '\n'));
 }
 
-RunOptions quiet(const std::string& out) {
-  RunOptions o;
-  o.out = out;
-  o.progress = false;
-  return o;
-}
+using testing::quiet;
 
 TEST(Trainer, ATinyModelOverfitsAFixedTinyBatch) {
   testing::TempDir dir("trainer_overfit");

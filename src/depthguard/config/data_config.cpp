@@ -3,6 +3,7 @@
 #include <limits>
 #include <string>
 
+#include "depthguard/config/yaml_section.h"
 #include "depthguard/data/augment_options.h"
 #include "depthguard/data/folder_dataset.h"
 #include "depthguard/data/rgbd_dataset.h"
@@ -22,7 +23,6 @@ const ChoiceTable<DatasetKind>& dataset_kind_choices() {
 
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr int64_t kMaxSize = 1 << 15;
 
 SynthOptions read_synthetic(YamlSection& s, DataConfig& config) {
@@ -39,7 +39,7 @@ SynthOptions read_synthetic(YamlSection& s, DataConfig& config) {
       .shadows(s.get<bool>("shadows", d.shadows()))
       .degradation(DegradationOptions()
                        .holes(s.number("holes", g.holes(), 0, 100))
-                       .max_range(s.number("max_range", g.max_range(), 0, kInf))
+                       .max_range(s.number("max_range", g.max_range(), 0, kUnbounded))
                        .pattern(s.choice("sparsity", sparse_pattern_choices(), g.pattern()))
                        .valid_fraction(s.number("valid_fraction", g.valid_fraction(), 1e-6, 1)));
   if (options.min_objects() > options.max_objects()) {
@@ -76,7 +76,7 @@ DataConfig read_data_config(YamlSection& data, const DataConfig& defaults) {
   c.split = data.get<std::string>("split", c.split);
   c.root = data.get<std::string>("root", c.root);
   c.depth_root = data.get<std::string>("depth_root", c.depth_root);
-  c.depth_scale = data.number("depth_scale", c.depth_scale, 0, kInf);
+  c.depth_scale = data.number("depth_scale", c.depth_scale, 0, kUnbounded);
   c.kb_crop = data.get<bool>("kb_crop", c.kb_crop);
   const LoaderOptions& d = defaults.loader;
   c.loader.batch_size(data.integer("batch_size", d.batch_size(), 1, 4096))

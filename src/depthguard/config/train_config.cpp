@@ -4,14 +4,11 @@
 #include <limits>
 
 #include "depthguard/config/numerics_config.h"
+#include "depthguard/config/yaml_section.h"
 
 namespace depthguard {
 
 namespace {
-
-constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr double kTiny = std::numeric_limits<double>::min();  // "> 0" as a closed range
-constexpr int64_t kMaxCount = std::numeric_limits<int32_t>::max();
 
 OptimizerOptions read_optimizer(YamlSection& s) {
   const OptimizerOptions d;
@@ -24,7 +21,7 @@ OptimizerOptions read_optimizer(YamlSection& s) {
       .beta1(s.number("beta1", d.beta1(), 0, 0.999999))
       .beta2(s.number("beta2", d.beta2(), 0, 0.999999))
       .eps(s.number("eps", d.eps(), 1e-30, 1))
-      .grad_clip(s.number("grad_clip", d.grad_clip(), 0, kInf));
+      .grad_clip(s.number("grad_clip", d.grad_clip(), 0, kUnbounded));
 }
 
 ScheduleOptions read_schedule(YamlSection& s) {
@@ -88,8 +85,8 @@ EvalConfig read_eval(YamlSection& s, const DataConfig& train, const ModelOptions
   c.interval = s.integer("interval", c.interval, 0, kMaxCount);
   c.height = static_cast<int>(s.integer("height", 0, 0, 1 << 15));
   c.width = static_cast<int>(s.integer("width", 0, 0, 1 << 15));
-  c.metrics.min_depth(s.number("min_depth", c.metrics.min_depth(), kTiny, kInf))
-      .max_depth(s.number("max_depth", model.head().max_depth(), 0, kInf))
+  c.metrics.min_depth(s.number("min_depth", c.metrics.min_depth(), kAboveZero, kUnbounded))
+      .max_depth(s.number("max_depth", model.head().max_depth(), 0, kUnbounded))
       .crop(s.choice("crop", eval_crop_choices(), c.metrics.crop()));
   if (!(c.metrics.min_depth() < c.metrics.max_depth())) {
     throw ConfigError(s.key_path("min_depth") + " must be below " + s.key_path("max_depth"));

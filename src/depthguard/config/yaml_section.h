@@ -2,6 +2,7 @@
 // Strict reading of one mapping of a YAML config: every key read is checked for type and
 // range, and finish() rejects keys nobody read, so a typo never silently becomes a default.
 #include <cstdint>
+#include <limits>
 #include <set>
 #include <string>
 #include <type_traits>
@@ -12,6 +13,12 @@
 #include "depthguard/core/errors.h"
 
 namespace depthguard {
+
+/// Range bounds for YamlSection::number and ::integer: no upper bound, "> 0" written as a
+/// closed range, and the largest count a key takes.
+inline constexpr double kUnbounded = std::numeric_limits<double>::infinity();
+inline constexpr double kAboveZero = std::numeric_limits<double>::min();
+inline constexpr int64_t kMaxCount = std::numeric_limits<int32_t>::max();
 
 /// parse_choice for config/: the same message ("KEY: 'value' is not one of a, b, c", KEY
 /// the YAML key path), thrown as a ConfigError.
