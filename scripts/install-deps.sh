@@ -10,6 +10,7 @@ PACKAGES=(
   pkg-config
   libtorch-dev
   libgloo-dev
+  libgoogle-perftools-dev
   libopenblas0-pthread
   libopencv-dev
   libyaml-cpp-dev

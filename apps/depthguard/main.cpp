@@ -4,6 +4,7 @@
 
 #include "depthguard/core/errors.h"
 #include "depthguard/core/exit_codes.h"
+#include "depthguard/runtime/allocator.h"
 #include "depthguard/runtime/threads.h"
 #include "diagnose_command.h"
 #include "eval_command.h"
@@ -25,7 +26,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
   app.parse_complete_callback([&] {
     spdlog::set_level(spdlog::level::from_str(log_level));
-    spdlog::info("using {} intra-op thread(s)", depthguard::configure_threads(threads));
+    spdlog::info("using {} intra-op thread(s), malloc: {}", depthguard::configure_threads(threads),
+                 depthguard::active_allocator());
   });
 
   depthguard::add_numerics_command(app);
