@@ -2,11 +2,14 @@
 // The NaN sentinel: watches one training loop's steps and, when a value stops being
 // finite, names it, decides (skip, rollback, halt), acts, and records the event.
 //
-// Any LibTorch loop can use it (examples/custom_loop.cpp); depthguard's trainer does:
+// Any LibTorch loop can use it; a loop under it reads (examples/custom_loop.cpp; the
+// trainer is the same loop with its own forensics, a reproducer bundle):
 //
 //   Sentinel sentinel(*model, optimizer, GuardOptions().policy(GuardPolicy::Skip));
 //   sentinel.start(step);
-//   for (auto& [x, y] : batches) {
+//   for (const auto& batch : batches) {
+//     const torch::Tensor& x = batch.first;
+//     const torch::Tensor& y = batch.second;
 //     sentinel.begin_step(ids, [&] { return loss_fn(model->forward(x), y); });
 //     if (!sentinel.check_inputs({x, y})) continue;
 //     optimizer.zero_grad();
