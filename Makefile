@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 BENCH_FILTER ?= .
 
-.PHONY: deps build demo test dev dev-test bench clean
+.PHONY: deps build build-tests demo test dev dev-test bench clean
 
 deps:
 	./scripts/install-deps.sh
@@ -38,7 +38,6 @@ dev:
 dev-test:
 	$(MAKE) test $(DEV_FLAGS)
 
-.PHONY: build-tests
 build-tests: deps $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target depthguard_tests
 

@@ -11,6 +11,7 @@
 #include "depthguard/config/train_config.h"
 #include "depthguard/core/choice.h"
 #include "depthguard/guard/finite_check.h"
+#include "depthguard/guard/state_snapshot.h"
 #include "depthguard/guard/nonfinite_cause.h"
 #include "depthguard/losses/depth_loss.h"
 #include "depthguard/models/conv_flops.h"
@@ -150,9 +151,9 @@ void BM_SentinelSnapshot(benchmark::State& state) {
   optimizer->zero_grad();
   model->forward(torch::randn({2, 3, 64, 64})).mean().backward();
   optimizer->step();
-  size_t bytes = 0;
-  for (auto _ : state) bytes = checkpoint_bytes(*model, optimizer.get(), TrainState()).size();
-  state.counters["MiB"] = static_cast<double>(bytes) / (1 << 20);
+  StateSnapshot snapshot;
+  for (auto _ : state) snapshot.take(*model, *optimizer, 0);
+  state.counters["MiB"] = static_cast<double>(snapshot.size_bytes()) / (1 << 20);
 }
 BENCHMARK(BM_SentinelSnapshot)->Unit(benchmark::kMillisecond)->UseRealTime();
 

@@ -6,6 +6,7 @@
 
 #include <torch/torch.h>
 
+#include "depthguard/guard/state_snapshot.h"
 #include "depthguard/runtime/atomic_file.h"
 
 namespace depthguard {
@@ -68,25 +69,6 @@ void check_finite(torch::nn::Module& model) {
   }
 }
 
-// LibTorch's Module::load takes a stored tensor of another shape without complaint (it
-// re-points the parameter), so the shapes are compared here.
-void load_model_tensors(torch::serialize::InputArchive& archive, torch::nn::Module& model) {
-  std::vector<std::pair<std::string, std::vector<int64_t>>> shapes;
-  for (const auto& t : model.named_parameters()) shapes.emplace_back(t.key(), t.value().sizes().vec());
-  for (const auto& t : model.named_buffers()) shapes.emplace_back(t.key(), t.value().sizes().vec());
-  model.load(archive);
-  auto params = model.named_parameters();
-  auto buffers = model.named_buffers();
-  for (const auto& [name, expected] : shapes) {
-    const auto* found = params.find(name);
-    const auto& got = (found != nullptr ? *found : buffers[name]).sizes();
-    if (got.vec() != expected) {
-      throw std::runtime_error("tensor " + name + " has shape " + c10::str(got) + " in the checkpoint, " +
-                               c10::str(c10::IntArrayRef(expected)) + " in this model");
-    }
-  }
-}
-
 torch::serialize::OutputArchive make_archive(torch::nn::Module& model, torch::optim::Optimizer* optimizer,
                                              const TrainState& s) {
   torch::serialize::OutputArchive archive;
@@ -99,32 +81,8 @@ torch::serialize::OutputArchive make_archive(torch::nn::Module& model, torch::op
   archive.write("best_metric", torch::tensor(s.best_metric, torch::kFloat64));
   archive.write("lr_scale", torch::tensor(s.lr_scale, torch::kFloat64));
   archive.write("config", c10::IValue(s.config_yaml));
-  archive.write("generator", at::detail::getDefaultCPUGenerator().get_state());
-  torch::serialize::OutputArchive model_archive;
-  model.save(model_archive);
-  archive.write("model", model_archive);
-  if (optimizer != nullptr) {
-    torch::serialize::OutputArchive optimizer_archive;
-    optimizer->save(optimizer_archive);
-    archive.write("optimizer", optimizer_archive);
-  }
+  write_training_state(archive, model, optimizer);
   return archive;
-}
-
-// Everything but the state fields, which the caller has read already.
-void restore(torch::serialize::InputArchive& archive, torch::nn::Module& model, torch::optim::Optimizer* optimizer) {
-  torch::serialize::InputArchive model_archive;
-  archive.read("model", model_archive);
-  load_model_tensors(model_archive, model);
-  if (optimizer != nullptr) {
-    torch::serialize::InputArchive optimizer_archive;
-    archive.read("optimizer", optimizer_archive);
-    optimizer->load(optimizer_archive);
-  }
-  torch::Tensor generator;
-  archive.read("generator", generator);
-  at::Generator cpu = at::detail::getDefaultCPUGenerator();  // a handle on the global one
-  cpu.set_state(generator);
 }
 
 }  // namespace
@@ -146,7 +104,7 @@ TrainState restore_checkpoint_bytes(const std::string& bytes, torch::nn::Module&
   torch::serialize::InputArchive archive;
   archive.load_from(in);
   const auto state = read_state(archive);
-  restore(archive, model, optimizer);
+  read_training_state(archive, model, optimizer);
   return state;
 }
 
@@ -162,7 +120,7 @@ TrainState load_checkpoint(const std::string& path, torch::nn::Module& model, to
   auto archive = open(path);
   const auto state = read_state(archive);
   try {
-    restore(archive, model, optimizer);
+    read_training_state(archive, model, optimizer);
   } catch (const c10::Error& e) {
     throw std::runtime_error(path + ": does not match this model: " + e.what_without_backtrace());
   } catch (const std::runtime_error& e) {

@@ -198,20 +198,24 @@ class TrainingRun {
     return true;
   }
 
-  // After an event the sentinel handled (skip or rollback): its counters join the state
-  // that checkpoints save.
+  // After an event the sentinel handled (skip or rollback).
   bool dropped() {
+    take_sentinel_counters();
+    return false;
+  }
+
+  // The sentinel's counters join the state that checkpoints and bundles save.
+  void take_sentinel_counters() {
     state_.step = sentinel_->step();
     state_.nonfinite_steps = sentinel_->nonfinite_steps();
     state_.lr_scale = sentinel_->lr_scale();
-    return false;
   }
 
   // The trainer's forensics: a bundle of the step (state, batch, config) replayed on a
   // fresh model, written before the sentinel acts, so a halt or a restore loses nothing.
   Investigation write_bundle(const StepEvidence& evidence) {
     ReproBundle b;
-    state_.nonfinite_steps = sentinel_->nonfinite_steps();
+    take_sentinel_counters();
     b.state = checkpoint_bytes(*model_, optimizer_.get(), state_);
     b.config_yaml = state_.config_yaml;
     b.image = current_batch_->image;
