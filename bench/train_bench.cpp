@@ -17,6 +17,9 @@
 #include "depthguard/models/conv_flops.h"
 #include "depthguard/models/depth_model.h"
 #include "depthguard/optim/optimizer.h"
+#include "depthguard/report/operator_profile.h"
+#include "depthguard/runtime/atomic_file.h"
+#include "depthguard/runtime/op_profiler.h"
 #include "depthguard/train/checkpoint.h"
 #include "depthguard/train/forensics.h"
 #include "depthguard/train/repro_bundle.h"
@@ -66,27 +69,50 @@ void BM_ConvolutionPeak(benchmark::State& state) {
 }
 BENCHMARK(BM_ConvolutionPeak)->ArgName("channels_last")->Arg(0)->Arg(1)->Iterations(1)->Unit(benchmark::kSecond);
 
-// One optimiser step (forward, SILog, backward, AdamW) per iteration on a fixed batch.
+DepthModel seeded_model(Architecture arch) {
+  torch::manual_seed(0);
+  return DepthModel(ModelOptions().arch(arch).width(default_width(arch)));
+}
+
+// One optimiser step (forward, SILog, backward, AdamW) on a fixed batch.
+class TrainStep {
+ public:
+  TrainStep(Architecture arch, bool channels_last)
+      : model_(seeded_model(arch)),
+        image_(torch::randn({kBatch, 3, kHeight, kWidth}).contiguous(format_of(channels_last))),
+        depth_(torch::rand({kBatch, 1, kHeight, kWidth}) * 9 + 0.5) {
+    if (channels_last) to_channels_last(*model_);
+    optimizer_ = make_optimizer(OptimizerOptions(), *model_);
+    run();  // warm-up (allocations, kernel selection)
+  }
+
+  void run() {
+    optimizer_->zero_grad();
+    depth_loss(loss_, model_->forward(image_), depth_).loss.backward();
+    optimizer_->step();
+  }
+
+  double forward_flops() {
+    return convolution_flops([&] {
+      torch::NoGradGuard no_grad;
+      model_->forward(image_);
+    });
+  }
+
+ private:
+  DepthModel model_;
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  torch::Tensor image_, depth_;
+  const LossConfig loss_;
+};
+
+Architecture architecture_arg(int64_t unet) { return unet ? Architecture::ResNetUnet : Architecture::ResNet18Mim; }
+
 void train_steps(benchmark::State& state, Architecture arch, bool channels_last) {
   at::set_num_threads(kThreads);
-  torch::manual_seed(0);
-  DepthModel model(ModelOptions().arch(arch).width(default_width(arch)));
-  if (channels_last) to_channels_last(*model);
-  auto optimizer = make_optimizer(OptimizerOptions(), *model);
-  const auto image = torch::randn({kBatch, 3, kHeight, kWidth}).contiguous(format_of(channels_last));
-  const auto depth = torch::rand({kBatch, 1, kHeight, kWidth}) * 9 + 0.5;
-  const LossConfig loss;
-  const auto step = [&] {
-    optimizer->zero_grad();
-    depth_loss(loss, model->forward(image), depth).loss.backward();
-    optimizer->step();
-  };
-  step();  // warm-up (allocations, kernel selection)
-  const double forward_flops = convolution_flops([&] {
-    torch::NoGradGuard no_grad;
-    model->forward(image);
-  });
-  for (auto _ : state) step();
+  TrainStep step(arch, channels_last);
+  const double forward_flops = step.forward_flops();
+  for (auto _ : state) step.run();
   const double steps = static_cast<double>(state.iterations());
   state.SetItemsProcessed(state.iterations() * kBatch);
   state.counters["GFLOP/s"] = benchmark::Counter(3 * forward_flops * steps / 1e9, benchmark::Counter::kIsRate);
@@ -96,7 +122,7 @@ void train_steps(benchmark::State& state, Architecture arch, bool channels_last)
 }
 
 void BM_TrainStep(benchmark::State& state) {
-  const auto arch = state.range(0) ? Architecture::ResNetUnet : Architecture::ResNet18Mim;
+  const auto arch = architecture_arg(state.range(0));
   state.SetLabel(choice_name(architecture_choices(), arch) + (state.range(1) ? " channels_last" : " contiguous"));
   train_steps(state, arch, state.range(1) != 0);
 }
@@ -110,10 +136,32 @@ BENCHMARK(BM_TrainStep)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
+// Where the step goes: every operator timed (OpProfiler) over the iterations; the full
+// table goes to operator-profile-ARCH.txt in the working directory, the top operators'
+// milliseconds per step to the counters.
+void BM_TrainStepProfile(benchmark::State& state) {
+  at::set_num_threads(kThreads);
+  const auto arch = architecture_arg(state.range(0));
+  const auto name = choice_name(architecture_choices(), arch);
+  TrainStep step(arch, false);
+  OpProfiler profiler;
+  profiler.start();
+  for (auto _ : state) step.run();
+  profiler.stop();
+  const auto operators = profiler.operators();
+  const auto file = "operator-profile-" + name + ".txt";
+  write_text_atomically(file, operator_table(operators, profiler.recorded_ms(), state.iterations(), 60));
+  state.SetLabel(name + ", table in " + file);
+  for (size_t i = 0; i < std::min<size_t>(6, operators.size()); ++i) {
+    state.counters[operators[i].name] = operators[i].self_ms / static_cast<double>(state.iterations());
+  }
+}
+BENCHMARK(BM_TrainStepProfile)->ArgName("unet")->Arg(0)->Arg(1)->Iterations(3)->Unit(benchmark::kMillisecond)->UseRealTime();
+
 // Latency of one 480x640 prediction (a full NYU frame), eval mode, no gradients.
 void BM_Predict480x640(benchmark::State& state) {
   at::set_num_threads(kThreads);
-  const auto arch = state.range(0) ? Architecture::ResNetUnet : Architecture::ResNet18Mim;
+  const auto arch = architecture_arg(state.range(0));
   state.SetLabel(choice_name(architecture_choices(), arch));
   DepthModel model(ModelOptions().arch(arch).width(default_width(arch)));
   model->eval();

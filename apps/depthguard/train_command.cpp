@@ -70,6 +70,9 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--inject", args->inject,
                   "Fault injection SITE:VALUE:STEP (site image|depth|gradient|weight, value nan|inf)");
   cmd->add_flag("--no-progress", args->no_progress, "Do not draw the progress bar");
+  cmd->add_option("--profile", args->run.profile_steps,
+                  "Time every operator of N steps (after the first) into RUN/profile/: operators.txt, trace.json")
+      ->check(CLI::NonNegativeNumber);
   cmd->callback([args] { run(*args); });
 }
 

@@ -131,5 +131,33 @@ TEST(Trainer, InterruptedAndResumedRunRepeatsTheUninterruptedLosses) {
   EXPECT_EQ(logged_losses(split.str()), logged_losses(straight.str())) << "interrupted after " << stopped_at;
 }
 
+
+TEST(Trainer, ProfileWritesTheTopOperatorsAndATraceWithoutChangingTheRun) {
+  testing::TempDir plain("trainer_unprofiled"), profiled("trainer_profiled");
+  const auto config = read_train_config(testing::tiny_run(4));
+  train(config, testing::quiet(plain.str()));
+  auto options = testing::quiet(profiled.str());
+  options.profile_steps = 2;
+  train(config, options);
+  EXPECT_EQ(logged_losses(plain.str()), logged_losses(profiled.str()));
+  std::ifstream table_file(profiled / "profile" / "operators.txt");
+  const std::string table((std::istreambuf_iterator<char>(table_file)), {});
+  EXPECT_NE(table.find("aten::"), std::string::npos) << table;
+  EXPECT_NE(table.find("ConvolutionBackward0"), std::string::npos) << table;
+  EXPECT_NE(table.find("per step over 2 step(s)"), std::string::npos) << table;
+  const auto trace = nlohmann::json::parse(std::ifstream(profiled / "profile" / "trace.json"));
+  EXPECT_GT(trace["traceEvents"].size(), 100u);
+}
+
+TEST(Trainer, ProfileOfMoreStepsThanTheRunHasWritesWhatRan) {
+  testing::TempDir dir("trainer_profile_short");
+  auto options = testing::quiet(dir.str());
+  options.profile_steps = 50;
+  train(read_train_config(testing::tiny_run(3)), options);
+  std::ifstream table_file(dir / "profile" / "operators.txt");
+  const std::string table((std::istreambuf_iterator<char>(table_file)), {});
+  EXPECT_NE(table.find("per step over 2 step(s)"), std::string::npos) << table;  // steps 2 and 3
+}
+
 }  // namespace
 }  // namespace depthguard

@@ -28,6 +28,7 @@
 #include "depthguard/train/evaluator.h"
 #include "depthguard/train/forensics.h"
 #include "depthguard/train/metrics_log.h"
+#include "depthguard/train/step_profiler.h"
 
 namespace depthguard {
 
@@ -83,13 +84,17 @@ class TrainingRun {
     loader_->start_epoch(state_.epoch, state_.batch_in_epoch);
     sentinel_->start(state_.step, state_.nonfinite_steps, state_.lr_scale);
     interval_ = IntervalStats{};
+    StepProfiler profiler(options_.profile_steps, (fs::path(options_.out) / "profile").string());
     while (state_.step < total_steps_) {
       auto batch = loader_->next();
       if (!batch) {
         loader_->start_epoch(++state_.epoch, state_.batch_in_epoch = 0);
         continue;
       }
-      if (step(*batch)) {
+      profiler.before_step();
+      const bool stepped = step(*batch);
+      profiler.after_step();
+      if (stepped) {
         bar.advance(1, fmt::format("loss {:.4f} lr {:.2e} {:.1f} img/s", sentinel_->loss(), lr_,
                                    throughput_.per_second(seconds_since(start))));
         after_step();
@@ -102,6 +107,7 @@ class TrainingRun {
       }
     }
     bar.finish();
+    profiler.finish();
     summary_.steps = state_.step;
     summary_.seconds = seconds_since(start);
     summary_.images_per_second = throughput_.per_second(summary_.seconds);

@@ -8,6 +8,7 @@
 //   checkpoints/best.pt    the state with the lowest eval abs_rel so far
 //   summary.json           the final figures, written when the run completes
 //   forensics/step-N/      reproducer bundle and report of the first non-finite step
+//   profile/               operators.txt and trace.json of `train --profile N`
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -22,6 +23,7 @@ struct RunOptions {
   bool resume = false;  ///< continue from out/checkpoints/last.pt
   std::string init;     ///< start from this checkpoint's weights (fine-tuning)
   bool progress = true; ///< draw the progress bar
+  int64_t profile_steps = 0;  ///< profile this many steps into out/profile/ (0: off)
 };
 
 struct TrainSummary {
