@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 BENCH_FILTER ?= .
 
-.PHONY: deps build build-tests demo test dev dev-test bench clean
+.PHONY: deps build build-tests demo test dev dev-test bench bench-peer clean
 
 deps:
 	./scripts/install-deps.sh
@@ -44,6 +44,12 @@ build-tests: deps $(BUILD_DIR)/CMakeCache.txt
 # Speed targets live here, never in timed tests. BENCH_FILTER narrows the run.
 bench: build
 	$(BUILD_DIR)/depthguard_bench --benchmark_filter='$(BENCH_FILTER)'
+
+# depthguard's training step against plain PyTorch, same model and threads (bench/peer/);
+# installs Debian's python3-torch and python3-torchvision, which only this needs.
+bench-peer: build
+	./scripts/install-deps.sh --peer
+	bench/peer/run.sh $(BUILD_DIR)
 
 clean:
 	rm -rf $(BUILD_DIR) build-dev

@@ -5,12 +5,14 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <numeric>
 
 #include <torch/torch.h>
 
 #include "depthguard/config/train_config.h"
 #include "depthguard/core/choice.h"
 #include "depthguard/guard/finite_check.h"
+#include "depthguard/guard/sentinel.h"
 #include "depthguard/guard/state_snapshot.h"
 #include "depthguard/guard/nonfinite_cause.h"
 #include "depthguard/losses/depth_loss.h"
@@ -19,6 +21,7 @@
 #include "depthguard/optim/optimizer.h"
 #include "depthguard/report/operator_profile.h"
 #include "depthguard/runtime/atomic_file.h"
+#include "depthguard/runtime/cpu_autocast.h"
 #include "depthguard/runtime/op_profiler.h"
 #include "depthguard/train/checkpoint.h"
 #include "depthguard/train/forensics.h"
@@ -74,11 +77,13 @@ DepthModel seeded_model(Architecture arch) {
   return DepthModel(ModelOptions().arch(arch).width(default_width(arch)));
 }
 
-// One optimiser step (forward, SILog, backward, AdamW) on a fixed batch.
+// One optimiser step (forward, SILog, backward, AdamW) on a fixed batch; with bf16, the
+// forward under CPU autocast and the loss in float32.
 class TrainStep {
  public:
-  TrainStep(Architecture arch, bool channels_last)
-      : model_(seeded_model(arch)),
+  TrainStep(Architecture arch, bool channels_last, bool bf16 = false)
+      : bf16_(bf16),
+        model_(seeded_model(arch)),
         image_(torch::randn({kBatch, 3, kHeight, kWidth}).contiguous(format_of(channels_last))),
         depth_(torch::rand({kBatch, 1, kHeight, kWidth}) * 9 + 0.5) {
     if (channels_last) to_channels_last(*model_);
@@ -87,9 +92,32 @@ class TrainStep {
   }
 
   void run() {
-    optimizer_->zero_grad();
-    depth_loss(loss_, model_->forward(image_), depth_).loss.backward();
+    clear_gradients(*optimizer_);
+    depth_loss(loss_, forward(), depth_).loss.backward();
     optimizer_->step();
+  }
+
+  // The trainer's step under the NaN sentinel (train/trainer.cpp, docs/guard.md).
+  void run(Sentinel& sentinel) {
+    sentinel.begin_step();
+    if (!sentinel.check_inputs({image_, depth_})) return;
+    clear_gradients(*optimizer_);
+    const auto out = depth_loss(loss_, forward(), depth_);
+    if (!sentinel.check_loss(out.report.item<double>())) return;
+    out.loss.backward();
+    if (!sentinel.check_gradients()) return;
+    optimizer_->step();
+    if (!sentinel.check_weights()) return;
+    sentinel.end_step(OptimizerOptions().lr());
+  }
+
+  torch::nn::Module& model() { return *model_; }
+  torch::optim::Optimizer& optimizer() { return *optimizer_; }
+
+  torch::Tensor forward() {
+    if (!bf16_) return model_->forward(image_);
+    CpuAutocast autocast;
+    return model_->forward(image_).to(torch::kFloat);
   }
 
   double forward_flops() {
@@ -100,6 +128,7 @@ class TrainStep {
   }
 
  private:
+  bool bf16_;
   DepthModel model_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   torch::Tensor image_, depth_;
@@ -108,9 +137,9 @@ class TrainStep {
 
 Architecture architecture_arg(int64_t unet) { return unet ? Architecture::ResNetUnet : Architecture::ResNet18Mim; }
 
-void train_steps(benchmark::State& state, Architecture arch, bool channels_last) {
+void train_steps(benchmark::State& state, Architecture arch, bool channels_last, bool bf16 = false) {
   at::set_num_threads(kThreads);
-  TrainStep step(arch, channels_last);
+  TrainStep step(arch, channels_last, bf16);
   const double forward_flops = step.forward_flops();
   for (auto _ : state) step.run();
   const double steps = static_cast<double>(state.iterations());
@@ -136,14 +165,31 @@ BENCHMARK(BM_TrainStep)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
+// The same step in mixed precision: convolutions in bfloat16 (this CPU has AVX512-BF16),
+// the loss and BN statistics in float32. GFLOP/s counts the same work as the float32 step.
+void BM_TrainStepBf16(benchmark::State& state) {
+  const auto arch = architecture_arg(state.range(0));
+  state.SetLabel(choice_name(architecture_choices(), arch) + (state.range(1) ? " channels_last" : " contiguous") +
+                 " bf16 autocast");
+  train_steps(state, arch, state.range(1) != 0, true);
+}
+BENCHMARK(BM_TrainStepBf16)
+    ->ArgNames({"unet", "channels_last"})
+    ->Args({0, 0})
+    ->Args({0, 1})
+    ->Args({1, 1})
+    ->Iterations(5)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
 // Where the step goes: every operator timed (OpProfiler) over the iterations; the full
 // table goes to operator-profile-ARCH.txt in the working directory, the top operators'
 // milliseconds per step to the counters.
 void BM_TrainStepProfile(benchmark::State& state) {
   at::set_num_threads(kThreads);
   const auto arch = architecture_arg(state.range(0));
-  const auto name = choice_name(architecture_choices(), arch);
-  TrainStep step(arch, false);
+  const auto name = choice_name(architecture_choices(), arch) + (state.range(1) ? "-channels_last" : "");
+  TrainStep step(arch, state.range(1) != 0);
   OpProfiler profiler;
   profiler.start();
   for (auto _ : state) step.run();
@@ -156,7 +202,13 @@ void BM_TrainStepProfile(benchmark::State& state) {
     state.counters[operators[i].name] = operators[i].self_ms / static_cast<double>(state.iterations());
   }
 }
-BENCHMARK(BM_TrainStepProfile)->ArgName("unet")->Arg(0)->Arg(1)->Iterations(3)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_TrainStepProfile)
+    ->ArgNames({"unet", "channels_last"})
+    ->Args({0, 0})
+    ->Args({0, 1})
+    ->Args({1, 0})
+    ->Args({1, 1})
+    ->Iterations(3)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // Latency of one 480x640 prediction (a full NYU frame), eval mode, no gradients.
 void BM_Predict480x640(benchmark::State& state) {
@@ -189,6 +241,45 @@ void BM_SentinelChecks(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_SentinelChecks)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The sentinel's cost as a real on/off A/B: the trainer's step with every check and the
+// snapshot every guard.snapshot_interval (50) steps, alternating step by step with the same
+// step without them, on one model and batch (so drift in the machine's speed hits both
+// alike). Counters: mean and median milliseconds of each, and the mean overhead (the mean
+// carries the snapshot's share).
+void BM_SentinelOnOff(benchmark::State& state) {
+  at::set_num_threads(kThreads);
+  TrainStep step(Architecture::ResNet18Mim, true);
+  Sentinel sentinel(step.model(), step.optimizer(), GuardOptions());
+  sentinel.start(0);
+  std::vector<double> on, off;
+  const auto time_ms = [](const auto& f) {
+    const auto start = std::chrono::steady_clock::now();
+    f();
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  };
+  for (auto _ : state) {
+    for (int64_t i = 0; i < state.range(0); ++i) {
+      on.push_back(time_ms([&] { step.run(sentinel); }));
+      off.push_back(time_ms([&] {
+        step.run();
+        benchmark::DoNotOptimize(step.optimizer().param_groups().size());
+      }));
+    }
+  }
+  const auto mean = [](const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / v.size(); };
+  const auto median = [](std::vector<double> v) {
+    std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+    return v[v.size() / 2];
+  };
+  state.counters["on_mean_ms"] = mean(on);
+  state.counters["off_mean_ms"] = mean(off);
+  state.counters["on_median_ms"] = median(on);
+  state.counters["off_median_ms"] = median(off);
+  state.counters["overhead_%"] = 100.0 * (mean(on) / mean(off) - 1.0);
+  if (sentinel.nonfinite_steps() != 0) state.SkipWithError("a healthy step was flagged");
+}
+BENCHMARK(BM_SentinelOnOff)->ArgName("pairs")->Arg(50)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 
 // The in-memory snapshot that skip and rollback return to (every guard.snapshot_interval
 // steps): resnet18-mim weights, BN buffers and AdamW state after one step.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian package that depthguard's build, tests, benchmarks and demo need.
 # Idempotent: when all packages are present it only runs dpkg-query and exits.
+# --peer adds what bench/peer/run.sh needs (Debian's PyTorch and torchvision).
 set -euo pipefail
 
 PACKAGES=(
@@ -22,6 +23,8 @@ PACKAGES=(
   libgmock-dev
   libbenchmark-dev
 )
+# Benchmark-only: the plain-PyTorch peer of bench/peer/ (training never needs Python).
+if [ "${1:-}" = "--peer" ]; then PACKAGES+=(python3-torch python3-torchvision); fi
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -41,7 +41,7 @@ void run(const EvalArgs& a) {
   if (!a.data.empty()) root["eval"]["data"] = load_config(a.data);
   for (const auto& o : a.overrides) apply_override(root, o);
   const auto config = read_train_config(root);
-  auto model = load_model(a.checkpoint, config.model);
+  auto model = load_model(a.checkpoint, config.model, config.train.channels_last);
   const auto data = make_dataset(config.eval.data);
 
   install_interrupt_handler();

@@ -37,7 +37,7 @@ void run(const PredictArgs& a) {
     }
   }
   const auto config = read_train_config(saved_config(a.checkpoint));
-  auto model = load_model(a.checkpoint, config.model);
+  auto model = load_model(a.checkpoint, config.model, config.train.channels_last);
   // The network size: as given, else the run's eval size (0 = each image's own).
   const PredictSize size{a.height >= 0 ? a.height : config.eval.height, a.width >= 0 ? a.width : config.eval.width};
   fs::create_directories(a.out);

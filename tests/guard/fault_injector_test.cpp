@@ -32,6 +32,18 @@ TEST(FaultInjector, InfValueAndParametersOutsideAutograd) {
   EXPECT_EQ(injector.fired_at(2), "weight:inf");
 }
 
+TEST(FaultInjector, ChannelsLastAndScalarTargets) {
+  FaultInjector injector(at_step_2(InjectSite::Weight));
+  auto w = torch::zeros({4, 3, 2, 2}).contiguous(torch::MemoryFormat::ChannelsLast);
+  EXPECT_TRUE(injector.inject(InjectSite::Weight, 2, w));
+  EXPECT_TRUE(std::isnan(w[0][0][0][0].item<float>()));
+  EXPECT_EQ(torch::isnan(w).sum().item<int64_t>(), 1);
+  FaultInjector scalar(at_step_2(InjectSite::Depth, InjectValue::Inf));
+  auto s = torch::zeros({});
+  EXPECT_TRUE(scalar.inject(InjectSite::Depth, 2, s));
+  EXPECT_TRUE(std::isinf(s.item<float>()));
+}
+
 TEST(FaultInjector, Edges) {
   FaultInjector off(GuardOptions{});  // site none
   auto t = torch::zeros({2});

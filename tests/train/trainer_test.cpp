@@ -9,11 +9,14 @@
 #include <nlohmann/json.hpp>
 
 #include "data/data_test_support.h"
+#include "depthguard/config/data_config.h"
 #include "depthguard/config/train_config.h"
 #include "depthguard/core/errors.h"
 #include "depthguard/models/depth_model.h"
 #include "depthguard/runtime/interrupt.h"
 #include "depthguard/train/checkpoint.h"
+#include "depthguard/train/evaluator.h"
+#include "depthguard/train/saved_model.h"
 #include "test_support.h"
 #include "train/tiny_run.h"
 
@@ -78,6 +81,20 @@ TEST(Trainer, WritesTheRunDirectoryLayout) {
   EXPECT_EQ(YAML::Dump(read_train_config(saved).resolved), YAML::Dump(saved));
   const auto summary = nlohmann::json::parse(std::ifstream(dir / "summary.json"));
   EXPECT_EQ(summary["steps"], 3);
+}
+
+TEST(Trainer, TheSavedModelEvaluatesExactlyAsTheRunDid) {
+  testing::TempDir dir("trainer_saved_model_eval");
+  const auto config = read_train_config(testing::tiny_run(3));
+  ASSERT_TRUE(config.train.channels_last);  // the default
+  const auto s = train(config, quiet(dir.str()));
+  auto model = load_model(last_checkpoint(dir.str()), config.model, config.train.channels_last);
+  EXPECT_TRUE(model->named_parameters()["last_layer_depth.0.weight"].is_contiguous(torch::MemoryFormat::ChannelsLast));
+  const auto data = make_dataset(config.eval.data);
+  const auto m = evaluate_model(model, *data, {config.eval.height, config.eval.width}, config.eval.metrics).mean();
+  ASSERT_TRUE(s.final_eval.has_value());
+  EXPECT_EQ(m.abs_rel, s.final_eval->abs_rel);
+  EXPECT_EQ(m.rmse, s.final_eval->rmse);
 }
 
 TEST(Trainer, InitStartsFromACheckpointsWeights) {

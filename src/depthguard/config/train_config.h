@@ -35,7 +35,7 @@ struct TrainLoopConfig {
   int threads = 0;     ///< intra-op threads; 0 = the CLI's --threads (default all cores)
   int64_t log_interval = 10;
   int64_t checkpoint_interval = 0;  ///< steps between checkpoints; 0 = at evaluations and the end
-  bool channels_last = false;       ///< NHWC memory format for images and weights
+  bool channels_last = true;        ///< NHWC memory format for images and weights
 };
 
 struct TrainConfig {

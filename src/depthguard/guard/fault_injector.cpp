@@ -12,8 +12,10 @@ bool FaultInjector::inject(InjectSite site, int64_t step, const torch::Tensor& t
     return false;
   }
   torch::NoGradGuard no_grad;
-  target.view(-1)[0] = options_.inject_value() == InjectValue::Nan ? std::numeric_limits<float>::quiet_NaN()
-                                                                    : std::numeric_limits<float>::infinity();
+  auto first = target;  // the first element, in any memory layout (channels-last included)
+  while (first.dim() > 0) first = first.select(0, 0);
+  first.fill_(options_.inject_value() == InjectValue::Nan ? std::numeric_limits<float>::quiet_NaN()
+                                                          : std::numeric_limits<float>::infinity());
   fired_ = true;
   return true;
 }

@@ -14,4 +14,10 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerOptions& 
 /// Sets the learning rate of every parameter group.
 void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);
 
+/// Drops every parameter's gradient, as PyTorch 2's zero_grad(set_to_none=true) does (LibTorch
+/// 1.13's zero_grad() fills them with zeros instead). The next backward then writes each
+/// gradient rather than adding it to zeros: one pass over the parameters less per step, and
+/// the same values (0 + g = g).
+void clear_gradients(torch::optim::Optimizer& optimizer);
+
 }  // namespace depthguard

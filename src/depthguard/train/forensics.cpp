@@ -43,8 +43,8 @@ ForensicsReport replay_bundle(const ReproBundle& b) {
     const auto config = read_train_config(YAML::Load(b.config_yaml));
     GeneratorKeeper keep_generator;
     DepthModel model(config.model);
+    restore_checkpoint_bytes(b.state, *model, nullptr);  // takes the stored tensors' layout
     if (config.train.channels_last) to_channels_last(*model);
-    restore_checkpoint_bytes(b.state, *model, nullptr);
     model->train();
     if (b.stage == "weight") {
       r.findings = parameter_findings(*model);

@@ -10,9 +10,10 @@ YAML::Node saved_config(const std::string& checkpoint) {
   return node;
 }
 
-DepthModel load_model(const std::string& checkpoint, const ModelOptions& options) {
+DepthModel load_model(const std::string& checkpoint, const ModelOptions& options, bool channels_last) {
   DepthModel model(options);
-  load_checkpoint(checkpoint, *model, nullptr);
+  load_checkpoint(checkpoint, *model, nullptr);  // takes the stored tensors' layout
+  if (channels_last) to_channels_last(*model);
   model->eval();
   return model;
 }

@@ -129,7 +129,6 @@ class TrainingRun {
     fs::create_directories(fs::path(options_.out) / "checkpoints");
     torch::manual_seed(config_.train.seed);
     model_ = DepthModel(config_.model);
-    if (config_.train.channels_last) to_channels_last(*model_);
     optimizer_ = make_optimizer(config_.optimizer, *model_);
     if (options_.resume) {
       state_ = load_checkpoint(last, *model_, optimizer_.get());
@@ -139,6 +138,8 @@ class TrainingRun {
       load_checkpoint(options_.init, *model_, nullptr);
       spdlog::info("initialised the weights from {}", options_.init);
     }
+    // After loading: a checkpoint's tensors come back in the layout they were saved in.
+    if (config_.train.channels_last) to_channels_last(*model_);
     metrics_ = std::make_unique<MetricsLog>((fs::path(options_.out) / "metrics.jsonl").string(),
                                             options_.resume ? state_.step : -1);
     state_.config_yaml = YAML::Dump(config_.resolved) + "\n";
@@ -185,7 +186,7 @@ class TrainingRun {
     injector_.inject(InjectSite::Depth, state_.step, batch.depth);
     if (!sentinel_->check_inputs({batch.image, batch.depth})) return dropped();
     auto image = config_.train.channels_last ? batch.image.contiguous(torch::MemoryFormat::ChannelsLast) : batch.image;
-    optimizer_->zero_grad();
+    clear_gradients(*optimizer_);
     const auto out = depth_loss(config_.loss, model_->forward(image), batch.depth);
     if (!sentinel_->check_loss(out.report.item<double>())) return dropped();
     out.loss.backward();

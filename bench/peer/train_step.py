@@ -1,0 +1,88 @@
+#!/usr/bin/python3
+"""The resnet18-mim training step of bench/train_bench.cpp, written as a PyTorch user writes it.
+
+The peer that depthguard's step is held to (issue 13): torchvision's ResNet-18 encoder, MIM's
+decoder (three 2x transposed convolutions, a 3x3 convolution, 4x bilinear upsampling), the
+full-resolution head (3x3 64->64, ReLU, 3x3 64->1), the fused log-depth head, the guideline
+SILog loss and AdamW with weight decay on the convolution weights only: the same shapes and
+operators as depthguard's model. Prints the median milliseconds per step as JSON.
+
+Benchmark-only: training never needs Python. Run through bench/peer/run.sh.
+"""
+import argparse
+import json
+import math
+import statistics
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torchvision
+
+
+class MimDepth(nn.Module):
+    def __init__(self, max_depth=10.0):
+        super().__init__()
+        resnet = torchvision.models.resnet18()
+        self.encoder = nn.Sequential(resnet.conv1, resnet.bn1, resnet.relu, resnet.maxpool,
+                                     resnet.layer1, resnet.layer2, resnet.layer3, resnet.layer4)
+        layers = []
+        for i in range(3):
+            layers += [nn.ConvTranspose2d(512 if i == 0 else 32, 32, 2, stride=2, bias=False),
+                       nn.BatchNorm2d(32), nn.ReLU(inplace=True)]
+        self.deconv_layers = nn.Sequential(*layers)
+        self.conv_layers = nn.Sequential(nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(inplace=True))
+        self.last_layer_depth = nn.Sequential(nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(inplace=True),
+                                              nn.Conv2d(64, 1, 3, padding=1))
+        self.log_max_depth = math.log(max_depth)
+
+    def forward(self, image):
+        x = self.conv_layers(self.deconv_layers(self.encoder(image)))
+        x = F.interpolate(x, scale_factor=4, mode="bilinear", align_corners=False)
+        return self.log_max_depth + F.logsigmoid(self.last_layer_depth(x))
+
+
+def silog(log_pred, gt, lam=0.85, alpha=10.0):
+    mask = torch.isfinite(gt) & (gt > 0)
+    d = (log_pred - torch.log(torch.where(mask, gt, torch.ones_like(gt))))[mask]
+    return alpha * (d.var(unbiased=False) + (1 - lam) * d.mean() ** 2)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--height", type=int, default=256)
+    parser.add_argument("--width", type=int, default=320)
+    parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--channels-last", action="store_true")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    fmt = torch.channels_last if args.channels_last else torch.contiguous_format
+    model = MimDepth().to(memory_format=fmt)
+    decayed = [p for p in model.parameters() if p.dim() > 1]
+    others = [p for p in model.parameters() if p.dim() <= 1]
+    optimizer = torch.optim.AdamW([{"params": decayed, "weight_decay": 0.01}, {"params": others, "weight_decay": 0.0}],
+                                  lr=1e-3)
+    image = torch.randn(args.batch, 3, args.height, args.width).contiguous(memory_format=fmt)
+    depth = torch.rand(args.batch, 1, args.height, args.width) * 9 + 0.5
+
+    def step():
+        optimizer.zero_grad()  # PyTorch 1.13's default: gradients zeroed, not dropped
+        silog(model(image), depth).backward()
+        optimizer.step()
+
+    step()  # warm-up, as the C++ benchmark
+    times = []
+    for _ in range(args.steps):
+        start = time.perf_counter()
+        step()
+        times.append((time.perf_counter() - start) * 1e3)
+    print(json.dumps({"ms_per_step": statistics.median(times), "threads": torch.get_num_threads(),
+                      "torch": torch.__version__, "channels_last": args.channels_last}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+// CPU autocast runs convolutions in bfloat16 inside the scope only, keeps float32 where
+// autocast keeps it, and restores what was set before.
+#include "depthguard/runtime/cpu_autocast.h"
+
+#include <ATen/autocast_mode.h>
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "depthguard/core/errors.h"
+
+namespace depthguard {
+namespace {
+
+TEST(CpuAutocast, ConvolutionsRunInBfloat16InsideTheScopeOnly) {
+  const auto x = torch::randn({1, 3, 8, 8}), w = torch::randn({4, 3, 3, 3});
+  {
+    CpuAutocast autocast;
+    EXPECT_EQ(torch::conv2d(x, w).scalar_type(), torch::kBFloat16);
+    EXPECT_EQ(torch::log_softmax(x, 1).scalar_type(), torch::kFloat);  // kept in float32
+  }
+  EXPECT_EQ(torch::conv2d(x, w).scalar_type(), torch::kFloat);
+}
+
+TEST(CpuAutocast, NestedScopesRestoreTheOuterOne) {
+  const auto x = torch::randn({2, 2});
+  {
+    CpuAutocast outer;
+    { CpuAutocast inner; }
+    EXPECT_EQ(torch::mm(x, x).scalar_type(), torch::kBFloat16);
+  }
+  EXPECT_EQ(torch::mm(x, x).scalar_type(), torch::kFloat);
+}
+
+TEST(CpuAutocast, Float16IsRefused) { EXPECT_THROW(CpuAutocast(torch::kHalf), InvalidArgument); }
+
+TEST(CpuAutocast, GradientsReachTheFloat32Weights) {
+  auto w = torch::randn({4, 3, 3, 3}, torch::requires_grad());
+  torch::Tensor y;
+  {
+    CpuAutocast autocast;
+    y = torch::conv2d(torch::randn({1, 3, 8, 8}), w).to(torch::kFloat);
+  }
+  y.sum().backward();
+  ASSERT_TRUE(w.grad().defined());
+  EXPECT_EQ(w.grad().scalar_type(), torch::kFloat);
+  EXPECT_TRUE(torch::isfinite(w.grad()).all().item<bool>());
+}
+
+}  // namespace
+}  // namespace depthguard
