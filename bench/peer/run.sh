@@ -14,7 +14,7 @@ ROUNDS=${2:-3}
 THREADS=2
 HERE=$(cd "$(dirname "$0")" && pwd)
 PYTHON=/usr/bin/python3  # Debian's, which has python3-torch (not a pyenv or venv python)
-TCMALLOC=$(ldconfig -p | awk '/libtcmalloc_minimal.so.4 /{print $NF; exit}')
+TCMALLOC=$(ldconfig -p | awk '/libtcmalloc_minimal.so.4 /{found = $NF} END {print found}')
 [ -n "$TCMALLOC" ] || { echo "run.sh: libtcmalloc_minimal.so.4 not found (scripts/install-deps.sh)" >&2; exit 1; }
 "$PYTHON" -c "import torch, torchvision" 2>/dev/null ||
   { echo "run.sh: $PYTHON cannot import torch and torchvision (scripts/install-deps.sh --peer)" >&2; exit 1; }
@@ -22,7 +22,7 @@ TCMALLOC=$(ldconfig -p | awk '/libtcmalloc_minimal.so.4 /{print $NF; exit}')
 declare -A runs
 record() { runs[$1]="${runs[$1]:-} $2"; printf '%-40s round %d: %8.1f ms\n' "$1" "$r" "$2"; }
 depthguard() {
-  "$BUILD_DIR/depthguard_bench" --benchmark_filter="BM_TrainStep/unet:0/channels_last:$1\$" --benchmark_format=csv \
+  "$BUILD_DIR/depthguard_bench" --benchmark_filter="BM_TrainStep/unet:0/channels_last:$1/" --benchmark_format=csv \
     2>/dev/null | awk -F, '/BM_TrainStep/{print $3}'
 }
 pytorch() {
