@@ -214,8 +214,10 @@ BENCHMARK(BM_TrainStepProfile)
 void BM_Predict480x640(benchmark::State& state) {
   at::set_num_threads(kThreads);
   const auto arch = architecture_arg(state.range(0));
-  state.SetLabel(choice_name(architecture_choices(), arch));
+  const bool channels_last = state.range(1) != 0;
+  state.SetLabel(choice_name(architecture_choices(), arch) + (channels_last ? " channels_last" : " contiguous"));
   DepthModel model(ModelOptions().arch(arch).width(default_width(arch)));
+  if (channels_last) to_channels_last(*model);  // as `depthguard predict` loads a channels-last run
   model->eval();
   torch::NoGradGuard no_grad;
   const auto image = torch::randn({1, 3, 480, 640});
@@ -223,7 +225,13 @@ void BM_Predict480x640(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(model->forward(image));
   state.counters["peak_RSS_MiB"] = peak_rss_mib();
 }
-BENCHMARK(BM_Predict480x640)->ArgName("unet")->Arg(0)->Arg(1)->Iterations(5)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Predict480x640)
+    ->ArgNames({"unet", "channels_last"})
+    ->Args({0, 0})
+    ->Args({0, 1})
+    ->Args({1, 0})
+    ->Args({1, 1})
+    ->Iterations(5)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // The NaN sentinel's added work per step on resnet18-mim: the batch's finiteness and the
 // updated weights' global norm (finite exactly when every weight is; the gradient check

@@ -42,7 +42,7 @@ done
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 echo
 ours=$(echo "${runs["depthguard (channels-last, default)"]}" | median)
-printf '%-40s %10s %16s\n' "program" "median ms" "depthguard is"
+printf '%-40s %10s %16s\n' "program" "median ms" "default faster"
 for name in "depthguard (channels-last, default)" "depthguard (contiguous)" "PyTorch + tcmalloc" \
             "PyTorch + tcmalloc, channels-last" "PyTorch (stock)"; do
   m=$(echo "${runs[$name]}" | median)
