@@ -5,6 +5,7 @@
 #include "depthguard/core/errors.h"
 #include "depthguard/core/exit_codes.h"
 #include "depthguard/runtime/allocator.h"
+#include "depthguard/runtime/child_process.h"
 #include "depthguard/runtime/threads.h"
 #include "diagnose_command.h"
 #include "eval_command.h"
@@ -15,6 +16,7 @@
 #include "train_command.h"
 
 int main(int argc, char** argv) {
+  depthguard::exit_with_parent();  // a study's training ends with the study, even on kill -9
   CLI::App app{"depthguard: monocular depth training that never silently diverges to NaN"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "depthguard 0.1.0");

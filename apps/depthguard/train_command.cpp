@@ -48,6 +48,7 @@ void run(TrainArgs a) {
   a.run.out = a.out;
   a.run.progress = !a.no_progress;
   const auto s = train(config, a.run);
+  if (s.already_finished) return;  // the trainer said so; nothing was written
   spdlog::info("trained {} steps in {:.1f} s ({:.1f} images/s); last loss {:.4f}", s.steps, s.seconds,
                s.images_per_second, s.last_loss);
   if (s.final_eval) {

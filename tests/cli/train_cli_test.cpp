@@ -10,6 +10,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "cli/cli_run.h"
+#include "depthguard/runtime/directory_lock.h"
 #include "data/data_test_support.h"
 #include "test_paths.h"
 #include "train/tiny_run.h"
@@ -65,6 +66,45 @@ TEST_F(TrainCli, ResumeOfAFinishedRunExtendsItWithMoreSteps) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("resuming"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("trained 3 steps"), std::string::npos) << r.output;
+  // The summary is rewritten whole: the extended run's steps and its final evaluation.
+  std::ifstream in(run / "summary.json");
+  const auto summary = nlohmann::json::parse(in);
+  EXPECT_EQ(summary["steps"], 3);
+  EXPECT_EQ(summary["steps_this_session"], 1);
+  EXPECT_TRUE(summary["final_eval"].is_object());
+}
+
+std::string contents(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+TEST_F(TrainCli, ResumeOfAFinishedRunTouchesNothingAndFewerStepsIsRefused) {
+  const char* files[] = {"summary.json", "config.yaml", "metrics.jsonl", "checkpoints/last.pt"};
+  std::vector<std::string> before;
+  for (const char* f : files) before.push_back(contents(run / f));
+  const auto again = run_cli("--threads 1 train --no-progress --resume --out " + run.string());
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_NE(again.output.find("finished at step 2 of 2; nothing to do"), std::string::npos) << again.output;
+  EXPECT_EQ(again.output.find("trained"), std::string::npos) << again.output;
+  for (size_t i = 0; i < before.size(); ++i) EXPECT_EQ(contents(run / files[i]), before[i]) << files[i];
+  const auto fewer = run_cli("--threads 1 train --no-progress --resume --out " + run.string() + " --set train.steps=1");
+  EXPECT_EQ(fewer.exit_code, 2) << fewer.output;
+  EXPECT_NE(fewer.output.find("the checkpoint is at step 2, beyond this run's 1 steps (train.steps)"),
+            std::string::npos)
+      << fewer.output;
+  for (size_t i = 0; i < before.size(); ++i) EXPECT_EQ(contents(run / files[i]), before[i]) << files[i];
+}
+
+TEST_F(TrainCli, ASecondProcessOnTheSameRunIsRefusedNamingTheHolder) {
+  DirectoryLock held(run.string());  // this test process holds the run, as a running train would
+  const auto second = run_cli("--threads 1 train --no-progress --resume --out " + run.string() +
+                              " --set train.steps=3");
+  EXPECT_EQ(second.exit_code, 1) << second.output;
+  EXPECT_NE(second.output.find("in use by another depthguard process (pid " + std::to_string(::getpid()) + ")"),
+            std::string::npos)
+      << second.output;
+  EXPECT_EQ(nlohmann::json::parse(contents(run / "summary.json"))["steps"], 2);  // untouched
 }
 
 TEST_F(TrainCli, BadInputIsNamedWithANonZeroExit) {

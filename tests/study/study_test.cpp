@@ -4,14 +4,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/cli_run.h"
 #include "data/data_test_support.h"
 #include "depthguard/core/errors.h"
+#include "depthguard/runtime/directory_lock.h"
 #include "depthguard/study/study_config.h"
 #include "test_paths.h"
 #include "train/tiny_run.h"
@@ -134,6 +137,38 @@ TEST(StudyCli, CtrlCSavesTheRunningRunAndTheSameCommandFinishes) {
   const auto result = nlohmann::json::parse(in);
   EXPECT_EQ(result["status"], "completed");
   EXPECT_EQ(result["steps"], 150);
+}
+
+// kill -9 of the study itself: its running training gets SIGTERM from the kernel, saves
+// and ends, so it neither runs on unattended nor holds its run directory.
+TEST(StudyCli, ATrainingEndsWithItsKilledStudy) {
+  testing::TempDir dir("study_sigkill");
+  std::ofstream(dir / "base.yaml") << testing::tiny_run_yaml(100000);
+  std::ofstream(dir / "study.yaml") << "base: base.yaml\nseeds: 1\njobs: 1\nvariants: [{name: g, set: {}}]\n";
+  const auto out = dir / "out";
+  const auto run = out / "runs" / "g--none--seed0";
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    execl(DEPTHGUARD_CLI, DEPTHGUARD_CLI, "--log-level", "off", "study", "--no-progress", "--config",
+          (dir / "study.yaml").c_str(), "--out", out.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  wait_for_lines((run / "metrics.jsonl").string(), 3);
+  EXPECT_THROW(DirectoryLock{out.string()}, std::runtime_error);  // the study holds its directory
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  bool released = false;
+  for (int i = 0; i < 200 && !released; ++i) {  // up to 20 s
+    try {
+      DirectoryLock probe(run.string());
+      released = true;
+    } catch (const std::runtime_error&) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  EXPECT_TRUE(released) << "the training outlived its study";
+  EXPECT_TRUE(fs::exists(run / "checkpoints" / "last.pt"));
 }
 
 }  // namespace

@@ -10,7 +10,7 @@ namespace {
 std::atomic<bool> requested{false};
 
 extern "C" void on_signal(int sig) {
-  if (requested.exchange(true)) {
+  if (requested.exchange(true) && sig == SIGINT) {
     std::signal(sig, SIG_DFL);
     std::raise(sig);
   }

@@ -6,8 +6,10 @@
 namespace depthguard {
 
 /// Installs SIGINT and SIGTERM handlers that only record the request, so long-running
-/// loops can finish the item in hand, save their state and exit cleanly. A second signal
-/// while a request is pending takes the default action (a second Ctrl-C kills).
+/// loops can finish the item in hand, save their state and exit cleanly. A second Ctrl-C
+/// while a request is pending takes the default action (it kills); repeated SIGTERMs do
+/// not: the kernel sends a parent-death SIGTERM once per thread of a dying multi-threaded
+/// parent (exit_with_parent), and service managers repeat theirs.
 void install_interrupt_handler();
 
 /// True once SIGINT or SIGTERM has arrived since the handler was installed.

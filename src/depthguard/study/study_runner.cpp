@@ -17,6 +17,7 @@
 #include "depthguard/report/progress_bar.h"
 #include "depthguard/runtime/atomic_file.h"
 #include "depthguard/runtime/child_process.h"
+#include "depthguard/runtime/directory_lock.h"
 #include "depthguard/runtime/interrupt.h"
 #include "depthguard/train/trainer.h"  // last_checkpoint
 
@@ -32,6 +33,7 @@ class StudyExecution {
 
   std::vector<RunResult> run() {
     const auto runs = study_runs(c_);
+    const DirectoryLock directory_lock(out_.string());  // one study process per directory
     for (const char* sub : {"configs", "runs", "logs"}) fs::create_directories(out_ / sub);
     std::vector<std::optional<RunResult>> results(runs.size());
     std::vector<size_t> todo;

@@ -23,6 +23,7 @@
 #include "depthguard/optim/optimizer.h"
 #include "depthguard/report/progress_bar.h"
 #include "depthguard/runtime/atomic_file.h"
+#include "depthguard/runtime/directory_lock.h"
 #include "depthguard/runtime/interrupt.h"
 #include "depthguard/train/checkpoint.h"
 #include "depthguard/train/evaluator.h"
@@ -76,7 +77,7 @@ class TrainingRun {
       : config_(config), options_(options), model_(nullptr), injector_(config.guard) {}
 
   TrainSummary run() {
-    prepare();
+    if (!prepare()) return finished_summary();
     const auto start = Clock::now();
     const int64_t first_step = state_.step;
     ProgressBar bar("train", total_steps_ - first_step, options_.progress ? stderr : nullptr);
@@ -119,7 +120,9 @@ class TrainingRun {
   }
 
  private:
-  void prepare() {
+  // False when a resumed run has no step left to do (then nothing in the run is touched).
+  bool prepare() {
+    lock_ = std::make_unique<DirectoryLock>(options_.out);  // before anything is read or written
     const auto last = last_checkpoint(options_.out);
     if (options_.resume && !fs::exists(last)) throw std::runtime_error(options_.out + ": nothing to resume (no " + last + ")");
     if (!options_.resume && fs::exists(last)) {
@@ -140,12 +143,28 @@ class TrainingRun {
     }
     // After loading: a checkpoint's tensors come back in the layout they were saved in.
     if (config_.train.channels_last) to_channels_last(*model_);
+    prepare_data();
+    if (options_.resume && !steps_left()) return false;
     metrics_ = std::make_unique<MetricsLog>((fs::path(options_.out) / "metrics.jsonl").string(),
                                             options_.resume ? state_.step : -1);
     state_.config_yaml = YAML::Dump(config_.resolved) + "\n";
     write_text_atomically((fs::path(options_.out) / "config.yaml").string(), state_.config_yaml);
-    prepare_data();
     prepare_sentinel();
+    return true;
+  }
+
+  // A resumed run at its last step has nothing to do; one beyond it was given fewer steps
+  // than it has already trained.
+  bool steps_left() const {
+    if (state_.step > total_steps_) {
+      throw InvalidArgument(fmt::format("{}: the checkpoint is at step {}, beyond this run's {} steps (train.steps); "
+                                        "give at least {} to extend it",
+                                        options_.out, state_.step, total_steps_, state_.step + 1));
+    }
+    if (state_.step < total_steps_) return true;
+    spdlog::info("{}: finished at step {} of {}; nothing to do (extend it with --set train.steps=N, N > {})",
+                 options_.out, state_.step, total_steps_, total_steps_);
+    return false;
   }
 
   void prepare_data() {
@@ -283,6 +302,17 @@ class TrainingRun {
     interval_.start = Clock::now();  // evaluation time is not training throughput
   }
 
+  // What a resumed finished run reports: its figures as they stand; nothing is written.
+  TrainSummary finished_summary() const {
+    TrainSummary s;
+    s.steps = state_.step;
+    s.already_finished = true;
+    s.best_abs_rel = state_.best_metric;
+    s.best_step = state_.best_step;
+    s.nonfinite_steps = state_.nonfinite_steps;
+    return s;
+  }
+
   void save(const std::string& path) { save_checkpoint(path, *model_, optimizer_.get(), state_); }
 
   void write_summary(int64_t first_step) {
@@ -305,6 +335,7 @@ class TrainingRun {
 
   const TrainConfig& config_;
   const RunOptions& options_;
+  std::unique_ptr<DirectoryLock> lock_;  ///< held for the whole run
   DepthModel model_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   std::shared_ptr<RgbdDataset> train_data_, eval_data_;

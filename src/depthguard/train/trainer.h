@@ -35,10 +35,14 @@ struct TrainSummary {
   double best_abs_rel = 0;
   int64_t best_step = -1;
   int64_t nonfinite_steps = 0;  ///< steps the sentinel skipped or rolled back, over the whole run
+  bool already_finished = false;  ///< a resumed run that had no step left: nothing was trained or written
 };
 
-/// Trains `config` into `options.out`. A fresh run refuses a directory that already holds
-/// checkpoints (resume or choose another). SIGINT/SIGTERM save last.pt and throw
+/// Trains `config` into `options.out`, holding the directory's lock (DirectoryLock) for the
+/// whole run: a second process on the same directory is refused. A fresh run refuses a
+/// directory that already holds checkpoints (resume or choose another). Resuming a finished
+/// run does nothing (already_finished); with more train.steps it extends the run; with
+/// fewer steps than the checkpoint's it throws InvalidArgument. SIGINT/SIGTERM save last.pt and throw
 /// Interrupted. The NaN sentinel checks every step's inputs, loss, gradients, updated
 /// weights and BatchNorm statistics and applies guard.policy (skip, rollback, halt); the
 /// first non-finite step of a session is replayed (forensics) before the policy acts. A
