@@ -29,10 +29,17 @@ struct EvalArgs {
   int64_t baseline_samples = 64;
 };
 
-nlohmann::json to_json(const MetricsAverage& a) {
+nlohmann::json to_json(const MetricsAverage& a, const DepthMetrics& mean) {
   nlohmann::json j{{"images", a.images()}, {"skipped", a.skipped()}, {"nonfinite_predictions", a.nonfinite_predictions()}};
-  for (const auto& [name, value] : metric_fields(a.mean())) j[name] = value;
+  for (const auto& [name, value] : metric_fields(mean)) j[name] = value;
   return j;
+}
+
+// Metrics over no image are undefined: an error naming the data, never a table of zeros.
+DepthMetrics mean_or_throw(const MetricsAverage& a, const std::string& what) {
+  if (const auto m = a.mean()) return *m;
+  throw std::runtime_error(fmt::format("{}: none of the {} images has valid ground truth; no metrics (nothing written)",
+                                       what, a.skipped()));
 }
 
 void run(const EvalArgs& a) {
@@ -54,13 +61,15 @@ void run(const EvalArgs& a) {
   bar.finish();
   if (interrupt_requested()) throw Interrupted("evaluation interrupted; nothing written");
 
-  std::vector<std::pair<std::string, DepthMetrics>> rows{{"model", result.mean()}};
-  nlohmann::json report{{"checkpoint", a.checkpoint}, {"model", to_json(result)}};
+  const auto model_mean = mean_or_throw(result, "the evaluation data (eval.data)");
+  std::vector<std::pair<std::string, DepthMetrics>> rows{{"model", model_mean}};
+  nlohmann::json report{{"checkpoint", a.checkpoint}, {"model", to_json(result, model_mean)}};
   if (a.median_baseline) {
     const double median = median_depth(*make_dataset(config.data), a.baseline_samples);
     const auto baseline = evaluate_constant(median, *data, config.eval.metrics);
-    rows.emplace_back(fmt::format("median {:.3f} m", median), baseline.mean());
-    report["median_baseline"] = to_json(baseline);
+    const auto baseline_mean = mean_or_throw(baseline, "the evaluation data (eval.data)");
+    rows.emplace_back(fmt::format("median {:.3f} m", median), baseline_mean);
+    report["median_baseline"] = to_json(baseline, baseline_mean);
     report["median_baseline"]["depth"] = median;
   }
   const auto table = metrics_table(rows);

@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <memory>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "depthguard/config/train_config.h"
@@ -54,8 +56,15 @@ void run(TrainArgs a) {
   if (s.final_eval) {
     spdlog::info("final eval: abs_rel {:.4f} rmse {:.4f} d1 {:.4f}; best abs_rel {:.4f} at step {}",
                  s.final_eval->abs_rel, s.final_eval->rmse, s.final_eval->d1, s.best_abs_rel, s.best_step);
+  } else {
+    spdlog::warn("final eval: no evaluation image has valid ground truth; no metrics and no best.pt");
   }
-  spdlog::info("run directory: {} (checkpoints/last.pt, checkpoints/best.pt, metrics.jsonl, summary.json)", a.out);
+  // Only the files that were written.
+  std::vector<std::string> files;
+  for (const char* f : {"checkpoints/last.pt", "checkpoints/best.pt", "metrics.jsonl", "summary.json"}) {
+    if (std::filesystem::exists(std::filesystem::path(a.out) / f)) files.emplace_back(f);
+  }
+  spdlog::info("run directory: {} ({})", a.out, fmt::format("{}", fmt::join(files, ", ")));
 }
 
 }  // namespace

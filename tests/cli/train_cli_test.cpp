@@ -107,6 +107,14 @@ TEST_F(TrainCli, ASecondProcessOnTheSameRunIsRefusedNamingTheHolder) {
   EXPECT_EQ(nlohmann::json::parse(contents(run / "summary.json"))["steps"], 2);  // untouched
 }
 
+TEST_F(TrainCli, EvalWithoutValidGroundTruthIsAnErrorAndWritesNothing) {
+  const auto r = run_cli("eval --checkpoint " + checkpoint() + " --out " + (dir / "e").string() +
+                         " --set eval.min_depth=50 --set eval.max_depth=60");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("none of the 2 images has valid ground truth; no metrics"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "e" / "eval.json"));
+}
+
 TEST_F(TrainCli, BadInputIsNamedWithANonZeroExit) {
   const auto config = (dir / "tiny.yaml").string();
   const auto bad_key = run_cli("train --config " + config + " --out " + (dir / "x").string() + " --set optimizer.lr=fast");

@@ -104,9 +104,17 @@ TEST(MetricsAverage, MeansOverImagesAndCountsSkipped) {
   avg.add(evaluate_image(torch::tensor({{kNaN64}}), torch::tensor({{0.0}}), EvalOptions()));  // skipped
   EXPECT_EQ(avg.images(), 2);
   EXPECT_EQ(avg.skipped(), 1);
-  EXPECT_DOUBLE_EQ(avg.mean().abs_rel, 0.25);
-  EXPECT_DOUBLE_EQ(avg.mean().d1, 0.5);
-  EXPECT_EQ(MetricsAverage().mean().rmse, 0.0);
+  ASSERT_TRUE(avg.mean().has_value());
+  EXPECT_DOUBLE_EQ(avg.mean()->abs_rel, 0.25);
+  EXPECT_DOUBLE_EQ(avg.mean()->d1, 0.5);
+}
+
+TEST(MetricsAverage, NoImageWithValidGroundTruthHasNoMetricsNotZeros) {
+  EXPECT_FALSE(MetricsAverage().mean().has_value());  // N = 0
+  MetricsAverage all_invalid;
+  all_invalid.add(evaluate_image(torch::tensor({{1.0}}), torch::tensor({{0.0}}), EvalOptions()));
+  EXPECT_EQ(all_invalid.skipped(), 1);
+  EXPECT_FALSE(all_invalid.mean().has_value());
 }
 
 TEST(MetricsAverage, FieldsInReferenceOrder) {

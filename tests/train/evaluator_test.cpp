@@ -33,18 +33,18 @@ TEST(MedianDepth, MedianOfTheValidPixelsOfTheFirstSamples) {
   EXPECT_EQ(median_depth(ConstantDepths({0, 5}), 10), 5.0);  // invalid pixels do not count
 }
 
-TEST(MedianDepth, EdgesNoSampleAndNoValidPixelGiveZero) {
-  EXPECT_EQ(median_depth(ConstantDepths({}), 10), 0.0);
-  EXPECT_EQ(median_depth(ConstantDepths({1}), 0), 0.0);
-  EXPECT_EQ(median_depth(ConstantDepths({0, 0}), 10), 0.0);
+TEST(MedianDepth, EdgesNoSampleAndNoValidPixelAreErrorsNotZero) {
+  EXPECT_THROW(median_depth(ConstantDepths({}), 10), std::runtime_error);
+  EXPECT_THROW(median_depth(ConstantDepths({1}), 0), std::runtime_error);
+  EXPECT_THROW(median_depth(ConstantDepths({0, 0}), 10), std::runtime_error);
 }
 
 TEST(EvaluateConstant, ThePerfectConstantScoresPerfectlyAndInvalidImagesAreSkipped) {
   const auto average = evaluate_constant(2.0, ConstantDepths({2, 2, 0}), EvalOptions());
   EXPECT_EQ(average.images(), 2);
   EXPECT_EQ(average.skipped(), 1);
-  EXPECT_DOUBLE_EQ(average.mean().abs_rel, 0.0);
-  EXPECT_DOUBLE_EQ(average.mean().d1, 1.0);
+  EXPECT_DOUBLE_EQ(average.mean()->abs_rel, 0.0);
+  EXPECT_DOUBLE_EQ(average.mean()->d1, 1.0);
 }
 
 TEST(PredictDepth, AnyInputSizeGivesAPositiveMapOfThatSize) {

@@ -91,10 +91,47 @@ TEST(Trainer, TheSavedModelEvaluatesExactlyAsTheRunDid) {
   auto model = load_model(last_checkpoint(dir.str()), config.model, config.train.channels_last);
   EXPECT_TRUE(model->named_parameters()["last_layer_depth.0.weight"].is_contiguous(torch::MemoryFormat::ChannelsLast));
   const auto data = make_dataset(config.eval.data);
-  const auto m = evaluate_model(model, *data, {config.eval.height, config.eval.width}, config.eval.metrics).mean();
+  const auto m = *evaluate_model(model, *data, {config.eval.height, config.eval.width}, config.eval.metrics).mean();
   ASSERT_TRUE(s.final_eval.has_value());
   EXPECT_EQ(m.abs_rel, s.final_eval->abs_rel);
   EXPECT_EQ(m.rmse, s.final_eval->rmse);
+}
+
+TEST(Trainer, NoValidEvaluationGroundTruthGivesNoMetricsNotZeros) {
+  testing::TempDir dir("trainer_no_eval_gt");
+  auto root = testing::tiny_run(2);
+  root["eval"]["min_depth"] = 50.0;  // the synthetic rooms are under 10 m: nothing valid
+  root["eval"]["max_depth"] = 60.0;
+  const auto s = train(read_train_config(root), quiet(dir.str()));
+  EXPECT_FALSE(s.final_eval.has_value());
+  EXPECT_FALSE(std::filesystem::exists(dir / "checkpoints" / "best.pt"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "checkpoints" / "last.pt"));
+  const auto summary = nlohmann::json::parse(std::ifstream(dir / "summary.json"));
+  EXPECT_TRUE(summary["final_eval"].is_null());
+  EXPECT_TRUE(summary["best_abs_rel"].is_null());
+  EXPECT_EQ(summary["best_step"], -1);
+  std::ifstream in(dir / "metrics.jsonl");
+  std::string line, last_eval;
+  while (std::getline(in, line)) {
+    if (line.find("\"eval\"") != std::string::npos) last_eval = line;
+  }
+  const auto eval = nlohmann::json::parse(last_eval);
+  EXPECT_TRUE(eval["eval"].is_null()) << last_eval;
+  EXPECT_EQ(eval["images"], 0);
+}
+
+TEST(Trainer, TrainingDataWithoutAnyValidPixelStops) {
+  testing::TempDir dir("trainer_no_train_gt");
+  auto root = testing::tiny_run(20);
+  root["loss"]["max_depth"] = 0.001;  // every synthetic depth is beyond it
+  try {
+    train(read_train_config(root), quiet(dir.str()));
+    FAIL() << "trained on nothing";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("no valid ground-truth pixel in the first 3 batch(es)"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "checkpoints" / "last.pt"));
 }
 
 TEST(Trainer, InitStartsFromACheckpointsWeights) {

@@ -108,9 +108,9 @@ void MetricsAverage::add(const std::optional<ImageMetrics>& image) {
   for (const auto& f : kFields) sum_.*f.member += image->metrics.*f.member;
 }
 
-DepthMetrics MetricsAverage::mean() const {
+std::optional<DepthMetrics> MetricsAverage::mean() const {
+  if (images_ == 0) return std::nullopt;
   DepthMetrics m;
-  if (images_ == 0) return m;
   for (const auto& f : kFields) m.*f.member = sum_.*f.member / static_cast<double>(images_);
   return m;
 }

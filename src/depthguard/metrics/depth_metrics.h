@@ -55,8 +55,9 @@ class MetricsAverage {
  public:
   /// Adds one image's result; nullopt counts as a skipped image.
   void add(const std::optional<ImageMetrics>& image);
-  /// Mean over the images added; all zeros when none was.
-  DepthMetrics mean() const;
+  /// Mean over the images added; none when no image had valid ground truth (metrics over
+  /// zero images are undefined, not 0).
+  std::optional<DepthMetrics> mean() const;
   int64_t images() const { return images_; }
   int64_t skipped() const { return skipped_; }
   int64_t nonfinite_predictions() const { return nonfinite_; }

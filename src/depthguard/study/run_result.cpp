@@ -60,7 +60,7 @@ RunResult collect_result(const StudyRun& run, const std::string& run_dir, int co
     const auto summary = read_json(dir / "summary.json");
     r.status = "completed";
     r.steps = summary.at("steps").get<int64_t>();
-    if (summary.contains("final_eval")) {
+    if (summary.contains("final_eval") && summary["final_eval"].is_object()) {
       r.metrics = metrics_of(summary["final_eval"]);
       r.metrics_from = "final";
     }

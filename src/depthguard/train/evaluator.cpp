@@ -48,7 +48,10 @@ double median_depth(const RgbdDataset& data, int64_t max_samples) {
       std::copy_if(row, row + depth.cols, std::back_inserter(valid), [](float d) { return d > 0; });
     }
   }
-  if (valid.empty()) return 0;
+  if (valid.empty()) {
+    throw std::runtime_error("the training data (data) has no valid depth in its first " +
+                             std::to_string(std::min(max_samples, data.size())) + " samples: no median baseline");
+  }
   const auto middle = valid.begin() + static_cast<std::ptrdiff_t>(valid.size() / 2);
   std::nth_element(valid.begin(), middle, valid.end());
   return *middle;

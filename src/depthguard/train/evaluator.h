@@ -32,7 +32,8 @@ MetricsAverage evaluate_model(DepthModel& model, const RgbdDataset& data, Predic
                               const EvalOptions& options, const EvalProgress& progress = {});
 
 /// The median of the valid ground-truth depths of the first `max_samples` samples (the
-/// "predict the training median" baseline). 0 when there is no valid pixel.
+/// "predict the training median" baseline). Throws std::runtime_error when there is no
+/// valid pixel (a constant 0 m baseline would be garbage, not a baseline).
 double median_depth(const RgbdDataset& data, int64_t max_samples);
 
 /// The metrics of predicting `depth` everywhere.

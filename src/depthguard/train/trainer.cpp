@@ -207,6 +207,7 @@ class TrainingRun {
     auto image = config_.train.channels_last ? batch.image.contiguous(torch::MemoryFormat::ChannelsLast) : batch.image;
     clear_gradients(*optimizer_);
     const auto out = depth_loss(config_.loss, model_->forward(image), batch.depth);
+    check_ground_truth(out.valid_pixels);
     if (!sentinel_->check_loss(out.report.item<double>())) return dropped();
     out.loss.backward();
     const auto params = model_->parameters();
@@ -222,6 +223,24 @@ class TrainingRun {
     interval_.images += batch.image.size(0);
     throughput_.images += static_cast<double>(batch.image.size(0));
     return true;
+  }
+
+  // A batch without a valid pixel trains nothing (loss 0). Data where the first batches of a
+  // session all lack one is misconfigured (wrong root, depth scale or loss.min/max_depth):
+  // stop rather than train on nothing.
+  void check_ground_truth(int64_t valid_pixels) {
+    if (valid_pixels > 0) {
+      seen_ground_truth_ = true;
+      return;
+    }
+    if (seen_ground_truth_) return;
+    const int64_t limit = std::min<int64_t>(kGroundTruthProbeBatches, loader_->batches_per_epoch());
+    if (++batches_without_ground_truth_ >= limit) {
+      throw std::runtime_error(fmt::format(
+          "the training data (data) has no valid ground-truth pixel in the first {} batch(es) of this session: a valid "
+          "depth is finite and inside (loss.min_depth, loss.max_depth]; check data.root and the depth scale",
+          batches_without_ground_truth_));
+    }
   }
 
   // After an event the sentinel handled (skip or rollback).
@@ -288,13 +307,18 @@ class TrainingRun {
     const auto m = average.mean();
     summary_.final_eval = m;
     metrics_->append({{"step", state_.step},
-                      {"eval", metrics_json(m)},
+                      {"eval", m ? metrics_json(*m) : nlohmann::json()},  // null: no valid ground truth
                       {"images", average.images()},
                       {"skipped", average.skipped()}});
-    spdlog::info("step {}: eval abs_rel {:.4f} rmse {:.4f} d1 {:.4f} on {} images ({:.1f} s)", state_.step, m.abs_rel,
-                 m.rmse, m.d1, average.images(), seconds_since(start));
-    if (average.images() > 0 && (state_.best_step < 0 || m.abs_rel < state_.best_metric)) {
-      state_.best_metric = m.abs_rel;
+    if (!m) {
+      spdlog::warn("step {}: eval: none of the {} evaluation images has valid ground truth; no metrics", state_.step,
+                   average.skipped());
+    } else {
+      spdlog::info("step {}: eval abs_rel {:.4f} rmse {:.4f} d1 {:.4f} on {} images ({:.1f} s)", state_.step,
+                   m->abs_rel, m->rmse, m->d1, average.images(), seconds_since(start));
+    }
+    if (m && (state_.best_step < 0 || m->abs_rel < state_.best_metric)) {
+      state_.best_metric = m->abs_rel;
       state_.best_step = state_.step;
       save(best_checkpoint(options_.out));
     }
@@ -322,10 +346,10 @@ class TrainingRun {
                      {"images_per_s", summary_.images_per_second},
                      {"last_loss", summary_.last_loss},
                      {"best_step", summary_.best_step},
-                     {"best_abs_rel", summary_.best_abs_rel},
+                     {"best_abs_rel", summary_.best_step >= 0 ? nlohmann::json(summary_.best_abs_rel) : nlohmann::json()},
                      {"nonfinite_steps", state_.nonfinite_steps},
                      {"threads", torch::get_num_threads()}};
-    if (summary_.final_eval) j["final_eval"] = metrics_json(*summary_.final_eval);
+    j["final_eval"] = summary_.final_eval ? metrics_json(*summary_.final_eval) : nlohmann::json();
     if (const auto& found = sentinel_->first_investigation()) {
       j["forensics"] = {{"cause", choice_name(nonfinite_cause_choices(), found->report.cause)},
                         {"report", found->location}};
@@ -350,6 +374,9 @@ class TrainingRun {
   double lr_ = 0;
   IntervalStats interval_;
   Throughput throughput_;
+  bool seen_ground_truth_ = false;
+  int64_t batches_without_ground_truth_ = 0;
+  static constexpr int64_t kGroundTruthProbeBatches = 50;
 };
 
 }  // namespace
