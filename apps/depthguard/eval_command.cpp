@@ -72,7 +72,15 @@ void run(const EvalArgs& a) {
     report["median_baseline"] = to_json(baseline, baseline_mean);
     report["median_baseline"]["depth"] = median;
   }
-  const auto table = metrics_table(rows);
+  auto table = metrics_table(rows);
+  if (result.nonfinite_predictions() > 0) {
+    const auto warning = fmt::format(
+        "WARNING: {} predicted depths were NaN or inf and were clamped to [{}, {}] m before the metrics: the model "
+        "is diverged or broken, and these figures do not describe a working model.",
+        result.nonfinite_predictions(), config.eval.metrics.min_depth(), config.eval.metrics.max_depth());
+    spdlog::warn("{}", warning);
+    table += "\n**" + warning + "**\n";
+  }
   fmt::print("{}", table);
   fmt::print("{} images evaluated, {} without valid ground truth skipped, {} non-finite predictions clamped\n",
              result.images(), result.skipped(), result.nonfinite_predictions());

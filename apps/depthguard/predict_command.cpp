@@ -5,6 +5,8 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <torch/torch.h>
 #include <spdlog/spdlog.h>
 
 #include "depthguard/config/train_config.h"
@@ -44,10 +46,21 @@ void run(const PredictArgs& a) {
 
   install_interrupt_handler();
   ProgressBar bar("predict", static_cast<int64_t>(a.images.size()));
+  std::vector<std::string> unusable;
   for (const auto& path : a.images) {
     if (interrupt_requested()) throw Interrupted("predict interrupted; the finished images are in " + a.out);
     const auto rgb = read_rgb(path);
     const auto depth = predict_depth(model, rgb, size);
+    // exp() of the log-depth is positive and finite for a working model; NaN, inf or 0 m
+    // means a diverged one, and a map of them is no prediction: write nothing for it.
+    const int64_t bad = (~(torch::isfinite(depth) & (depth > 0))).sum().item<int64_t>();
+    if (bad > 0) {
+      spdlog::warn("{}: {} of {} predicted depths are NaN, inf or 0 m; nothing written for it", path, bad,
+                   depth.numel());
+      unusable.push_back(path);
+      bar.advance();
+      continue;
+    }
     const cv::Mat metres(rgb.rows, rgb.cols, CV_32FC1, depth.data_ptr<float>());
     const auto stem = (fs::path(a.out) / fs::path(path).stem()).string();
     write_depth(stem + ".png", metres, 1000.0);
@@ -56,7 +69,12 @@ void run(const PredictArgs& a) {
   }
   bar.finish();
   spdlog::info("wrote {} depth maps (<name>.png, 16-bit millimetres) and pictures (<name>_color.png) to {}",
-               a.images.size(), a.out);
+               a.images.size() - unusable.size(), a.out);
+  if (!unusable.empty()) {
+    throw std::runtime_error(fmt::format("{} of {} predictions were not usable depth (NaN, inf or 0 m), nothing "
+                                         "written for them: {}; is {} a diverged checkpoint?",
+                                         unusable.size(), a.images.size(), fmt::join(unusable, ", "), a.checkpoint));
+  }
 }
 
 }  // namespace

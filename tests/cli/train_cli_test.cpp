@@ -5,11 +5,16 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <limits>
 
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 
 #include "cli/cli_run.h"
+#include "depthguard/config/train_config.h"
+#include "depthguard/train/checkpoint.h"
+#include "depthguard/train/saved_model.h"
 #include "depthguard/runtime/directory_lock.h"
 #include "data/data_test_support.h"
 #include "test_paths.h"
@@ -113,6 +118,48 @@ TEST_F(TrainCli, EvalWithoutValidGroundTruthIsAnErrorAndWritesNothing) {
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("none of the 2 images has valid ground truth; no metrics"), std::string::npos) << r.output;
   EXPECT_FALSE(std::filesystem::exists(dir / "e" / "eval.json"));
+}
+
+// A checkpoint of the fixture's run with its weights changed by `change`, written without
+// the finiteness check that save_checkpoint applies (as a corrupted or diverged file).
+std::string altered_checkpoint(const std::string& from, const std::string& to,
+                               const std::function<void(torch::nn::Module&)>& change) {
+  const auto config = read_train_config(saved_config(from));
+  auto model = load_model(from, config.model, false);
+  {
+    torch::NoGradGuard no_grad;
+    change(*model);
+  }
+  std::ofstream(to, std::ios::binary) << checkpoint_bytes(*model, nullptr, read_checkpoint_state(from));
+  return to;
+}
+
+TEST_F(TrainCli, NonFiniteWeightsAreRefusedAndDivergedPredictionsNamed) {
+  const auto image = (dir / "room.png").string();
+  cv::imwrite(image, cv::Mat(32, 64, CV_8UC3, cv::Scalar(90, 120, 150)));
+  const auto nan = altered_checkpoint(checkpoint(), (dir / "nan.pt").string(), [](torch::nn::Module& m) {
+    m.named_parameters()["last_layer_depth.0.weight"][0][0][0][0] = std::numeric_limits<float>::quiet_NaN();
+  });
+  const auto refused = run_cli("predict --checkpoint " + nan + " --out " + (dir / "p1").string() + " " + image);
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("refusing to predict with non-finite weights: parameter last_layer_depth.0.weight: 1 NaN"),
+            std::string::npos)
+      << refused.output;
+
+  const auto huge = altered_checkpoint(checkpoint(), (dir / "huge.pt").string(), [](torch::nn::Module& m) {
+    for (auto& p : m.parameters()) p.mul_(1e30);  // finite, but every activation overflows
+  });
+  const auto predicted = run_cli("predict --checkpoint " + huge + " --out " + (dir / "p2").string() + " " + image);
+  EXPECT_EQ(predicted.exit_code, 1) << predicted.output;
+  EXPECT_NE(predicted.output.find("room.png: "), std::string::npos) << predicted.output;
+  EXPECT_NE(predicted.output.find("nothing written for it"), std::string::npos) << predicted.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "p2" / "room.png"));  // no map of zeros
+  const auto evaluated = run_cli("eval --checkpoint " + huge + " --out " + (dir / "e").string());
+  EXPECT_EQ(evaluated.exit_code, 0) << evaluated.output;
+  std::ifstream report(dir / "e" / "eval.md");
+  const std::string md((std::istreambuf_iterator<char>(report)), {});
+  EXPECT_NE(md.find("**WARNING: "), std::string::npos) << md;
+  EXPECT_NE(md.find("the model is diverged or broken"), std::string::npos) << md;
 }
 
 TEST_F(TrainCli, BadInputIsNamedWithANonZeroExit) {

@@ -4,8 +4,11 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <torch/torch.h>
 
+#include "depthguard/guard/nonfinite_findings.h"
 #include "depthguard/guard/state_snapshot.h"
 #include "depthguard/runtime/atomic_file.h"
 
@@ -57,15 +60,9 @@ TrainState read_state(torch::serialize::InputArchive& a) {
 }
 
 void check_finite(torch::nn::Module& model) {
-  for (const auto& t : model.named_parameters()) {
-    if (!torch::isfinite(t.value()).all().item<bool>()) {
-      throw std::runtime_error("refusing to write a checkpoint: parameter " + t.key() + " is not finite");
-    }
-  }
-  for (const auto& t : model.named_buffers()) {
-    if (t.value().is_floating_point() && !torch::isfinite(t.value()).all().item<bool>()) {
-      throw std::runtime_error("refusing to write a checkpoint: buffer " + t.key() + " is not finite");
-    }
+  const auto findings = parameter_findings(model);
+  if (!findings.empty()) {
+    throw std::runtime_error(fmt::format("refusing to write a checkpoint: {}", fmt::join(findings, "; ")));
   }
 }
 

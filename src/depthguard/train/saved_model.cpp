@@ -1,5 +1,9 @@
 #include "depthguard/train/saved_model.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "depthguard/guard/nonfinite_findings.h"
 #include "depthguard/train/checkpoint.h"
 
 namespace depthguard {
@@ -13,6 +17,12 @@ YAML::Node saved_config(const std::string& checkpoint) {
 DepthModel load_model(const std::string& checkpoint, const ModelOptions& options, bool channels_last) {
   DepthModel model(options);
   load_checkpoint(checkpoint, *model, nullptr);  // takes the stored tensors' layout
+  // A model with a NaN or inf weight predicts garbage (all zeros, or NaN) for every input.
+  const auto findings = parameter_findings(*model);
+  if (!findings.empty()) {
+    throw std::runtime_error(fmt::format("{}: refusing to predict with non-finite weights: {}", checkpoint,
+                                         fmt::join(findings, "; ")));
+  }
   if (channels_last) to_channels_last(*model);
   model->eval();
   return model;
