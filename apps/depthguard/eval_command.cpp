@@ -30,7 +30,10 @@ struct EvalArgs {
 };
 
 nlohmann::json to_json(const MetricsAverage& a, const DepthMetrics& mean) {
-  nlohmann::json j{{"images", a.images()}, {"skipped", a.skipped()}, {"nonfinite_predictions", a.nonfinite_predictions()}};
+  nlohmann::json j{{"images", a.images()},
+                   {"skipped", a.skipped()},
+                   {"unreadable", a.unreadable()},
+                   {"nonfinite_predictions", a.nonfinite_predictions()}};
   for (const auto& [name, value] : metric_fields(mean)) j[name] = value;
   return j;
 }
@@ -53,7 +56,8 @@ void run(const EvalArgs& a) {
 
   install_interrupt_handler();
   ProgressBar bar("eval", data->size());
-  const auto result = evaluate_model(model, *data, {config.eval.height, config.eval.width}, config.eval.metrics,
+  const auto policy = config.eval.data.loader.on_bad_sample();
+  const auto result = evaluate_model(model, *data, {config.eval.height, config.eval.width}, config.eval.metrics, policy,
                                      [&](int64_t, int64_t) {
                                        bar.advance();
                                        return !interrupt_requested();
@@ -65,8 +69,8 @@ void run(const EvalArgs& a) {
   std::vector<std::pair<std::string, DepthMetrics>> rows{{"model", model_mean}};
   nlohmann::json report{{"checkpoint", a.checkpoint}, {"model", to_json(result, model_mean)}};
   if (a.median_baseline) {
-    const double median = median_depth(*make_dataset(config.data), a.baseline_samples);
-    const auto baseline = evaluate_constant(median, *data, config.eval.metrics);
+    const double median = median_depth(*make_dataset(config.data), a.baseline_samples, config.data.loader.on_bad_sample());
+    const auto baseline = evaluate_constant(median, *data, config.eval.metrics, policy);
     const auto baseline_mean = mean_or_throw(baseline, "the evaluation data (eval.data)");
     rows.emplace_back(fmt::format("median {:.3f} m", median), baseline_mean);
     report["median_baseline"] = to_json(baseline, baseline_mean);
@@ -82,8 +86,9 @@ void run(const EvalArgs& a) {
     table += "\n**" + warning + "**\n";
   }
   fmt::print("{}", table);
-  fmt::print("{} images evaluated, {} without valid ground truth skipped, {} non-finite predictions clamped\n",
-             result.images(), result.skipped(), result.nonfinite_predictions());
+  fmt::print("{} images evaluated, {} without valid ground truth skipped, {} unreadable skipped, {} non-finite "
+             "predictions clamped\n",
+             result.images(), result.skipped(), result.unreadable(), result.nonfinite_predictions());
   if (a.median_baseline) {
     const auto& m = rows[0].second;
     const auto& b = rows[1].second;

@@ -211,6 +211,41 @@ TEST(TrainCliFiles, TrainsAndEvaluatesOnAnNyuLayoutOnDisk) {
   EXPECT_NE(broken.output.find("000001.png"), std::string::npos) << broken.output;
 }
 
+// A corrupt evaluation image: skipped and counted under on_bad_sample: skip; otherwise the
+// run stops naming it, with its last checkpoint written first.
+TEST(TrainCliFiles, EvaluationHonoursOnBadSampleAndAFailureKeepsTheLastCheckpoint) {
+  testing::TempDir dir("cli_eval_bad_sample");
+  const auto data = (dir / "nyu").string();
+  ASSERT_EQ(run_cli("synth --out " + data + " --count 8 --height 32 --width 64 --test-fraction 0.25").exit_code, 0);
+  std::ofstream(std::filesystem::path(data) / "rgb" / "000007.png") << "not an image";  // in test.txt
+  const auto yaml = [&](const std::string& policy) {
+    return "model: {width: 4}\ndata: {dataset: nyu, split: " + data + "/train.txt, root: " + data +
+           ", batch_size: 2, on_bad_sample: " + policy + "}\neval: {data: {split: " + data + "/test.txt, root: " +
+           data + "}}\ntrain: {steps: 2, log_interval: 1}\n";
+  };
+  std::ofstream(dir / "skip.yaml") << yaml("skip");
+  std::ofstream(dir / "error.yaml") << yaml("error");
+  const auto skip_run = dir / "skip";
+  const auto skipped = run_cli("--threads 1 train --no-progress --config " + (dir / "skip.yaml").string() + " --out " +
+                               skip_run.string());
+  ASSERT_EQ(skipped.exit_code, 0) << skipped.output;
+  EXPECT_NE(skipped.output.find("evaluation: skipping bad sample 1"), std::string::npos) << skipped.output;
+  const auto summary = nlohmann::json::parse(std::ifstream(skip_run / "summary.json"));
+  EXPECT_TRUE(summary["final_eval"].is_object());
+  const auto eval = run_cli("eval --checkpoint " + (skip_run / "checkpoints" / "last.pt").string());
+  ASSERT_EQ(eval.exit_code, 0) << eval.output;
+  EXPECT_NE(eval.output.find("1 images evaluated, 0 without valid ground truth skipped, 1 unreadable skipped"),
+            std::string::npos)
+      << eval.output;
+
+  const auto error_run = dir / "error";
+  const auto failed = run_cli("--threads 1 train --no-progress --config " + (dir / "error.yaml").string() + " --out " +
+                              error_run.string());
+  EXPECT_EQ(failed.exit_code, 1) << failed.output;
+  EXPECT_NE(failed.output.find("000007.png"), std::string::npos) << failed.output;
+  EXPECT_TRUE(std::filesystem::exists(error_run / "checkpoints" / "last.pt"));
+}
+
 TEST(TrainCliFiles, InjectedFaultUnderHaltExitsWith3NamingTheStage) {
   testing::TempDir dir("cli_train_inject");
   std::ofstream(dir / "tiny.yaml") << testing::tiny_run_yaml(4);

@@ -61,10 +61,13 @@ class MetricsAverage {
   int64_t images() const { return images_; }
   int64_t skipped() const { return skipped_; }
   int64_t nonfinite_predictions() const { return nonfinite_; }
+  /// Counts a sample that could not be read and was skipped (it has no metrics).
+  void add_unreadable() { ++unreadable_; }
+  int64_t unreadable() const { return unreadable_; }
 
  private:
   DepthMetrics sum_;
-  int64_t images_ = 0, skipped_ = 0, nonfinite_ = 0;
+  int64_t images_ = 0, skipped_ = 0, nonfinite_ = 0, unreadable_ = 0;
 };
 
 }  // namespace depthguard

@@ -5,7 +5,10 @@
 
 #include <torch/torch.h>
 
+#include <spdlog/spdlog.h>
+
 #include "depthguard/data/augment.h"
+#include "depthguard/data/data_error.h"
 #include "depthguard/data/image_tensor.h"
 
 namespace depthguard {
@@ -25,24 +28,45 @@ torch::Tensor predict_depth(DepthModel& model, const cv::Mat& rgb, PredictSize s
   return depth[0][0].contiguous();
 }
 
+namespace {
+
+// Sample i of `data`, or none when it cannot be read and the policy skips it (logged).
+std::optional<RgbdSample> read_sample(const RgbdDataset& data, int64_t i, BadSamplePolicy on_bad_sample) {
+  try {
+    return data.get(i);
+  } catch (const DataError& e) {
+    if (on_bad_sample == BadSamplePolicy::Error) throw;
+    spdlog::warn("evaluation: skipping bad sample {}: {}", i, e.what());
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
 MetricsAverage evaluate_model(DepthModel& model, const RgbdDataset& data, PredictSize size,
-                              const EvalOptions& options, const EvalProgress& progress) {
+                              const EvalOptions& options, BadSamplePolicy on_bad_sample,
+                              const EvalProgress& progress) {
   const bool was_training = model->is_training();
   model->eval();
   MetricsAverage average;
   for (int64_t i = 0; i < data.size(); ++i) {
-    const auto sample = data.get(i);
-    average.add(evaluate_image(predict_depth(model, sample.rgb, size), depth_view(sample.depth), options));
+    if (const auto sample = read_sample(data, i, on_bad_sample)) {
+      average.add(evaluate_image(predict_depth(model, sample->rgb, size), depth_view(sample->depth), options));
+    } else {
+      average.add_unreadable();
+    }
     if (progress && !progress(i + 1, data.size())) break;
   }
   model->train(was_training);
   return average;
 }
 
-double median_depth(const RgbdDataset& data, int64_t max_samples) {
+double median_depth(const RgbdDataset& data, int64_t max_samples, BadSamplePolicy on_bad_sample) {
   std::vector<float> valid;
   for (int64_t i = 0; i < std::min(max_samples, data.size()); ++i) {
-    const auto depth = data.get(i).depth;
+    const auto sample = read_sample(data, i, on_bad_sample);
+    if (!sample) continue;
+    const auto& depth = sample->depth;
     for (int y = 0; y < depth.rows; ++y) {
       const float* row = depth.ptr<float>(y);
       std::copy_if(row, row + depth.cols, std::back_inserter(valid), [](float d) { return d > 0; });
@@ -57,11 +81,16 @@ double median_depth(const RgbdDataset& data, int64_t max_samples) {
   return *middle;
 }
 
-MetricsAverage evaluate_constant(double depth, const RgbdDataset& data, const EvalOptions& options) {
+MetricsAverage evaluate_constant(double depth, const RgbdDataset& data, const EvalOptions& options,
+                                 BadSamplePolicy on_bad_sample) {
   MetricsAverage average;
   for (int64_t i = 0; i < data.size(); ++i) {
-    const auto sample = data.get(i);  // owns the pixels the tensor views
-    const auto gt = depth_view(sample.depth);
+    const auto sample = read_sample(data, i, on_bad_sample);  // owns the pixels the tensor views
+    if (!sample) {
+      average.add_unreadable();
+      continue;
+    }
+    const auto gt = depth_view(sample->depth);
     average.add(evaluate_image(torch::full_like(gt, depth), gt, options));
   }
   return average;

@@ -6,6 +6,7 @@
 #include <opencv2/core.hpp>
 #include <torch/types.h>
 
+#include "depthguard/data/loader_options.h"
 #include "depthguard/data/rgbd_dataset.h"
 #include "depthguard/metrics/depth_metrics.h"
 #include "depthguard/models/depth_model.h"
@@ -28,15 +29,20 @@ using EvalProgress = std::function<bool(int64_t done, int64_t total)>;
 
 /// The mean Eigen metrics of the model over every sample of `data` (in eval mode; the
 /// model's train/eval mode is restored). Images without a valid pixel are counted as skipped.
+/// A sample that cannot be read (DataError: missing, corrupt) stops the evaluation, or under
+/// BadSamplePolicy::Skip is logged and counted as unreadable, as training skips it.
 MetricsAverage evaluate_model(DepthModel& model, const RgbdDataset& data, PredictSize size,
-                              const EvalOptions& options, const EvalProgress& progress = {});
+                              const EvalOptions& options, BadSamplePolicy on_bad_sample = BadSamplePolicy::Error,
+                              const EvalProgress& progress = {});
 
 /// The median of the valid ground-truth depths of the first `max_samples` samples (the
 /// "predict the training median" baseline). Throws std::runtime_error when there is no
 /// valid pixel (a constant 0 m baseline would be garbage, not a baseline).
-double median_depth(const RgbdDataset& data, int64_t max_samples);
+double median_depth(const RgbdDataset& data, int64_t max_samples,
+                    BadSamplePolicy on_bad_sample = BadSamplePolicy::Error);
 
-/// The metrics of predicting `depth` everywhere.
-MetricsAverage evaluate_constant(double depth, const RgbdDataset& data, const EvalOptions& options);
+/// The metrics of predicting `depth` everywhere (unreadable samples as in evaluate_model).
+MetricsAverage evaluate_constant(double depth, const RgbdDataset& data, const EvalOptions& options,
+                                 BadSamplePolicy on_bad_sample = BadSamplePolicy::Error);
 
 }  // namespace depthguard

@@ -281,7 +281,7 @@ class TrainingRun {
     const bool end = state_.step == total_steps_;
     if (state_.step % t.log_interval == 0 || end) log_interval();
     const bool evaluate_now = (config_.eval.interval > 0 && state_.step % config_.eval.interval == 0) || end;
-    if (evaluate_now) evaluate();
+    if (evaluate_now) evaluate_keeping_last();
     if (evaluate_now || (t.checkpoint_interval > 0 && state_.step % t.checkpoint_interval == 0)) {
       save(last_checkpoint(options_.out));
     }
@@ -300,16 +300,28 @@ class TrainingRun {
     interval_ = IntervalStats{};
   }
 
+  // A failed evaluation (unreadable evaluation data) must not cost the training done since
+  // the last checkpoint: save, then report the failure.
+  void evaluate_keeping_last() {
+    try {
+      evaluate();
+    } catch (...) {
+      save(last_checkpoint(options_.out));
+      throw;
+    }
+  }
+
   void evaluate() {
     const auto start = Clock::now();
     const auto average = evaluate_model(model_, *eval_data_, {config_.eval.height, config_.eval.width},
-                                        config_.eval.metrics);
+                                        config_.eval.metrics, config_.eval.data.loader.on_bad_sample());
     const auto m = average.mean();
     summary_.final_eval = m;
     metrics_->append({{"step", state_.step},
                       {"eval", m ? metrics_json(*m) : nlohmann::json()},  // null: no valid ground truth
                       {"images", average.images()},
-                      {"skipped", average.skipped()}});
+                      {"skipped", average.skipped()},
+                      {"unreadable", average.unreadable()}});
     if (!m) {
       spdlog::warn("step {}: eval: none of the {} evaluation images has valid ground truth; no metrics", state_.step,
                    average.skipped());
