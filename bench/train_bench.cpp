@@ -196,7 +196,7 @@ void BM_TrainStepProfile(benchmark::State& state) {
   profiler.stop();
   const auto operators = profiler.operators();
   const auto file = "operator-profile-" + name + ".txt";
-  write_text_atomically(file, operator_table(operators, profiler.recorded_ms(), state.iterations(), 60));
+  write_file_atomically(file, operator_table(operators, profiler.recorded_ms(), state.iterations(), 60));
   state.SetLabel(name + ", table in " + file);
   for (size_t i = 0; i < std::min<size_t>(6, operators.size()); ++i) {
     state.counters[operators[i].name] = operators[i].self_ms / static_cast<double>(state.iterations());

@@ -97,8 +97,8 @@ void run(const EvalArgs& a) {
 
   const auto out = a.out.empty() ? fs::path(a.checkpoint).parent_path().parent_path() : fs::path(a.out);
   fs::create_directories(out);
-  write_text_atomically((out / "eval.json").string(), report.dump(2) + "\n");
-  write_text_atomically((out / "eval.md").string(), "# Evaluation of " + a.checkpoint + "\n\n" + table);
+  write_file_atomically((out / "eval.json").string(), report.dump(2) + "\n");
+  write_file_atomically((out / "eval.md").string(), "# Evaluation of " + a.checkpoint + "\n\n" + table);
   spdlog::info("wrote {} and {}", (out / "eval.json").string(), (out / "eval.md").string());
 }
 

@@ -1,5 +1,6 @@
 // train, eval and predict run as a user runs them, on a tiny synthetic run.
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -244,6 +245,29 @@ TEST(TrainCliFiles, EvaluationHonoursOnBadSampleAndAFailureKeepsTheLastCheckpoin
   EXPECT_EQ(failed.exit_code, 1) << failed.output;
   EXPECT_NE(failed.output.find("000007.png"), std::string::npos) << failed.output;
   EXPECT_TRUE(std::filesystem::exists(error_run / "checkpoints" / "last.pt"));
+}
+
+// A real full disk: a 1 MiB tmpfs (needs root and the right to mount; skipped otherwise).
+TEST(TrainCliFiles, AFullDiskIsAnErrorNamingTheFileNotAnAbort) {
+  testing::TempDir dir("cli_full_disk");
+  const auto small = dir / "small";
+  std::filesystem::create_directories(small);
+  if (::geteuid() != 0 || ::mount("tmpfs", small.c_str(), "tmpfs", 0, "size=1m") != 0) {
+    GTEST_SKIP() << "cannot mount a small tmpfs here";
+  }
+  std::ofstream(dir / "tiny.yaml") << testing::tiny_run_yaml(3);
+  const auto run = small / "run";
+  const auto r = run_cli("--threads 1 train --no-progress --config " + (dir / "tiny.yaml").string() +
+                         " --set model.width=16 --out " + run.string());
+  std::vector<std::string> temporaries;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(run)) {
+    if (e.path().filename().string().find(".tmp") != std::string::npos) temporaries.push_back(e.path().string());
+  }
+  ::umount2(small.c_str(), MNT_DETACH);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find(".pt: cannot write (No space left on device)"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("terminate called"), std::string::npos) << r.output;
+  EXPECT_TRUE(temporaries.empty()) << temporaries.front();
 }
 
 TEST(TrainCliFiles, InjectedFaultUnderHaltExitsWith3NamingTheStage) {

@@ -1,6 +1,9 @@
 #include "depthguard/train/checkpoint.h"
 
+#include <sys/resource.h>
+
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -109,6 +112,14 @@ TEST(Checkpoint, MissingCorruptAndMismatchedFilesAreNamed) {
   EXPECT_NE(mismatch.find(good + ": does not match this model"), std::string::npos) << mismatch;
 }
 
+// The file-size limit makes the kernel stop the writer inside write(2): with SIGXFSZ's
+// default action the process dies there (a real kill mid-write); with it ignored, write(2)
+// fails with EFBIG, as it fails with ENOSPC on a full disk.
+void limit_file_size(rlim_t bytes) {
+  const rlimit limit{bytes, bytes};
+  setrlimit(RLIMIT_FSIZE, &limit);
+}
+
 TEST(CheckpointDeathTest, AWriteKilledMidwayLeavesThePreviousCheckpointLoadable) {
   testing::TempDir dir("ckpt_killed");
   torch::manual_seed(0);
@@ -117,23 +128,51 @@ TEST(CheckpointDeathTest, AWriteKilledMidwayLeavesThePreviousCheckpointLoadable)
   TrainState state;
   state.step = 7;
   save_checkpoint(path, *model, nullptr, state);
+  const auto size = std::filesystem::file_size(path);
 
   EXPECT_EXIT(
       {
         DepthModel other(tiny());
         TrainState next;
         next.step = 8;
-        write_atomically(path, [&](const std::string& tmp) {
-          write_checkpoint_file(tmp, *other, nullptr, next);
-          std::filesystem::resize_file(tmp, std::filesystem::file_size(tmp) / 2);  // half on disk
-          std::raise(SIGKILL);
-        });
+        limit_file_size(size / 2);
+        save_checkpoint(path, *other, nullptr, next);
       },
-      ::testing::KilledBySignal(SIGKILL), "");
+      ::testing::KilledBySignal(SIGXFSZ), "");
 
   DepthModel back(tiny());
   EXPECT_EQ(load_checkpoint(path, *back, nullptr).step, 7);
   EXPECT_TRUE(same_parameters(*model, *back));
+  EXPECT_EQ(remove_stale_temporaries(dir.str()), 1);  // the half-written temporary file
+  EXPECT_EQ(remove_stale_temporaries(dir.str()), 0);
+  EXPECT_TRUE(std::filesystem::exists(path));
+}
+
+TEST(CheckpointDeathTest, AFailedWriteIsAnErrorNamingTheFileAndKeepsThePreviousOne) {
+  testing::TempDir dir("ckpt_full");
+  DepthModel model(tiny());
+  const auto path = (dir / "last.pt").string();
+  TrainState state;
+  state.step = 7;
+  save_checkpoint(path, *model, nullptr, state);
+  const auto size = std::filesystem::file_size(path);
+  EXPECT_EXIT(
+      {
+        std::signal(SIGXFSZ, SIG_IGN);
+        limit_file_size(size / 2);
+        TrainState next;
+        next.step = 8;
+        try {
+          save_checkpoint(path, *model, nullptr, next);
+        } catch (const std::runtime_error& e) {
+          const bool named = std::string(e.what()).find(path + ": cannot write (File too large)") != std::string::npos;
+          const bool cleaned = !std::filesystem::exists(dir / ".last.pt.tmp.pt");
+          std::exit(named && cleaned ? 42 : 1);
+        }
+        std::exit(2);
+      },
+      ::testing::ExitedWithCode(42), "");
+  EXPECT_EQ(read_checkpoint_state(path).step, 7);
 }
 
 }  // namespace

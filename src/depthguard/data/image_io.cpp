@@ -1,6 +1,8 @@
 #include "depthguard/data/image_io.h"
 
 #include <filesystem>
+#include <string_view>
+#include <vector>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -24,11 +26,15 @@ cv::Mat decode(const std::string& path, int flags) {
   return image;
 }
 
+// Encoded in memory, then written by write_file_atomically: a full disk is an error naming
+// the file, never a truncated image (cv::imwrite does not report short writes).
 void encode(const std::string& path, const cv::Mat& image) {
   try {
-    write_atomically(path, [&](const std::string& tmp) {
-      if (!cv::imwrite(tmp, image)) throw DataError(path + ": cannot write image");
-    });
+    std::vector<uchar> bytes;
+    if (!cv::imencode(std::filesystem::path(path).extension().string(), image, bytes)) {
+      throw DataError(path + ": cannot encode image");
+    }
+    write_file_atomically(path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
   } catch (const cv::Exception& e) {
     throw DataError(path + ": cannot write image (" + e.what() + ")");
   } catch (const std::runtime_error& e) {

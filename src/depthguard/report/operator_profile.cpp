@@ -48,7 +48,7 @@ void write_chrome_trace(const std::string& path, const std::vector<TraceEvent>& 
                       {"pid", 0},
                       {"tid", e.thread}});
   }
-  write_text_atomically(path, nlohmann::json{{"traceEvents", events}, {"displayTimeUnit", "ms"}}.dump() + "\n");
+  write_file_atomically(path, nlohmann::json{{"traceEvents", events}, {"displayTimeUnit", "ms"}}.dump() + "\n");
 }
 
 }  // namespace depthguard

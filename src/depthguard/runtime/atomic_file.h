@@ -1,16 +1,20 @@
 #pragma once
-#include <functional>
+// Files that are either their old content or complete, never half written, and write
+// errors (a full disk, an I/O error) that name the file instead of aborting the process.
 #include <string>
+#include <string_view>
 
 namespace depthguard {
 
-/// Writes `path` so that it is either absent/its old content or complete, never half
-/// written: `writer` fills a temporary file beside it (same extension, so format-by-
-/// extension writers work), which is fsync'ed and renamed over `path`. A writer that
-/// throws leaves no temporary file behind. Throws std::runtime_error naming the path.
-void write_atomically(const std::string& path, const std::function<void(const std::string& tmp)>& writer);
+/// Writes `bytes` to `path`: into a temporary file beside it (".NAME.tmp.EXT") with checked
+/// write(2) calls, fsync'ed, then renamed over `path` and the directory entry synced. On any
+/// failure (ENOSPC, EIO, a missing directory, ...) the temporary file is removed, `path`
+/// keeps its old content, and std::runtime_error names `path` and the reason.
+void write_file_atomically(const std::string& path, std::string_view bytes);
 
-/// write_atomically for a whole text.
-void write_text_atomically(const std::string& path, const std::string& text);
+/// Removes the temporary files that a writer killed mid-write (kill -9, power loss) left in
+/// `directory`; returns how many. Only for a directory this process holds (DirectoryLock):
+/// another writer's temporary file would go too.
+int remove_stale_temporaries(const std::string& directory);
 
 }  // namespace depthguard

@@ -114,7 +114,7 @@ void write_study_report(const std::string& out, const std::string& command, cons
       "there), with a 95% Wilson interval. Metrics: mean ± standard deviation (runs) on held-out data, from the final "
       "model or, for a halted run, from its last good checkpoint.\n\n{}",
       command, study_markdown(arms));
-  write_text_atomically((fs::path(out) / "study.md").string(), md);
+  write_file_atomically((fs::path(out) / "study.md").string(), md);
 
   std::string csv = "id,variant,stress,seed,status,steps,nonfinite_step,stage,cause,metrics_from,abs_rel,rmse,d1,seconds\n";
   json runs = json::array();
@@ -126,7 +126,7 @@ void write_study_report(const std::string& out, const std::string& command, cons
                        r.metrics ? fmt::format("{:.6f}", r.metrics->d1) : "", r.seconds);
     runs.push_back(json::parse(result_json(r)));
   }
-  write_text_atomically((fs::path(out) / "runs.csv").string(), csv);
+  write_file_atomically((fs::path(out) / "runs.csv").string(), csv);
 
   json summary = json::array();
   for (const auto& a : arms) {
@@ -143,7 +143,7 @@ void write_study_report(const std::string& out, const std::string& command, cons
                        {"rmse", mean_std_json(a.rmse)},
                        {"d1", mean_std_json(a.d1)}});
   }
-  write_text_atomically((fs::path(out) / "study.json").string(),
+  write_file_atomically((fs::path(out) / "study.json").string(),
                         json{{"command", command}, {"summary", summary}, {"runs", runs}}.dump(2) + "\n");
 }
 

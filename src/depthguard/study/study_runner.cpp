@@ -102,7 +102,7 @@ class StudyExecution {
     const auto config = out_ / "configs" / (run.id + ".yaml");
     const auto log = (out_ / "logs" / (run.id + ".log")).string();
     const auto last = last_checkpoint(dir.string());
-    write_text_atomically(config.string(), YAML::Dump(run_config(c_, run)) + "\n");
+    write_file_atomically(config.string(), YAML::Dump(run_config(c_, run)) + "\n");
     const bool resume = fs::exists(last);
     if (!resume) fs::remove_all(dir);
     auto train = command("train");
@@ -121,7 +121,7 @@ class StudyExecution {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const auto r = collect_result(run, dir.string(), code, seconds);
     if (r.status == "failed") spdlog::warn("study run {} failed (exit {}); see {}", run.id, code, log);
-    write_text_atomically(result_path(run).string(), result_json(r) + "\n");
+    write_file_atomically(result_path(run).string(), result_json(r) + "\n");
     return r;
   }
 

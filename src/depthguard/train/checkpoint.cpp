@@ -84,11 +84,6 @@ torch::serialize::OutputArchive make_archive(torch::nn::Module& model, torch::op
 
 }  // namespace
 
-void write_checkpoint_file(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
-                           const TrainState& s) {
-  make_archive(model, optimizer, s).save_to(path);
-}
-
 std::string checkpoint_bytes(torch::nn::Module& model, torch::optim::Optimizer* optimizer, const TrainState& state) {
   std::ostringstream out;
   make_archive(model, optimizer, state).save_to(out);
@@ -110,7 +105,7 @@ void save_checkpoint(const std::string& path, torch::nn::Module& model, torch::o
   check_finite(model);
   const auto dir = std::filesystem::path(path).parent_path();
   if (!dir.empty()) std::filesystem::create_directories(dir);
-  write_atomically(path, [&](const std::string& tmp) { write_checkpoint_file(tmp, model, optimizer, state); });
+  write_file_atomically(path, checkpoint_bytes(model, optimizer, state));
 }
 
 TrainState load_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer) {

@@ -22,12 +22,10 @@ struct TrainState {
 };
 
 /// Writes model parameters and buffers, the optimiser state (if any), LibTorch's default
-/// CPU generator and `state` to `path` as it stands (not atomic: see save_checkpoint).
-void write_checkpoint_file(const std::string& path, torch::nn::Module& model,
-                           torch::optim::Optimizer* optimizer, const TrainState& state);
-
-/// write_checkpoint_file through a temporary file, fsync and rename: `path` always holds
-/// either the previous checkpoint or the new one, whatever happens midway. Refuses (throws
+/// CPU generator and `state` to `path`, serialised in memory first and then written with
+/// write_file_atomically: `path` always holds either the previous checkpoint or the new
+/// one, whatever happens midway, and a full disk is a std::runtime_error naming `path`
+/// (LibTorch's own file writer aborts the process there). Refuses (throws
 /// std::runtime_error naming the tensor) to write a non-finite parameter or buffer.
 void save_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
                      const TrainState& state);

@@ -1,5 +1,7 @@
 #include "depthguard/train/metrics_log.h"
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <stdexcept>
 
@@ -26,7 +28,7 @@ std::string lines_up_to(const std::string& path, int64_t step) {
 
 MetricsLog::MetricsLog(const std::string& path, int64_t resume_step) : path_(path) {
   if (resume_step >= 0) {
-    write_text_atomically(path, lines_up_to(path, resume_step));
+    write_file_atomically(path, lines_up_to(path, resume_step));
   } else {
     std::filesystem::remove(path);
   }
@@ -35,8 +37,10 @@ MetricsLog::MetricsLog(const std::string& path, int64_t resume_step) : path_(pat
 }
 
 void MetricsLog::append(const nlohmann::json& line) {
+  errno = 0;
   out_ << line.dump() << "\n" << std::flush;
-  if (!out_) throw std::runtime_error(path_ + ": cannot write");
+  // A torn last line (full disk) is harmless: a resume keeps only the lines that parse.
+  if (!out_) throw std::runtime_error(path_ + ": cannot append (" + std::strerror(errno ? errno : EIO) + ")");
 }
 
 }  // namespace depthguard

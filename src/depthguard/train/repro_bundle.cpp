@@ -1,6 +1,7 @@
 #include "depthguard/train/repro_bundle.h"
 
 #include <filesystem>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
@@ -46,7 +47,9 @@ void save_bundle(const std::string& path, const ReproBundle& b) {
   a.write("injected", c10::IValue(b.injected));
   a.write("history", c10::IValue(history_json(b.history)));
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-  write_atomically(path, [&](const std::string& tmp) { a.save_to(tmp); });
+  std::ostringstream bytes;  // in memory first: LibTorch's file writer aborts on a full disk
+  a.save_to(bytes);
+  write_file_atomically(path, bytes.str());
 }
 
 ReproBundle load_bundle(const std::string& path) {

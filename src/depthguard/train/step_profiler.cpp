@@ -46,7 +46,7 @@ void StepProfiler::write() {
   };
   const auto text_path = (fs::path(directory_) / "operators.txt").string();
   const auto trace_path = (fs::path(directory_) / "trace.json").string();
-  write_text_atomically(text_path, table(kWrittenOperators));
+  write_file_atomically(text_path, table(kWrittenOperators));
   write_chrome_trace(trace_path, profiler_.trace());
   spdlog::info("profile of {} step(s), top operators by self time:\n{}", recorded_steps_, table(kLoggedOperators));
   spdlog::info("profile written: {} and {} (open in chrome://tracing or ui.perfetto.dev)", text_path, trace_path);

@@ -123,6 +123,12 @@ class TrainingRun {
   // False when a resumed run has no step left to do (then nothing in the run is touched).
   bool prepare() {
     lock_ = std::make_unique<DirectoryLock>(options_.out);  // before anything is read or written
+    // What a killed writer left (a half checkpoint) only takes space: this process holds the run.
+    for (const auto& dir : {fs::path(options_.out), fs::path(options_.out) / "checkpoints"}) {
+      if (const int n = remove_stale_temporaries(dir.string())) {
+        spdlog::info("{}: removed {} temporary file(s) of an interrupted write", dir.string(), n);
+      }
+    }
     const auto last = last_checkpoint(options_.out);
     if (options_.resume && !fs::exists(last)) throw std::runtime_error(options_.out + ": nothing to resume (no " + last + ")");
     if (!options_.resume && fs::exists(last)) {
@@ -148,7 +154,7 @@ class TrainingRun {
     metrics_ = std::make_unique<MetricsLog>((fs::path(options_.out) / "metrics.jsonl").string(),
                                             options_.resume ? state_.step : -1);
     state_.config_yaml = YAML::Dump(config_.resolved) + "\n";
-    write_text_atomically((fs::path(options_.out) / "config.yaml").string(), state_.config_yaml);
+    write_file_atomically((fs::path(options_.out) / "config.yaml").string(), state_.config_yaml);
     prepare_sentinel();
     return true;
   }
@@ -306,7 +312,11 @@ class TrainingRun {
     try {
       evaluate();
     } catch (...) {
-      save(last_checkpoint(options_.out));
+      try {
+        save(last_checkpoint(options_.out));
+      } catch (const std::exception& e) {  // e.g. the same full disk: report the first error
+        spdlog::error("could not save the last checkpoint either: {}", e.what());
+      }
       throw;
     }
   }
@@ -366,7 +376,7 @@ class TrainingRun {
       j["forensics"] = {{"cause", choice_name(nonfinite_cause_choices(), found->report.cause)},
                         {"report", found->location}};
     }
-    write_text_atomically((fs::path(options_.out) / "summary.json").string(), j.dump(2) + "\n");
+    write_file_atomically((fs::path(options_.out) / "summary.json").string(), j.dump(2) + "\n");
   }
 
   const TrainConfig& config_;

@@ -39,11 +39,11 @@ nlohmann::json describe(const SynthDatasetOptions& o) {
 }
 
 void write_text(const std::string& path, const std::string& text) {
-  write_atomically(path, [&](const std::string& tmp) {
-    std::ofstream f(tmp);
-    f << text;
-    if (!f.flush()) throw DataError(path + ": cannot write");
-  });
+  try {
+    write_file_atomically(path, text);
+  } catch (const std::runtime_error& e) {
+    throw DataError(e.what());
+  }
 }
 
 // Records the options, or checks that a resumed directory was written with the same ones.
