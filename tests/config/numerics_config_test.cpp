@@ -70,8 +70,8 @@ TEST(NumericsConfig, ErrorsNameTheKeyAndTheAllowedValues) {
             "loss.variance: 'sample' is not one of moments, unbiased, population");
   EXPECT_EQ(loss_error("loss: {lambda: 1.5}"), "loss.lambda: 1.5 is outside [0, 1]");
   EXPECT_EQ(loss_error("loss: {lambda: .nan}"), "loss.lambda: nan is outside [0, 1]");
-  EXPECT_EQ(loss_error("loss: {alpha: ten}"), "loss.alpha: cannot read 'ten' as a number");
-  EXPECT_EQ(loss_error("loss: {scales: 2.5}"), "loss.scales: cannot read '2.5' as a number");
+  EXPECT_EQ(loss_error("loss: {alpha: ten}"), "loss.alpha: cannot read 'ten': not a number");
+  EXPECT_EQ(loss_error("loss: {scales: 2.5}"), "loss.scales: cannot read '2.5': not an integer");
   EXPECT_EQ(loss_error("loss: {scales: 0}"), "loss.scales: 0 is outside [1, 10]");
   EXPECT_EQ(loss_error("loss: [1, 2]"), "loss: expected a mapping of keys to values");
 }

@@ -92,6 +92,22 @@ TEST(TrainConfig, MalformedOverridesAreNamed) {
   EXPECT_NE(error("loss.name.x=1").find("'loss.name' is not a mapping"), std::string::npos);
   EXPECT_NE(error("loss..x=1").find("empty key"), std::string::npos);
   EXPECT_NE(error("loss.x=[1").find("not valid YAML"), std::string::npos);
+  EXPECT_NE(error("train.steps=").find("--set train.steps=: empty value"), std::string::npos);
+}
+
+TEST(TrainConfig, ValuesOfTheWrongKindSayWhichKind) {
+  EXPECT_NE(config_error("train: {steps: 16.5}").find("train.steps: cannot read '16.5': not an integer"),
+            std::string::npos);
+  EXPECT_NE(config_error("train: {channels_last: maybe}")
+                .find("train.channels_last: cannot read 'maybe': not a boolean (true or false)"),
+            std::string::npos);
+  EXPECT_NE(config_error("optimizer: {lr: fast}").find("optimizer.lr: cannot read 'fast': not a number"),
+            std::string::npos);
+  EXPECT_NE(config_error("train: {steps: 1e30}").find("train.steps: cannot read '1e30': not an integer"),
+            std::string::npos);
+  // An integer written in exponent notation is that integer; then the range applies.
+  EXPECT_EQ(read_train_config(YAML::Load("train: {steps: 1e3}")).train.steps, 1000);
+  EXPECT_NE(config_error("train: {steps: 1e12}").find("train.steps: 1000000000000 is outside"), std::string::npos);
 }
 
 TEST(TrainConfig, LoadConfigNamesMissingAndBrokenFiles) {
@@ -106,6 +122,23 @@ TEST(TrainConfig, LoadConfigNamesMissingAndBrokenFiles) {
   const auto list = (dir / "list.yaml").string();
   std::ofstream(list) << "- a\n- b\n";
   EXPECT_NE(testing::error_message<ConfigError>([&] { load_config(list); }).find("expected a mapping"),
+            std::string::npos);
+  EXPECT_NE(testing::error_message<ConfigError>([&] { load_config(dir.str()); })
+                .find(dir.str() + ": is a directory, not a config file"),
+            std::string::npos);
+}
+
+TEST(TrainConfig, AKeyTwiceInOneMappingIsRefusedNamingBothLines) {
+  testing::TempDir dir("train_config_duplicates");
+  const auto top = (dir / "top.yaml").string();
+  std::ofstream(top) << "model: {width: 4}\ntrain: {steps: 3}\nmodel: {width: 8}\n";
+  EXPECT_NE(testing::error_message<ConfigError>([&] { load_config(top); })
+                .find(top + ": key model appears twice (lines 1 and 3)"),
+            std::string::npos);
+  const auto nested = (dir / "nested.yaml").string();
+  std::ofstream(nested) << "data:\n  batch_size: 2\n  workers: 1\n  batch_size: 4\n";
+  EXPECT_NE(testing::error_message<ConfigError>([&] { load_config(nested); })
+                .find("key data.batch_size appears twice (lines 2 and 4)"),
             std::string::npos);
 }
 

@@ -97,14 +97,6 @@ EvalConfig read_eval(YamlSection& s, const DataConfig& train, const ModelOptions
   return c;
 }
 
-YAML::Node read_file(const std::string& path) {
-  if (!std::filesystem::is_regular_file(path)) throw ConfigError(path + ": config file not found");
-  try {
-    return YAML::LoadFile(path);
-  } catch (const YAML::Exception& e) {
-    throw ConfigError(path + ": not valid YAML: " + e.what());
-  }
-}
 
 }  // namespace
 
@@ -123,6 +115,9 @@ void apply_override(YAML::Node& root, const std::string& assignment) {
     throw ConfigError("--set " + assignment + ": expected key.path=value");
   }
   const auto path = assignment.substr(0, eq);
+  if (eq + 1 == assignment.size()) {
+    throw ConfigError("--set " + assignment + ": empty value (write null to clear a key, or give a value)");
+  }
   YAML::Node value;
   try {
     value = YAML::Load(assignment.substr(eq + 1));
@@ -148,7 +143,7 @@ void apply_override(YAML::Node& root, const std::string& assignment) {
 }
 
 YAML::Node load_config(const std::string& path, const std::vector<std::string>& overrides) {
-  YAML::Node root = read_file(path);
+  YAML::Node root = read_yaml_file(path);
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   if (!root.IsMap()) throw ConfigError(path + ": expected a mapping of sections (model, data, loss, ...)");
   for (const auto& o : overrides) apply_override(root, o);

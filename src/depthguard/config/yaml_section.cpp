@@ -1,9 +1,52 @@
 #include "depthguard/config/yaml_section.h"
 
 #include <cmath>
+#include <filesystem>
+#include <map>
 #include <sstream>
 
+#include <fmt/format.h>
+
 namespace depthguard {
+
+namespace {
+
+// YAML allows a key twice in a mapping and yaml-cpp keeps the first: a later, intended value
+// would be ignored without a word.
+void reject_duplicate_keys(const YAML::Node& node, const std::string& file, const std::string& path) {
+  if (node.IsSequence()) {
+    for (size_t i = 0; i < node.size(); ++i) reject_duplicate_keys(node[i], file, path + "[" + std::to_string(i) + "]");
+  }
+  if (!node.IsMap()) return;
+  std::map<std::string, int> first_line;
+  for (const auto& entry : node) {
+    const auto key = entry.first.Scalar();
+    const auto key_path = path.empty() ? key : path + "." + key;
+    const int line = entry.first.Mark().line + 1;
+    const auto [seen, fresh] = first_line.emplace(key, line);
+    if (!fresh) {
+      throw ConfigError(fmt::format("{}: key {} appears twice (lines {} and {}); keep one", file, key_path,
+                                    seen->second, line));
+    }
+    reject_duplicate_keys(entry.second, file, key_path);
+  }
+}
+
+}  // namespace
+
+YAML::Node read_yaml_file(const std::string& path) {
+  if (std::filesystem::is_directory(path)) throw ConfigError(path + ": is a directory, not a config file");
+  if (!std::filesystem::is_regular_file(path)) throw ConfigError(path + ": config file not found");
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(path + ": not valid YAML: " + e.what());
+  }
+  reject_duplicate_keys(root, path, "");
+  return root;
+}
+
 
 YamlSection::YamlSection(const YAML::Node& node, std::string path, YAML::Node resolved)
     : node_(node), path_(std::move(path)), resolved_(std::move(resolved)) {

@@ -1,8 +1,10 @@
 #pragma once
 // Strict reading of one mapping of a YAML config: every key read is checked for type and
 // range, and finish() rejects keys nobody read, so a typo never silently becomes a default.
+#include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <set>
 #include <string>
 #include <type_traits>
@@ -13,6 +15,11 @@
 #include "depthguard/core/errors.h"
 
 namespace depthguard {
+
+/// The YAML file at `path`. Throws ConfigError naming the file when it is missing, a
+/// directory, not valid YAML, or holds a key twice in one mapping (naming the key and both
+/// lines: YAML keeps the first and would drop the second without a word).
+YAML::Node read_yaml_file(const std::string& path);
 
 /// Range bounds for YamlSection::number and ::integer: no upper bound, "> 0" written as a
 /// closed range, and the largest count a key takes.
@@ -79,6 +86,31 @@ class YamlSection {
   YAML::Node resolved_;
 };
 
+namespace detail {
+
+// What a value of type T is called in an error message.
+template <class T>
+const char* kind_of() {
+  if constexpr (std::is_same_v<T, bool>) return "not a boolean (true or false)";
+  else if constexpr (std::is_integral_v<T>) return "not an integer";
+  else if constexpr (std::is_floating_point_v<T>) return "not a number";
+  else return "not a string";
+}
+
+// An integer written as a whole floating-point number (1e6, 3.0) is that integer; none
+// for a fraction, infinity or a value outside T.
+template <class T>
+std::optional<T> whole_number(const YAML::Node& value) {
+  double d = 0;
+  if (!YAML::convert<double>::decode(value, d) || !std::isfinite(d) || d != std::floor(d)) return std::nullopt;
+  if (d < static_cast<double>(std::numeric_limits<T>::lowest()) || d > static_cast<double>(std::numeric_limits<T>::max())) {
+    return std::nullopt;
+  }
+  return static_cast<T>(d);
+}
+
+}  // namespace detail
+
 template <class T>
 T YamlSection::get(const std::string& key, T fallback) {
   read_.insert(key);
@@ -86,11 +118,13 @@ T YamlSection::get(const std::string& key, T fallback) {
   const YAML::Node& map = node_;  // const: looking a key up must not insert it
   const auto value = present() ? map[key] : YAML::Node();
   if (value && !value.IsNull()) {
-    try {
-      result = value.as<T>();
-    } catch (const YAML::Exception&) {
-      throw ConfigError(key_path(key) + ": cannot read '" + YAML::Dump(value) + "' as a " +
-                        (std::is_arithmetic_v<T> ? "number" : "string"));
+    if (!YAML::convert<T>::decode(value, result)) {
+      std::optional<T> whole;
+      if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) whole = detail::whole_number<T>(value);
+      if (!whole) {
+        throw ConfigError(key_path(key) + ": cannot read '" + YAML::Dump(value) + "': " + detail::kind_of<T>());
+      }
+      result = *whole;
     }
   }
   resolved_[key] = result;

@@ -87,13 +87,7 @@ const std::vector<StudyArm>& paper_variants() {
 }
 
 StudyConfig load_study_config(const std::string& path) {
-  if (!std::filesystem::is_regular_file(path)) throw ConfigError(path + ": study file not found");
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::Exception& e) {
-    throw ConfigError(path + ": not valid YAML: " + e.what());
-  }
+  const auto root = read_yaml_file(path);
   try {
     return read_study(root, std::filesystem::path(path).parent_path());
   } catch (const ConfigError& e) {
