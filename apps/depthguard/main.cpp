@@ -1,5 +1,6 @@
 // depthguard: one command line, one subcommand per job.
 #include <CLI/CLI.hpp>
+#include <c10/util/Exception.h>
 #include <spdlog/spdlog.h>
 
 #include "depthguard/core/errors.h"
@@ -56,6 +57,10 @@ int main(int argc, char** argv) {
   } catch (const depthguard::Interrupted& e) {
     spdlog::warn("{}", e.what());
     return depthguard::exit_code::kInterrupted;
+  } catch (const c10::Error& e) {  // LibTorch's: the message first, its C++ backtrace at debug level
+    spdlog::error("{}", e.what_without_backtrace());
+    spdlog::debug("{}", e.what());
+    return depthguard::exit_code::kError;
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
     return depthguard::exit_code::kError;

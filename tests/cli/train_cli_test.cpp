@@ -210,6 +210,14 @@ TEST(TrainCliFiles, TrainsAndEvaluatesOnAnNyuLayoutOnDisk) {
                               (dir / "run2").string());
   EXPECT_EQ(broken.exit_code, 1);
   EXPECT_NE(broken.output.find("000001.png"), std::string::npos) << broken.output;
+  // An empty split file is named as such, not blamed on the batch size.
+  std::ofstream(std::filesystem::path(data) / "train.txt", std::ios::trunc).flush();
+  const auto empty = run_cli("train --no-progress --config " + (dir / "nyu.yaml").string() + " --out " +
+                             (dir / "run3").string());
+  EXPECT_EQ(empty.exit_code, 1);
+  EXPECT_NE(empty.output.find("the training data has no samples (" + data + "/train.txt lists none)"),
+            std::string::npos)
+      << empty.output;
 }
 
 // A corrupt evaluation image: skipped and counted under on_bad_sample: skip; otherwise the

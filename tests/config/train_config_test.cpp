@@ -128,6 +128,20 @@ TEST(TrainConfig, LoadConfigNamesMissingAndBrokenFiles) {
             std::string::npos);
 }
 
+TEST(TrainConfig, ATrainingImageSideThatIsNoMultipleOf32IsNamedWhenRead) {
+  EXPECT_NE(config_error("data: {synthetic: {height: 100}}")
+                .find("data.synthetic.height: 100 is not a multiple of 32, which the models need (use 96 or 128)"),
+            std::string::npos);
+  EXPECT_NE(config_error("data: {synthetic: {width: 20}}").find("data.synthetic.width: 20 is not a multiple of 32"),
+            std::string::npos);
+  EXPECT_NE(config_error("data: {augment: {crop_height: 50, crop_width: 64}}")
+                .find("data.augment.crop_height: 50 is not a multiple of 32, which the models need (use 32 or 64)"),
+            std::string::npos);
+  // A crop decides the size, whatever the scenes' size; evaluation data is resized anyway.
+  EXPECT_NO_THROW(read_train_config(YAML::Load("data: {synthetic: {height: 100}, augment: {crop_height: 64}}\n"
+                                               "eval: {data: {synthetic: {height: 50}}}")));
+}
+
 TEST(TrainConfig, AKeyTwiceInOneMappingIsRefusedNamingBothLines) {
   testing::TempDir dir("train_config_duplicates");
   const auto top = (dir / "top.yaml").string();

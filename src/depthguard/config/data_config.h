@@ -24,7 +24,8 @@ struct DataConfig {
   bool kb_crop = true;     ///< kitti only
   int64_t count = 1000;    ///< synthetic: scenes
   int64_t first_index = 0; ///< synthetic: index of the first scene
-  SynthOptions synthetic;
+  /// 256 x 320 rather than the renderer's 240 x 320: a training side must be a multiple of 32.
+  SynthOptions synthetic = SynthOptions().height(256);
   LoaderOptions loader;
 };
 

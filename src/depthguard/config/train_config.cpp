@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <limits>
 
+#include <fmt/format.h>
+
 #include "depthguard/config/numerics_config.h"
 #include "depthguard/config/yaml_section.h"
 
@@ -98,6 +100,23 @@ EvalConfig read_eval(YamlSection& s, const DataConfig& train, const ModelOptions
 }
 
 
+// The models halve the image five times, so a training image side must be a multiple of
+// 32. Checked here, where the key can be named, when the config fixes the size (a crop, or
+// synthetic scenes without one); evaluation and predict resize to such a size themselves.
+void check_training_image_size(const DataConfig& data) {
+  const auto check = [](int64_t side, const char* key) {
+    if (side % 32 != 0) {
+      throw ConfigError(fmt::format("{}: {} is not a multiple of 32, which the models need (use {} or {})", key, side,
+                                    side / 32 * 32 > 0 ? side / 32 * 32 : 32, (side / 32 + 1) * 32));
+    }
+  };
+  const auto& crop = data.loader.augment();
+  if (crop && crop->crop_height() > 0) check(crop->crop_height(), "data.augment.crop_height");
+  else if (data.kind == DatasetKind::Synthetic) check(data.synthetic.height(), "data.synthetic.height");
+  if (crop && crop->crop_width() > 0) check(crop->crop_width(), "data.augment.crop_width");
+  else if (data.kind == DatasetKind::Synthetic) check(data.synthetic.width(), "data.synthetic.width");
+}
+
 }  // namespace
 
 ModelOptions read_model_options(YamlSection& model) {
@@ -162,6 +181,7 @@ TrainConfig read_train_config(const YAML::Node& root) {
   TrainConfig c;
   c.model = read("model", read_model_options);
   c.data = read("data", [](YamlSection& s) { return read_data_config(s); });
+  check_training_image_size(c.data);
   c.eval = read("eval", [&c](YamlSection& s) { return read_eval(s, c.data, c.model); });
   c.loss = read("loss", read_loss_config);
   c.optimizer = read("optimizer", read_optimizer);

@@ -178,6 +178,10 @@ class TrainingRun {
     eval_data_ = make_dataset(config_.eval.data);
     loader_ = std::make_unique<DataLoader>(train_data_, config_.data.loader);
     const int64_t per_epoch = loader_->batches_per_epoch();
+    if (train_data_->size() == 0) {
+      throw std::runtime_error("the training data has no samples" +
+                               (config_.data.split.empty() ? std::string() : " (" + config_.data.split + " lists none)"));
+    }
     if (per_epoch == 0) {
       throw InvalidArgument(fmt::format("batch_size {} is larger than the {} training samples",
                                         config_.data.loader.batch_size(), train_data_->size()));
