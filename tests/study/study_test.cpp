@@ -48,6 +48,7 @@ TEST(StudyConfig, DefaultsToThePaperVariantsAndChecksKeys) {
   };
   EXPECT_NE(bad("base: base.yaml\nseed: 3\n").find("seed"), std::string::npos);
   EXPECT_NE(bad("seeds: 3\n").find("base: required"), std::string::npos);
+  EXPECT_NE(bad("base: base.yaml\nvariants: []\n").find("variants: empty; list at least one"), std::string::npos);
   EXPECT_NE(bad("base: base.yaml\nseeds: 0\n").find("seeds"), std::string::npos);
   EXPECT_NE(bad("base: base.yaml\nvariants: [{name: a}, {name: a}]\n").find("appears twice"), std::string::npos);
   const auto wrong_value = bad("base: base.yaml\nvariants: [{name: a, set: {model.head: sigmoid}}]\n");
@@ -107,6 +108,19 @@ stresses:
   EXPECT_NE(missing.output.find("none.yaml"), std::string::npos) << missing.output;
 }
 
+// `depthguard study` started in the background; own_group: in a process group of its own,
+// as a shell starts a job. Returns its pid (-1 when fork failed).
+pid_t start_study(const fs::path& study_file, const fs::path& out, bool own_group) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (own_group) setpgid(0, 0);
+    execl(DEPTHGUARD_CLI, DEPTHGUARD_CLI, "--log-level", "off", "study", "--no-progress", "--config",
+          study_file.c_str(), "--out", out.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return pid;
+}
+
 // Ctrl-C as a terminal sends it, to the whole process group: the running training saves,
 // the study exits 130 without a result for it, and the same command finishes the study.
 TEST(StudyCli, CtrlCSavesTheRunningRunAndTheSameCommandFinishes) {
@@ -115,14 +129,8 @@ TEST(StudyCli, CtrlCSavesTheRunningRunAndTheSameCommandFinishes) {
   std::ofstream(dir / "study.yaml") << "base: base.yaml\nseeds: 2\njobs: 1\nvariants: [{name: g, set: {}}]\n";
   const auto out = dir / "out";
   const auto first_run = out / "runs" / "g--none--seed0";
-  const pid_t pid = fork();
+  const pid_t pid = start_study(dir / "study.yaml", out, true);
   ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    setpgid(0, 0);  // its own group, as a shell job
-    execl(DEPTHGUARD_CLI, DEPTHGUARD_CLI, "--log-level", "off", "study", "--no-progress", "--config",
-          (dir / "study.yaml").c_str(), "--out", out.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
   wait_for_lines((first_run / "metrics.jsonl").string(), 3);
   kill(-pid, SIGINT);
   int status = 0;
@@ -147,13 +155,8 @@ TEST(StudyCli, ATrainingEndsWithItsKilledStudy) {
   std::ofstream(dir / "study.yaml") << "base: base.yaml\nseeds: 1\njobs: 1\nvariants: [{name: g, set: {}}]\n";
   const auto out = dir / "out";
   const auto run = out / "runs" / "g--none--seed0";
-  const pid_t pid = fork();
+  const pid_t pid = start_study(dir / "study.yaml", out, false);
   ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    execl(DEPTHGUARD_CLI, DEPTHGUARD_CLI, "--log-level", "off", "study", "--no-progress", "--config",
-          (dir / "study.yaml").c_str(), "--out", out.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
   wait_for_lines((run / "metrics.jsonl").string(), 3);
   EXPECT_THROW(DirectoryLock{out.string()}, std::runtime_error);  // the study holds its directory
   kill(pid, SIGKILL);

@@ -74,13 +74,20 @@ TEST(Checkpoint, RoundTripsModelOptimizerGeneratorAndState) {
   EXPECT_TRUE(same_parameters(*model, *back));
 }
 
+// Saves `model` to `path` as step `step`; returns the file's size.
+uintmax_t save_at_step(const std::string& path, DepthModel& model, int64_t step) {
+  TrainState state;
+  state.step = step;
+  save_checkpoint(path, *model, nullptr, state);
+  return std::filesystem::file_size(path);
+}
+
 TEST(Checkpoint, RefusesToWriteNonFiniteWeightsAndKeepsThePreviousFile) {
   testing::TempDir dir("ckpt_nonfinite");
   DepthModel model(tiny());
   const auto path = (dir / "c.pt").string();
+  save_at_step(path, model, 1);
   TrainState state;
-  state.step = 1;
-  save_checkpoint(path, *model, nullptr, state);
   {
     torch::NoGradGuard no_grad;
     model->named_parameters()["encoder.layer1.0.conv1.weight"].view(-1)[3] = NAN;
@@ -125,10 +132,7 @@ TEST(CheckpointDeathTest, AWriteKilledMidwayLeavesThePreviousCheckpointLoadable)
   torch::manual_seed(0);
   DepthModel model(tiny());
   const auto path = (dir / "last.pt").string();
-  TrainState state;
-  state.step = 7;
-  save_checkpoint(path, *model, nullptr, state);
-  const auto size = std::filesystem::file_size(path);
+  const auto size = save_at_step(path, model, 7);
 
   EXPECT_EXIT(
       {
@@ -152,10 +156,7 @@ TEST(CheckpointDeathTest, AFailedWriteIsAnErrorNamingTheFileAndKeepsThePreviousO
   testing::TempDir dir("ckpt_full");
   DepthModel model(tiny());
   const auto path = (dir / "last.pt").string();
-  TrainState state;
-  state.step = 7;
-  save_checkpoint(path, *model, nullptr, state);
-  const auto size = std::filesystem::file_size(path);
+  const auto size = save_at_step(path, model, 7);
   EXPECT_EXIT(
       {
         std::signal(SIGXFSZ, SIG_IGN);

@@ -54,6 +54,9 @@ StudyConfig read_study(const YAML::Node& root, const std::filesystem::path& fold
   c.base = (folder / base).lexically_normal().string();
   c.overrides = read_overrides(root["set"], "set");
   c.variants = root["variants"] ? read_arms(root["variants"], "variants") : paper_variants();
+  if (c.variants.empty()) {
+    throw ConfigError("variants: empty; list at least one, or leave the key out for the paper's five");
+  }
   c.stresses = root["stresses"] ? read_arms(root["stresses"], "stresses") : std::vector<StudyArm>{{"none", {}}};
   for (const char* key : {"set", "variants", "stresses"}) s.get<YAML::Node>(key, YAML::Node());
   c.seeds = s.integer("seeds", c.seeds, 1, 100000);
