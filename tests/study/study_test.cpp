@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <thread>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -108,30 +109,34 @@ stresses:
   EXPECT_NE(missing.output.find("none.yaml"), std::string::npos) << missing.output;
 }
 
-// `depthguard study` started in the background; own_group: in a process group of its own,
-// as a shell starts a job. Returns its pid (-1 when fork failed).
-pid_t start_study(const fs::path& study_file, const fs::path& out, bool own_group) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    if (own_group) setpgid(0, 0);
-    execl(DEPTHGUARD_CLI, DEPTHGUARD_CLI, "--log-level", "off", "study", "--no-progress", "--config",
-          study_file.c_str(), "--out", out.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
+// A one-variant study of the tiny run started in the background (own_group: in a process
+// group of its own, as a shell starts a job), once its first run has trained a few steps.
+struct RunningStudy {
+  RunningStudy(const std::string& name, int64_t steps, int seeds, bool own_group) : dir(name) {
+    std::ofstream(dir / "base.yaml") << testing::tiny_run_yaml(steps);
+    std::ofstream(dir / "study.yaml") << "base: base.yaml\nseeds: " << seeds
+                                      << "\njobs: 1\nvariants: [{name: g, set: {}}]\n";
+    pid = fork();
+    if (pid == 0) {
+      if (own_group) setpgid(0, 0);
+      execl(DEPTHGUARD_CLI, DEPTHGUARD_CLI, "--log-level", "off", "study", "--no-progress", "--config",
+            (dir / "study.yaml").c_str(), "--out", out.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    if (pid > 0) wait_for_lines((first_run / "metrics.jsonl").string(), 3);
   }
-  return pid;
-}
+  testing::TempDir dir;
+  fs::path out = dir / "out";
+  fs::path first_run = out / "runs" / "g--none--seed0";
+  pid_t pid = -1;
+};
 
 // Ctrl-C as a terminal sends it, to the whole process group: the running training saves,
 // the study exits 130 without a result for it, and the same command finishes the study.
 TEST(StudyCli, CtrlCSavesTheRunningRunAndTheSameCommandFinishes) {
-  testing::TempDir dir("study_sigint");
-  std::ofstream(dir / "base.yaml") << testing::tiny_run_yaml(150);
-  std::ofstream(dir / "study.yaml") << "base: base.yaml\nseeds: 2\njobs: 1\nvariants: [{name: g, set: {}}]\n";
-  const auto out = dir / "out";
-  const auto first_run = out / "runs" / "g--none--seed0";
-  const pid_t pid = start_study(dir / "study.yaml", out, true);
-  ASSERT_GE(pid, 0);
-  wait_for_lines((first_run / "metrics.jsonl").string(), 3);
+  RunningStudy study("study_sigint", 150, 2, true);
+  ASSERT_GE(study.pid, 0);
+  const auto& [dir, out, first_run, pid] = std::tie(study.dir, study.out, study.first_run, study.pid);
   kill(-pid, SIGINT);
   int status = 0;
   waitpid(pid, &status, 0);
@@ -150,14 +155,9 @@ TEST(StudyCli, CtrlCSavesTheRunningRunAndTheSameCommandFinishes) {
 // kill -9 of the study itself: its running training gets SIGTERM from the kernel, saves
 // and ends, so it neither runs on unattended nor holds its run directory.
 TEST(StudyCli, ATrainingEndsWithItsKilledStudy) {
-  testing::TempDir dir("study_sigkill");
-  std::ofstream(dir / "base.yaml") << testing::tiny_run_yaml(100000);
-  std::ofstream(dir / "study.yaml") << "base: base.yaml\nseeds: 1\njobs: 1\nvariants: [{name: g, set: {}}]\n";
-  const auto out = dir / "out";
-  const auto run = out / "runs" / "g--none--seed0";
-  const pid_t pid = start_study(dir / "study.yaml", out, false);
-  ASSERT_GE(pid, 0);
-  wait_for_lines((run / "metrics.jsonl").string(), 3);
+  RunningStudy study("study_sigkill", 100000, 1, false);
+  ASSERT_GE(study.pid, 0);
+  const auto& [out, run, pid] = std::tie(study.out, study.first_run, study.pid);
   EXPECT_THROW(DirectoryLock{out.string()}, std::runtime_error);  // the study holds its directory
   kill(pid, SIGKILL);
   waitpid(pid, nullptr, 0);
