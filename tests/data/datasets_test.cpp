@@ -62,9 +62,16 @@ TEST(SplitFileDataset, ErrorsNameTheFileAndLine) {
   std::ofstream(split) << "a.png b.png 500\n\nonly_one_field.png\n";
   EXPECT_EQ(message_of([&] { SplitFileDataset(nyu_split(split, dir.str())); }),
             split + ":3: expected 'rgb_path depth_path [focal]'");
-  std::ofstream(split) << "a.png b.png fivehundred\n";
-  EXPECT_EQ(message_of([&] { SplitFileDataset(nyu_split(split, dir.str())); }),
-            split + ":1: focal 'fivehundred' is not a number");
+  const auto bad_line = [&](const std::string& line) {
+    std::ofstream(split) << line;
+    return message_of([&] { SplitFileDataset(nyu_split(split, dir.str())); });
+  };
+  EXPECT_EQ(bad_line("a.png b.png fivehundred\n"), split + ":1: focal 'fivehundred' is not a positive number of pixels");
+  EXPECT_EQ(bad_line("a.png b.png -500\n"), split + ":1: focal '-500' is not a positive number of pixels");
+  EXPECT_EQ(bad_line("a.png b.png 500px\n"), split + ":1: focal '500px' is not a positive number of pixels");
+  EXPECT_EQ(bad_line("a.png b.png inf\n"), split + ":1: focal 'inf' is not a positive number of pixels");
+  EXPECT_EQ(bad_line("a.png b.png 500 extra\n"),
+            split + ":1: unexpected column 'extra'; expected 'rgb_path depth_path [focal]'");
   std::ofstream(split) << "/a.png None 721\n/a.png /b.png 721\n";
   SplitFileDataset kitti(kitti_split(split, dir.str(), dir.str()));
   EXPECT_EQ(kitti.size(), 1);

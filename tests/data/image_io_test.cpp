@@ -60,5 +60,22 @@ TEST(ImageIo, BadFilesGiveErrorsThatNameThem) {
   EXPECT_TRUE(contains(error_of([&] { read_depth(colour, 1000); }), colour + ": depth must have 1 channel"));
 }
 
+// A file cut short (a copy interrupted, a disk that filled) is refused, not decoded with its
+// missing part grey; the whole file still reads.
+TEST(ImageIo, TruncatedJpegAndPngAreRefused) {
+  TempDir dir("io_truncated");
+  cv::Mat picture(64, 64, CV_8UC3);
+  cv::randu(picture, 0, 255);
+  for (const std::string ext : {".jpg", ".png"}) {
+    const auto whole = (dir / ("whole" + ext)).string(), cut = (dir / ("cut" + ext)).string();
+    cv::imwrite(whole, picture);
+    EXPECT_EQ(read_rgb(whole).size(), picture.size());
+    std::filesystem::copy_file(whole, cut);
+    std::filesystem::resize_file(cut, std::filesystem::file_size(whole) * 3 / 10);
+    const auto message = error_of([&] { read_rgb(cut); });
+    EXPECT_TRUE(contains(message, cut + ": truncated " + (ext == ".jpg" ? "JPEG" : "PNG"))) << message;
+  }
+}
+
 }  // namespace
 }  // namespace depthguard

@@ -1,6 +1,10 @@
 #include "depthguard/data/image_io.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <iterator>
 #include <string_view>
 #include <vector>
 
@@ -14,11 +18,42 @@ namespace depthguard {
 
 namespace {
 
+std::vector<uchar> file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw DataError(path + ": cannot open");
+  return std::vector<uchar>((std::istreambuf_iterator<char>(in)), {});
+}
+
+bool starts_with(const std::vector<uchar>& bytes, std::initializer_list<uchar> magic) {
+  return bytes.size() >= magic.size() && std::equal(magic.begin(), magic.end(), bytes.begin());
+}
+
+// Whether `marker` occurs within the last `window` bytes.
+bool ends_near(const std::vector<uchar>& bytes, std::initializer_list<uchar> marker, size_t window) {
+  const auto from = bytes.end() - static_cast<std::ptrdiff_t>(std::min(window, bytes.size()));
+  return std::search(from, bytes.end(), marker.begin(), marker.end()) != bytes.end();
+}
+
+// A JPEG or PNG cut short decodes "successfully" with its missing part grey (libjpeg only
+// warns "Premature end of JPEG file"): a file without its end marker is refused instead.
+// The window allows the padding some writers put after the marker.
+void check_complete(const std::vector<uchar>& bytes, const std::string& path) {
+  constexpr size_t kWindow = 1024;
+  if (starts_with(bytes, {0xFF, 0xD8}) && !ends_near(bytes, {0xFF, 0xD9}, kWindow)) {
+    throw DataError(path + ": truncated JPEG (no end-of-image marker)");
+  }
+  if (starts_with(bytes, {0x89, 'P', 'N', 'G'}) && !ends_near(bytes, {'I', 'E', 'N', 'D'}, kWindow)) {
+    throw DataError(path + ": truncated PNG (no IEND chunk)");
+  }
+}
+
 cv::Mat decode(const std::string& path, int flags) {
   if (!std::filesystem::exists(path)) throw DataError(path + ": file not found");
   cv::Mat image;
   try {
-    image = cv::imread(path, flags);
+    const auto bytes = file_bytes(path);
+    check_complete(bytes, path);
+    image = cv::imdecode(bytes, flags);
   } catch (const cv::Exception& e) {
     throw DataError(path + ": cannot decode image (" + e.what() + ")");
   }

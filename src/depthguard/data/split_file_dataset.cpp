@@ -1,5 +1,6 @@
 #include "depthguard/data/split_file_dataset.h"
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -41,11 +42,18 @@ SplitFileDataset::SplitFileDataset(SplitFileOptions options) : options_(std::mov
     }
     double f = options_.default_focal();
     if (fields >> focal) {
+      size_t used = 0;
       try {
-        f = std::stod(focal);
+        f = std::stod(focal, &used);
       } catch (const std::exception&) {
-        throw DataError(where + ": focal '" + focal + "' is not a number");
+        used = 0;
       }
+      if (used != focal.size() || !(f > 0) || !std::isfinite(f)) {
+        throw DataError(where + ": focal '" + focal + "' is not a positive number of pixels");
+      }
+    }
+    if (std::string extra; fields >> extra) {
+      throw DataError(where + ": unexpected column '" + extra + "'; expected 'rgb_path depth_path [focal]'");
     }
     // BTS' files write paths with a leading '/', meant relative to the root.
     const auto join = [](const std::string& root, const std::string& p) {
