@@ -52,6 +52,14 @@ TEST(SynthDatasetWriter, ResumesAfterAnInterruptionAndRefusesOtherOptions) {
   EXPECT_EQ(second.kept, 3);
   EXPECT_EQ(second.written, 3);
   EXPECT_THROW(write_synthetic_dataset(six_scenes(dir).count(7), [](int64_t) { return true; }), InvalidArgument);
+  // A scene cut short on disk is rendered again, not kept.
+  const auto cut = dir / "depth" / "000001.png";
+  const auto whole = read_depth(cut.string(), 1000);
+  std::filesystem::resize_file(cut, std::filesystem::file_size(cut) / 2);
+  const auto third = write_synthetic_dataset(six_scenes(dir), [](int64_t) { return true; });
+  EXPECT_EQ(third.kept, 5);
+  EXPECT_EQ(third.written, 1);
+  EXPECT_TRUE(testing::same(read_depth(cut.string(), 1000), whole));
 }
 
 TEST(SplitFileDataset, ErrorsNameTheFileAndLine) {

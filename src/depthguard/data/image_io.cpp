@@ -5,6 +5,7 @@
 #include <fstream>
 #include <initializer_list>
 #include <iterator>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -35,16 +36,18 @@ bool ends_near(const std::vector<uchar>& bytes, std::initializer_list<uchar> mar
 }
 
 // A JPEG or PNG cut short decodes "successfully" with its missing part grey (libjpeg only
-// warns "Premature end of JPEG file"): a file without its end marker is refused instead.
-// The window allows the padding some writers put after the marker.
-void check_complete(const std::vector<uchar>& bytes, const std::string& path) {
+// warns "Premature end of JPEG file"), so a file without its end marker is refused instead:
+// what is wrong with it, or none. The window allows the padding some writers put after the
+// marker.
+std::optional<std::string> truncation(const std::vector<uchar>& bytes) {
   constexpr size_t kWindow = 1024;
   if (starts_with(bytes, {0xFF, 0xD8}) && !ends_near(bytes, {0xFF, 0xD9}, kWindow)) {
-    throw DataError(path + ": truncated JPEG (no end-of-image marker)");
+    return "truncated JPEG (no end-of-image marker)";
   }
   if (starts_with(bytes, {0x89, 'P', 'N', 'G'}) && !ends_near(bytes, {'I', 'E', 'N', 'D'}, kWindow)) {
-    throw DataError(path + ": truncated PNG (no IEND chunk)");
+    return "truncated PNG (no IEND chunk)";
   }
+  return std::nullopt;
 }
 
 cv::Mat decode(const std::string& path, int flags) {
@@ -52,7 +55,7 @@ cv::Mat decode(const std::string& path, int flags) {
   cv::Mat image;
   try {
     const auto bytes = file_bytes(path);
-    check_complete(bytes, path);
+    if (const auto reason = truncation(bytes)) throw DataError(path + ": " + *reason);
     image = cv::imdecode(bytes, flags);
   } catch (const cv::Exception& e) {
     throw DataError(path + ": cannot decode image (" + e.what() + ")");
@@ -78,6 +81,13 @@ void encode(const std::string& path, const cv::Mat& image) {
 }
 
 }  // namespace
+
+bool is_complete_image_file(const std::string& path) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) return false;
+  const auto bytes = file_bytes(path);
+  return !bytes.empty() && !truncation(bytes);
+}
 
 cv::Mat read_rgb(const std::string& path) {
   cv::Mat image = decode(path, cv::IMREAD_UNCHANGED);

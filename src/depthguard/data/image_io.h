@@ -19,6 +19,11 @@ cv::Mat read_depth(const std::string& path, double scale);
 /// Writes RGB (CV_8UC3) as PNG or JPEG by extension, atomically. Throws DataError.
 void write_rgb(const std::string& path, const cv::Mat& rgb);
 
+/// True when `path` is a regular, non-empty file that is not cut short: a JPEG or PNG
+/// that ends with its end marker (other formats are not checked). Reads the file, does
+/// not decode it. Throws DataError when it exists but cannot be opened.
+bool is_complete_image_file(const std::string& path);
+
 /// Writes metres (CV_32FC1) as a 16-bit PNG of round(depth * scale), atomically.
 /// Non-finite, non-positive and unrepresentable (> 65535 / scale) depths become 0, the
 /// invalid marker. Throws DataError.

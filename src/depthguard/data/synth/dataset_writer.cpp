@@ -86,7 +86,8 @@ SynthDatasetResult write_synthetic_dataset(const SynthDatasetOptions& o,
   for (int64_t i = 0; i < o.count(); ++i) {
     const auto rgb = fmt::format("rgb/{:06}.{}", i, o.format());
     const auto depth = fmt::format("depth/{:06}.png", i);
-    if (fs::exists(root / rgb) && fs::exists(root / depth)) {
+    // A scene on disk is kept only when both files are whole (a copy or a disk may have cut one short).
+    if (is_complete_image_file((root / rgb).string()) && is_complete_image_file((root / depth).string())) {
       ++result.kept;
     } else {
       const auto sample = render_synthetic(static_cast<uint64_t>(i), o.scenes());
