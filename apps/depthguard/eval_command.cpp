@@ -17,6 +17,7 @@
 #include "depthguard/runtime/interrupt.h"
 #include "depthguard/train/evaluator.h"
 #include "depthguard/train/saved_model.h"
+#include "number_checks.h"
 
 namespace depthguard {
 
@@ -116,7 +117,7 @@ void add_eval_command(CLI::App& app) {
   cmd->add_flag("--median-baseline", args->median_baseline,
                 "Also evaluate predicting the training set's median depth everywhere");
   cmd->add_option("--baseline-samples", args->baseline_samples, "Training samples the median is taken over")
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   cmd->callback([args] { run(*args); });
 }
 

@@ -3,6 +3,7 @@
 #include <c10/util/Exception.h>
 #include <spdlog/spdlog.h>
 
+#include "number_checks.h"
 #include "depthguard/core/errors.h"
 #include "depthguard/core/exit_codes.h"
 #include "depthguard/runtime/allocator.h"
@@ -23,7 +24,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "depthguard 0.1.0");
   int threads = 0;
   app.add_option("--threads", threads, "Intra-op threads (default: all cores)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(depthguard::non_negative());
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));

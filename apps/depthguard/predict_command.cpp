@@ -18,6 +18,7 @@
 #include "depthguard/runtime/interrupt.h"
 #include "depthguard/train/evaluator.h"
 #include "depthguard/train/saved_model.h"
+#include "number_checks.h"
 
 namespace depthguard {
 
@@ -89,8 +90,8 @@ void add_predict_command(CLI::App& app) {
   cmd->add_option("--height", args->height,
                   "Network input height (rounded down to a multiple of 32; 0 = the image's own; "
                   "default: the run's eval.height)")
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--width", args->width, "Network input width (as --height)")->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
+  cmd->add_option("--width", args->width, "Network input width (as --height)")->check(non_negative());
   cmd->callback([args] { run(*args); });
 }
 

@@ -10,6 +10,7 @@
 #include "depthguard/study/study_config.h"
 #include "depthguard/study/study_report.h"
 #include "depthguard/study/study_runner.h"
+#include "number_checks.h"
 
 namespace depthguard {
 
@@ -45,7 +46,7 @@ void add_study_command(CLI::App& app) {
   cmd->add_option("--config", args->config, "A study file (configs/study/quick.yaml, full.yaml)")->required();
   cmd->add_option("--out", args->out, "Study directory (default: runs/study-NAME); rerun to resume");
   cmd->add_option("--jobs", args->jobs, "Parallel training processes (default: the file's jobs; 0: cores)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
   cmd->add_flag("--no-progress", args->no_progress, "Do not draw the progress bar");
   cmd->callback([args] { run(*args); });
 }

@@ -12,6 +12,7 @@
 #include "depthguard/data/synth/synth_options.h"
 #include "depthguard/report/progress_bar.h"
 #include "depthguard/runtime/interrupt.h"
+#include "number_checks.h"
 
 namespace depthguard {
 
@@ -64,23 +65,23 @@ void add_synth_command(CLI::App& app) {
   auto args = std::make_shared<SynthArgs>();
   auto* cmd = app.add_subcommand("synth", "Render synthetic RGB-D scenes to disk in the NYU layout");
   cmd->add_option("--out", args->out, "Output directory")->required();
-  cmd->add_option("--count", args->count, "Number of scenes")->check(CLI::PositiveNumber);
-  cmd->add_option("--height", args->height, "Image height")->check(CLI::PositiveNumber);
-  cmd->add_option("--width", args->width, "Image width")->check(CLI::PositiveNumber);
+  cmd->add_option("--count", args->count, "Number of scenes")->check(positive());
+  cmd->add_option("--height", args->height, "Image height")->check(positive());
+  cmd->add_option("--width", args->width, "Image width")->check(positive());
   cmd->add_option("--seed", args->seed, "Dataset seed: (seed, index) fixes each scene");
   cmd->add_option("--test-fraction", args->test_fraction, "Fraction of scenes in test.txt")
       ->check(CLI::Range(0.0, 0.99));
   cmd->add_option("--format", args->format, "RGB file format")->check(CLI::IsMember({"png", "jpg"}));
   cmd->add_option("--holes", args->holes, "Mean number of invalid blobs per depth map")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
   cmd->add_option("--max-range", args->max_range, "Depth beyond this (m) is invalid; 0 keeps all")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
   cmd->add_option("--sparsity", args->pattern, "Ground-truth pattern: dense, random or scanlines");
   cmd->add_option("--valid-fraction", args->valid_fraction,
                   "Fraction of pixels kept by the random/scanlines patterns")
       ->check(CLI::Range(1e-6, 1.0));
-  cmd->add_option("--min-objects", args->min_objects, "Fewest objects per room")->check(CLI::NonNegativeNumber);
-  cmd->add_option("--max-objects", args->max_objects, "Most objects per room")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--min-objects", args->min_objects, "Fewest objects per room")->check(non_negative());
+  cmd->add_option("--max-objects", args->max_objects, "Most objects per room")->check(non_negative());
   cmd->add_flag("--no-shadows", args->no_shadows, "Render without shadow rays (faster)");
   cmd->callback([args] { run(*args); });
 }

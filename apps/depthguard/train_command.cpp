@@ -11,6 +11,7 @@
 #include "depthguard/core/errors.h"
 #include "depthguard/runtime/threads.h"
 #include "depthguard/train/trainer.h"
+#include "number_checks.h"
 
 namespace depthguard {
 
@@ -82,7 +83,7 @@ void add_train_command(CLI::App& app) {
   cmd->add_flag("--no-progress", args->no_progress, "Do not draw the progress bar");
   cmd->add_option("--profile", args->run.profile_steps,
                   "Time every operator of N steps (after the first) into RUN/profile/: operators.txt, trace.json")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
   cmd->callback([args] { run(*args); });
 }
 

@@ -46,6 +46,11 @@ TEST(Cli, SynthWritesResumesAndNamesBadOptions) {
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.output.find("--sparsity: 'lidar' is not one of dense, random, scanlines"), std::string::npos) << bad.output;
   EXPECT_NE(run_cli("synth --count 3").exit_code, 0);  // --out is required
+  // Ranges are said as meant, not as CLI11's "0 to 1797693134862315708...".
+  const auto negative = run_cli("synth --out " + dir.string() + " --count -1");
+  EXPECT_NE(negative.exit_code, 0);
+  EXPECT_NE(negative.output.find("--count: must be > 0, got -1"), std::string::npos) << negative.output;
+  EXPECT_EQ(negative.output.find("179769"), std::string::npos) << negative.output;
   std::filesystem::remove_all(dir);
 }
 

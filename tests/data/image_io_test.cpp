@@ -49,6 +49,9 @@ TEST(ImageIo, BadFilesGiveErrorsThatNameThem) {
   TempDir dir("io_bad");
   const auto missing = (dir / "missing.png").string();
   EXPECT_TRUE(contains(error_of([&] { read_rgb(missing); }), missing + ": file not found"));
+  const auto folder = (dir / "folder.png").string();
+  std::filesystem::create_directories(folder);
+  EXPECT_TRUE(contains(error_of([&] { read_rgb(folder); }), folder + ": is a directory, not an image"));
   const auto corrupt = (dir / "corrupt.png").string();
   std::ofstream(corrupt) << "this is not a png";
   EXPECT_TRUE(contains(error_of([&] { read_depth(corrupt, 1000); }), corrupt + ": cannot decode"));

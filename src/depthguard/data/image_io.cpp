@@ -52,6 +52,7 @@ std::optional<std::string> truncation(const std::vector<uchar>& bytes) {
 
 cv::Mat decode(const std::string& path, int flags) {
   if (!std::filesystem::exists(path)) throw DataError(path + ": file not found");
+  if (std::filesystem::is_directory(path)) throw DataError(path + ": is a directory, not an image");
   cv::Mat image;
   try {
     const auto bytes = file_bytes(path);
