@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 BENCH_FILTER ?= .
 
-.PHONY: deps build build-tests demo test dev dev-test bench bench-peer clean
+.PHONY: deps build build-tests demo test dev dev-test sanitize bench bench-peer clean
 
 deps:
 	./scripts/install-deps.sh
@@ -44,6 +44,15 @@ build-tests: deps $(BUILD_DIR)/CMakeCache.txt
 # Speed targets live here, never in timed tests. BENCH_FILTER narrows the run.
 bench: build
 	$(BUILD_DIR)/depthguard_bench --benchmark_filter='$(BENCH_FILTER)'
+
+# The suite under AddressSanitizer and UndefinedBehaviorSanitizer in build-asan/ (glibc's
+# malloc: ASan brings its own). Not in CI (slow on 2 cores); run it before resolving work on
+# the guard, loader, checkpoint or file-writing code. LibTorch itself is not instrumented and
+# keeps its caches until exit, so leak reports are off.
+sanitize:
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	$(MAKE) test BUILD_DIR=build-asan BUILD_TYPE=RelWithDebInfo \
+	  CMAKE_FLAGS="-DCMAKE_CXX_FLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer'"
 
 # depthguard's training step against plain PyTorch, same model and threads (bench/peer/);
 # installs Debian's python3-torch and python3-torchvision, which only this needs.
