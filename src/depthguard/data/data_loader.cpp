@@ -4,14 +4,13 @@
 #include <stdexcept>
 #include <string>
 
-#include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
 #include "depthguard/core/errors.h"
 #include "depthguard/data/augment.h"
-#include "depthguard/data/data_error.h"
 #include "depthguard/data/image_tensor.h"
 #include "depthguard/data/random.h"
+#include "depthguard/data/read_sample.h"
 
 namespace depthguard {
 
@@ -126,24 +125,23 @@ std::optional<Batch> DataLoader::load(const std::vector<int64_t>& order, int64_t
   Batch batch;
   for (int64_t k = first; k < last; ++k) {
     const int64_t index = order[k];
-    try {
-      RgbdSample s = dataset_->get(index);
-      if (options_.augment()) {
-        Random rng({options_.seed(), kAugmentStream, static_cast<uint64_t>(epoch), static_cast<uint64_t>(index)});
-        s = augment(s, rng, *options_.augment());
-      }
-      if (!samples.empty() && s.rgb.size() != samples.front().rgb.size()) {
-        // A property of the dataset, not a bad option value: not caught as a bad sample.
-        throw std::runtime_error("samples of one batch differ in size (" + samples.front().id + " vs " + s.id +
-                                 "): set a crop (the augmentation's crop_height and crop_width)");
-      }
-      samples.push_back(std::move(s));
-      batch.indices.push_back(index);
-    } catch (const DataError& e) {
-      if (options_.on_bad_sample() == BadSamplePolicy::Error) throw;
+    auto read = read_sample(*dataset_, index, options_.on_bad_sample());
+    if (!read) {
       ++skipped_;
-      spdlog::warn("skipping bad sample {}: {}", index, e.what());
+      continue;
     }
+    RgbdSample s = std::move(*read);
+    if (options_.augment()) {
+      Random rng({options_.seed(), kAugmentStream, static_cast<uint64_t>(epoch), static_cast<uint64_t>(index)});
+      s = augment(s, rng, *options_.augment());
+    }
+    if (!samples.empty() && s.rgb.size() != samples.front().rgb.size()) {
+      // A property of the dataset, not a bad option value: not a bad sample.
+      throw std::runtime_error("samples of one batch differ in size (" + samples.front().id + " vs " + s.id +
+                               "): set a crop (the augmentation's crop_height and crop_width)");
+    }
+    samples.push_back(std::move(s));
+    batch.indices.push_back(index);
   }
   if (samples.empty()) return std::nullopt;
   const auto n = static_cast<int64_t>(samples.size());

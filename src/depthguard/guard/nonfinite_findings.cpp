@@ -1,12 +1,18 @@
 #include "depthguard/guard/nonfinite_findings.h"
 
 #include <fmt/format.h>
+#include <torch/torch.h>
 
 #include "depthguard/guard/tensor_summary.h"
 
 namespace depthguard {
 
 std::optional<std::string> nonfinite_counts(const torch::Tensor& t) {
+  // One pass for the common, finite case (every checkpoint save checks every tensor); the
+  // full summary only for a tensor that needs the counts.
+  if (!t.defined() || t.numel() == 0 || !t.is_floating_point() || torch::isfinite(t).all().item<bool>()) {
+    return std::nullopt;
+  }
   const auto s = summarize(t);
   if (s.nonfinite() == 0) return std::nullopt;
   return fmt::format("{} NaN, {} +inf, {} -inf of {} values", s.nan, s.posinf, s.neginf, s.numel);

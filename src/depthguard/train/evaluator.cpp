@@ -5,11 +5,9 @@
 
 #include <torch/torch.h>
 
-#include <spdlog/spdlog.h>
-
 #include "depthguard/data/augment.h"
-#include "depthguard/data/data_error.h"
 #include "depthguard/data/image_tensor.h"
+#include "depthguard/data/read_sample.h"
 
 namespace depthguard {
 
@@ -27,21 +25,6 @@ torch::Tensor predict_depth(DepthModel& model, const cv::Mat& rgb, PredictSize s
                                                                .align_corners(false));
   return depth[0][0].contiguous();
 }
-
-namespace {
-
-// Sample i of `data`, or none when it cannot be read and the policy skips it (logged).
-std::optional<RgbdSample> read_sample(const RgbdDataset& data, int64_t i, BadSamplePolicy on_bad_sample) {
-  try {
-    return data.get(i);
-  } catch (const DataError& e) {
-    if (on_bad_sample == BadSamplePolicy::Error) throw;
-    spdlog::warn("evaluation: skipping bad sample {}: {}", i, e.what());
-    return std::nullopt;
-  }
-}
-
-}  // namespace
 
 MetricsAverage evaluate_model(DepthModel& model, const RgbdDataset& data, PredictSize size,
                               const EvalOptions& options, BadSamplePolicy on_bad_sample,
