@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 BENCH_FILTER ?= .
 
-.PHONY: deps build build-tests demo test dev dev-test sanitize bench bench-peer clean
+.PHONY: deps build build-tests demo test dev dev-test sanitize fuzz bench bench-peer clean
 
 deps:
 	./scripts/install-deps.sh
@@ -49,10 +49,22 @@ bench: build
 # malloc: ASan brings its own). Not in CI (slow on 2 cores); run it before resolving work on
 # the guard, loader, checkpoint or file-writing code. LibTorch itself is not instrumented and
 # keeps its caches until exit, so leak reports are off.
+SANITIZE_ENV = ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+SANITIZE_FLAGS = BUILD_DIR=build-asan BUILD_TYPE=RelWithDebInfo \
+  CMAKE_FLAGS="-DCMAKE_CXX_FLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer'"
 sanitize:
-	ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	$(MAKE) test BUILD_DIR=build-asan BUILD_TYPE=RelWithDebInfo \
-	  CMAKE_FLAGS="-DCMAKE_CXX_FLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer'"
+	$(SANITIZE_ENV) $(MAKE) test $(SANITIZE_FLAGS)
+
+# The long run of the parser fuzz tests (tests/fuzz/): FUZZ_CASES mutated files per parser
+# from FUZZ_SEED, under the sanitizers of build-asan/. The suite runs 300 per parser.
+FUZZ_CASES ?= 20000
+FUZZ_SEED ?= 1
+fuzz:
+	$(MAKE) build-tests $(SANITIZE_FLAGS)
+	cd build-asan/tests && { $(SANITIZE_ENV) DEPTHGUARD_FUZZ_CASES=$(FUZZ_CASES) DEPTHGUARD_FUZZ_SEED=$(FUZZ_SEED) \
+	  ./depthguard_tests --gtest_filter='ParserFuzz.*' > fuzz.log 2>&1; status=$$?; \
+	  grep -E '^(fuzzing|accepted|case|\[ +(OK|FAILED|PASSED) |SUMMARY)' fuzz.log; \
+	  echo "fuzz: exit $$status, full log in build-asan/tests/fuzz.log"; exit $$status; }
 
 # depthguard's training step against plain PyTorch, same model and threads (bench/peer/);
 # installs Debian's python3-torch and python3-torchvision, which only this needs.

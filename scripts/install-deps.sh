@@ -19,6 +19,7 @@ PACKAGES=(
   libspdlog-dev
   libfmt-dev
   nlohmann-json3-dev
+  zlib1g-dev
   libgtest-dev
   libgmock-dev
   libbenchmark-dev

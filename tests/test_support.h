@@ -1,6 +1,10 @@
 #pragma once
-// Shared helpers of the test suite: gradients, finiteness and finite-difference checks.
+// Shared helpers of the test suite: gradients, finiteness and finite-difference checks,
+// file contents.
+#include <filesystem>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <limits>
 #include <string>
 
@@ -15,6 +19,12 @@ inline constexpr float kInf = std::numeric_limits<float>::infinity();
 inline constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 inline constexpr double kInf64 = std::numeric_limits<double>::infinity();
 inline constexpr double kNaN64 = std::numeric_limits<double>::quiet_NaN();
+
+/// The bytes of the file at `path` ("" when it cannot be read).
+inline std::string file_content(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
 
 using ScalarFn = std::function<torch::Tensor(const torch::Tensor&)>;
 

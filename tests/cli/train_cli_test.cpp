@@ -18,6 +18,7 @@
 #include "depthguard/train/saved_model.h"
 #include "depthguard/runtime/directory_lock.h"
 #include "data/data_test_support.h"
+#include "test_support.h"
 #include "test_paths.h"
 #include "train/tiny_run.h"
 
@@ -80,26 +81,21 @@ TEST_F(TrainCli, ResumeOfAFinishedRunExtendsItWithMoreSteps) {
   EXPECT_TRUE(summary["final_eval"].is_object());
 }
 
-std::string contents(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  return std::string((std::istreambuf_iterator<char>(in)), {});
-}
-
 TEST_F(TrainCli, ResumeOfAFinishedRunTouchesNothingAndFewerStepsIsRefused) {
   const char* files[] = {"summary.json", "config.yaml", "metrics.jsonl", "checkpoints/last.pt"};
   std::vector<std::string> before;
-  for (const char* f : files) before.push_back(contents(run / f));
+  for (const char* f : files) before.push_back(testing::file_content(run / f));
   const auto again = run_cli("--threads 1 train --no-progress --resume --out " + run.string());
   ASSERT_EQ(again.exit_code, 0) << again.output;
   EXPECT_NE(again.output.find("finished at step 2 of 2; nothing to do"), std::string::npos) << again.output;
   EXPECT_EQ(again.output.find("trained"), std::string::npos) << again.output;
-  for (size_t i = 0; i < before.size(); ++i) EXPECT_EQ(contents(run / files[i]), before[i]) << files[i];
+  for (size_t i = 0; i < before.size(); ++i) EXPECT_EQ(testing::file_content(run / files[i]), before[i]) << files[i];
   const auto fewer = run_cli("--threads 1 train --no-progress --resume --out " + run.string() + " --set train.steps=1");
   EXPECT_EQ(fewer.exit_code, 2) << fewer.output;
   EXPECT_NE(fewer.output.find("the checkpoint is at step 2, beyond this run's 1 steps (train.steps)"),
             std::string::npos)
       << fewer.output;
-  for (size_t i = 0; i < before.size(); ++i) EXPECT_EQ(contents(run / files[i]), before[i]) << files[i];
+  for (size_t i = 0; i < before.size(); ++i) EXPECT_EQ(testing::file_content(run / files[i]), before[i]) << files[i];
 }
 
 TEST_F(TrainCli, ASecondProcessOnTheSameRunIsRefusedNamingTheHolder) {
@@ -110,7 +106,7 @@ TEST_F(TrainCli, ASecondProcessOnTheSameRunIsRefusedNamingTheHolder) {
   EXPECT_NE(second.output.find("in use by another depthguard process (pid " + std::to_string(::getpid()) + ")"),
             std::string::npos)
       << second.output;
-  EXPECT_EQ(nlohmann::json::parse(contents(run / "summary.json"))["steps"], 2);  // untouched
+  EXPECT_EQ(nlohmann::json::parse(testing::file_content(run / "summary.json"))["steps"], 2);  // untouched
 }
 
 TEST_F(TrainCli, EvalWithoutValidGroundTruthIsAnErrorAndWritesNothing) {
@@ -157,8 +153,7 @@ TEST_F(TrainCli, NonFiniteWeightsAreRefusedAndDivergedPredictionsNamed) {
   EXPECT_FALSE(std::filesystem::exists(dir / "p2" / "room.png"));  // no map of zeros
   const auto evaluated = run_cli("eval --checkpoint " + huge + " --out " + (dir / "e").string());
   EXPECT_EQ(evaluated.exit_code, 0) << evaluated.output;
-  std::ifstream report(dir / "e" / "eval.md");
-  const std::string md((std::istreambuf_iterator<char>(report)), {});
+  const auto md = testing::file_content(dir / "e" / "eval.md");
   EXPECT_NE(md.find("**WARNING: "), std::string::npos) << md;
   EXPECT_NE(md.find("the model is diverged or broken"), std::string::npos) << md;
 }

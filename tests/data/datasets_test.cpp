@@ -80,6 +80,7 @@ TEST(SplitFileDataset, ErrorsNameTheFileAndLine) {
   EXPECT_EQ(bad_line("a.png b.png inf\n"), split + ":1: focal 'inf' is not a positive number of pixels");
   EXPECT_EQ(bad_line("a.png b.png 500 extra\n"),
             split + ":1: unexpected column 'extra'; expected 'rgb_path depth_path [focal]'");
+  EXPECT_EQ(bad_line(std::string("a.png\0x b.png\n", 13)), split + ":1: a NUL byte in the line (damaged file?)");
   std::ofstream(split) << "/a.png None 721\n/a.png /b.png 721\n";
   SplitFileDataset kitti(kitti_split(split, dir.str(), dir.str()));
   EXPECT_EQ(kitti.size(), 1);

@@ -52,6 +52,8 @@ TEST(ImageIo, BadFilesGiveErrorsThatNameThem) {
   const auto folder = (dir / "folder.png").string();
   std::filesystem::create_directories(folder);
   EXPECT_TRUE(contains(error_of([&] { read_rgb(folder); }), folder + ": is a directory, not an image"));
+  const auto too_long = (dir / (std::string(300, 'a') + ".png")).string();  // over NAME_MAX
+  EXPECT_TRUE(contains(error_of([&] { read_rgb(too_long); }), too_long + ": File name too long"));
   const auto corrupt = (dir / "corrupt.png").string();
   std::ofstream(corrupt) << "this is not a png";
   EXPECT_TRUE(contains(error_of([&] { read_depth(corrupt, 1000); }), corrupt + ": cannot decode"));

@@ -119,6 +119,42 @@ TEST(Checkpoint, MissingCorruptAndMismatchedFilesAreNamed) {
   EXPECT_NE(mismatch.find(good + ": does not match this model"), std::string::npos) << mismatch;
 }
 
+// LibTorch's zip reader does not check CRCs: before checkpoints were sealed, one flipped bit
+// in a weight loaded silently as another number.
+TEST(Checkpoint, AFlippedBitInAWeightIsRefusedAsDamage) {
+  testing::TempDir dir("ckpt_damaged");
+  DepthModel model(tiny());
+  auto weight = model->named_parameters().begin()->value();
+  {
+    torch::NoGradGuard no_grad;
+    weight.fill_(0.123456f);
+  }
+  const auto path = (dir / "c.pt").string();
+  save_checkpoint(path, *model, nullptr, TrainState());
+  auto bytes = testing::file_content(path);
+  const float marker = 0.123456f;
+  const auto at = bytes.find(std::string(reinterpret_cast<const char*>(&marker), sizeof marker));
+  ASSERT_NE(at, std::string::npos);
+  bytes[at] = static_cast<char>(bytes[at] ^ 1);
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+  const auto error = testing::error_message<std::runtime_error>([&] { load_checkpoint(path, *model, nullptr); });
+  EXPECT_EQ(error, path + ": not a readable depthguard checkpoint: its content does not match its checksum (the file "
+                          "is damaged)");
+}
+
+// Checkpoints written before the seal (the archive alone) still load.
+TEST(Checkpoint, AnUnsealedCheckpointFromAnEarlierVersionLoads) {
+  testing::TempDir dir("ckpt_unsealed");
+  DepthModel model(tiny());
+  TrainState state;
+  state.step = 5;
+  const auto path = (dir / "old.pt").string();
+  std::ofstream(path, std::ios::binary) << checkpoint_bytes(*model, nullptr, state);
+  DepthModel back(tiny());
+  EXPECT_EQ(load_checkpoint(path, *back, nullptr).step, 5);
+  EXPECT_TRUE(same_parameters(*model, *back));
+}
+
 // The file-size limit makes the kernel stop the writer inside write(2): with SIGXFSZ's
 // default action the process dies there (a real kill mid-write); with it ignored, write(2)
 // fails with EFBIG, as it fails with ENOSPC on a full disk.

@@ -194,8 +194,7 @@ TEST(Trainer, ProfileWritesTheTopOperatorsAndATraceWithoutChangingTheRun) {
   options.profile_steps = 2;
   train(config, options);
   EXPECT_EQ(logged_losses(plain.str()), logged_losses(profiled.str()));
-  std::ifstream table_file(profiled / "profile" / "operators.txt");
-  const std::string table((std::istreambuf_iterator<char>(table_file)), {});
+  const auto table = testing::file_content(profiled / "profile" / "operators.txt");
   EXPECT_NE(table.find("aten::"), std::string::npos) << table;
   EXPECT_NE(table.find("ConvolutionBackward0"), std::string::npos) << table;
   EXPECT_NE(table.find("per step over 2 step(s)"), std::string::npos) << table;
@@ -208,8 +207,7 @@ TEST(Trainer, ProfileOfMoreStepsThanTheRunHasWritesWhatRan) {
   auto options = testing::quiet(dir.str());
   options.profile_steps = 50;
   train(read_train_config(testing::tiny_run(3)), options);
-  std::ifstream table_file(dir / "profile" / "operators.txt");
-  const std::string table((std::istreambuf_iterator<char>(table_file)), {});
+  const auto table = testing::file_content(dir / "profile" / "operators.txt");
   EXPECT_NE(table.find("per step over 2 step(s)"), std::string::npos) << table;  // steps 2 and 3
 }
 

@@ -35,8 +35,11 @@ void reject_duplicate_keys(const YAML::Node& node, const std::string& file, cons
 }  // namespace
 
 YAML::Node read_yaml_file(const std::string& path) {
-  if (std::filesystem::is_directory(path)) throw ConfigError(path + ": is a directory, not a config file");
-  if (!std::filesystem::is_regular_file(path)) throw ConfigError(path + ": config file not found");
+  std::error_code error;  // a name too long or a folder without access: the file's error
+  const auto status = std::filesystem::status(path, error);
+  if (std::filesystem::is_directory(status)) throw ConfigError(path + ": is a directory, not a config file");
+  if (error && status.type() != std::filesystem::file_type::not_found) throw ConfigError(path + ": " + error.message());
+  if (!std::filesystem::is_regular_file(status)) throw ConfigError(path + ": config file not found");
   YAML::Node root;
   try {
     root = YAML::LoadFile(path);

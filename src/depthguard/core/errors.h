@@ -2,6 +2,9 @@
 // The error types every module may throw and the CLI maps to exit codes
 // (core/exit_codes.h). Depends on the standard library only.
 #include <stdexcept>
+#include <string>
+
+#include "depthguard/core/printable.h"
 
 namespace depthguard {
 
@@ -16,10 +19,11 @@ class InvalidArgument : public std::invalid_argument {
 /// offending key (dotted YAML path) or file and, for closed sets, the allowed values. Only
 /// config/ (and the study file reader) speak in YAML key paths. A ConfigError is an
 /// InvalidArgument, so a caller catching InvalidArgument also gets config errors; the CLI
-/// reports it with a "config: " prefix and exits with exit_code::kUsage.
+/// reports it with a "config: " prefix and exits with exit_code::kUsage. The message is
+/// made printable(): it quotes keys and values from the user's file.
 class ConfigError : public InvalidArgument {
  public:
-  using InvalidArgument::InvalidArgument;
+  explicit ConfigError(const std::string& message) : InvalidArgument(printable(message)) {}
 };
 
 /// Thrown when the NaN sentinel stops a run (policy halt, or too many non-finite steps in a

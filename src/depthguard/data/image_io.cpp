@@ -51,8 +51,11 @@ std::optional<std::string> truncation(const std::vector<uchar>& bytes) {
 }
 
 cv::Mat decode(const std::string& path, int flags) {
-  if (!std::filesystem::exists(path)) throw DataError(path + ": file not found");
-  if (std::filesystem::is_directory(path)) throw DataError(path + ": is a directory, not an image");
+  std::error_code error;  // a name too long or a folder without access is the file's error too
+  const auto status = std::filesystem::status(path, error);
+  if (status.type() == std::filesystem::file_type::not_found) throw DataError(path + ": file not found");
+  if (error) throw DataError(path + ": " + error.message());
+  if (std::filesystem::is_directory(status)) throw DataError(path + ": is a directory, not an image");
   cv::Mat image;
   try {
     const auto bytes = file_bytes(path);

@@ -35,6 +35,8 @@ SplitFileDataset::SplitFileDataset(SplitFileOptions options) : options_(std::mov
     std::string rgb, depth, focal;
     if (!(fields >> rgb)) continue;  // blank line
     const auto where = options_.split_file() + ":" + std::to_string(number);
+    // The file calls would read a path only up to a NUL: another file than the line names.
+    if (line.find('\0') != std::string::npos) throw DataError(where + ": a NUL byte in the line (damaged file?)");
     if (!(fields >> depth)) throw DataError(where + ": expected 'rgb_path depth_path [focal]'");
     if (depth == "None") {
       ++without_depth_;

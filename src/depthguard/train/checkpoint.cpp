@@ -11,6 +11,7 @@
 #include "depthguard/guard/nonfinite_findings.h"
 #include "depthguard/guard/state_snapshot.h"
 #include "depthguard/runtime/atomic_file.h"
+#include "depthguard/train/sealed_archive.h"
 
 namespace depthguard {
 
@@ -32,11 +33,13 @@ torch::serialize::InputArchive open(const std::string& path) {
   if (!std::filesystem::is_regular_file(path)) throw std::runtime_error(path + ": checkpoint not found");
   torch::serialize::InputArchive archive;
   try {
-    archive.load_from(path);
+    load_sealed(path, archive);
     if (read_int(archive, "depthguard_format") != kFormat) throw std::runtime_error("unknown format version");
-  } catch (const std::exception& e) {
+  } catch (const c10::Error& e) {
     throw std::runtime_error(path + ": not a readable depthguard checkpoint (truncated or another format): " +
-                             std::string(e.what()).substr(0, 200));
+                             std::string(e.what_without_backtrace()).substr(0, 200));
+  } catch (const std::exception& e) {
+    throw std::runtime_error(path + ": not a readable depthguard checkpoint: " + e.what());
   }
   return archive;
 }
@@ -105,7 +108,8 @@ void save_checkpoint(const std::string& path, torch::nn::Module& model, torch::o
   check_finite(model);
   const auto dir = std::filesystem::path(path).parent_path();
   if (!dir.empty()) std::filesystem::create_directories(dir);
-  write_file_atomically(path, checkpoint_bytes(model, optimizer, state));
+  auto archive = make_archive(model, optimizer, state);
+  write_file_atomically(path, sealed_bytes(archive));
 }
 
 TrainState load_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer) {

@@ -24,15 +24,17 @@ struct TrainState {
 /// Writes model parameters and buffers, the optimiser state (if any), LibTorch's default
 /// CPU generator and `state` to `path`, serialised in memory first and then written with
 /// write_file_atomically: `path` always holds either the previous checkpoint or the new
-/// one, whatever happens midway, and a full disk is a std::runtime_error naming `path`
-/// (LibTorch's own file writer aborts the process there). Refuses (throws
+/// one, whatever happens midway. The file is sealed with a checksum (sealed_archive.h). A
+/// full disk is a std::runtime_error naming `path` (LibTorch's own file writer aborts the
+/// process there). Refuses (throws
 /// std::runtime_error naming the tensor) to write a non-finite parameter or buffer.
 void save_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
                      const TrainState& state);
 
 /// Restores what save_checkpoint wrote into `model` (same architecture) and, when given,
 /// `optimizer`, and the generator; returns the state. Throws std::runtime_error naming the
-/// file when it is missing, truncated or not a depthguard checkpoint, and naming the tensor
+/// file when it is missing, truncated, damaged (its checksum does not match; files from
+/// before checksums load unchecked) or not a depthguard checkpoint, and naming the tensor
 /// when the model does not match (a tensor missing or of another shape).
 TrainState load_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer);
 

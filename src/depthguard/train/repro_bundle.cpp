@@ -1,30 +1,19 @@
 #include "depthguard/train/repro_bundle.h"
 
 #include <filesystem>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include "depthguard/guard/forensics_report.h"
 #include "depthguard/runtime/atomic_file.h"
+#include "depthguard/train/sealed_archive.h"
 
 namespace depthguard {
 
 namespace {
 
 constexpr int64_t kBundleFormat = 1;
-
-// Raw bytes travel as a uint8 tensor: LibTorch's archive strings are meant for text.
-torch::Tensor bytes_tensor(const std::string& bytes) {
-  return torch::from_blob(const_cast<char*>(bytes.data()), {static_cast<int64_t>(bytes.size())}, torch::kUInt8)
-      .clone();
-}
-
-std::string tensor_bytes(const torch::Tensor& t) {
-  const auto c = t.contiguous();
-  return std::string(static_cast<const char*>(c.data_ptr()), static_cast<size_t>(c.numel()));
-}
 
 std::string read_string(torch::serialize::InputArchive& a, const std::string& key) {
   c10::IValue v;
@@ -47,9 +36,8 @@ void save_bundle(const std::string& path, const ReproBundle& b) {
   a.write("injected", c10::IValue(b.injected));
   a.write("history", c10::IValue(history_json(b.history)));
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-  std::ostringstream bytes;  // in memory first: LibTorch's file writer aborts on a full disk
-  a.save_to(bytes);
-  write_file_atomically(path, bytes.str());
+  // In memory first: LibTorch's file writer aborts on a full disk.
+  write_file_atomically(path, sealed_bytes(a));
 }
 
 ReproBundle load_bundle(const std::string& path) {
@@ -58,7 +46,7 @@ ReproBundle load_bundle(const std::string& path) {
   ReproBundle b;
   try {
     torch::serialize::InputArchive a;
-    a.load_from(file);
+    load_sealed(file, a);
     torch::Tensor format, state, step;
     a.read("depthguard_bundle", format);
     if (format.item<int64_t>() != kBundleFormat) throw std::runtime_error("unknown bundle format");
@@ -73,9 +61,11 @@ ReproBundle load_bundle(const std::string& path) {
     b.stage = read_string(a, "stage");
     b.injected = read_string(a, "injected");
     b.history = history_from_json(read_string(a, "history"));
-  } catch (const std::exception& e) {
+  } catch (const c10::Error& e) {
     throw std::runtime_error(file + ": not a readable depthguard reproducer bundle (truncated or another format): " +
-                             std::string(e.what()).substr(0, 200));
+                             std::string(e.what_without_backtrace()).substr(0, 200));
+  } catch (const std::exception& e) {
+    throw std::runtime_error(file + ": not a readable depthguard reproducer bundle: " + e.what());
   }
   return b;
 }

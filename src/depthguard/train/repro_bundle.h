@@ -26,11 +26,13 @@ struct ReproBundle {
   std::vector<StepRecord> history;
 };
 
-/// Writes `bundle` to `path` atomically (temporary file, fsync, rename).
+/// Writes `bundle` to `path` atomically (temporary file, fsync, rename), sealed with a
+/// checksum (sealed_archive.h).
 void save_bundle(const std::string& path, const ReproBundle& bundle);
 
 /// Reads a bundle from `path`: the bundle.pt file or the directory holding it. Throws
-/// std::runtime_error naming the path when it is missing, truncated or not a bundle.
+/// std::runtime_error naming the path when it is missing, truncated, damaged (its checksum
+/// does not match) or not a bundle.
 ReproBundle load_bundle(const std::string& path);
 
 }  // namespace depthguard
