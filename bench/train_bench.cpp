@@ -21,7 +21,7 @@
 #include "depthguard/optim/optimizer.h"
 #include "depthguard/report/operator_profile.h"
 #include "depthguard/runtime/atomic_file.h"
-#include "depthguard/runtime/cpu_autocast.h"
+#include "depthguard/runtime/autocast.h"
 #include "depthguard/runtime/op_profiler.h"
 #include "depthguard/train/checkpoint.h"
 #include "depthguard/train/forensics.h"
@@ -116,7 +116,7 @@ class TrainStep {
 
   torch::Tensor forward() {
     if (!bf16_) return model_->forward(image_);
-    CpuAutocast autocast;
+    Autocast autocast;
     return model_->forward(image_).to(torch::kFloat);
   }
 

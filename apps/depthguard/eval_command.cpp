@@ -17,6 +17,7 @@
 #include "depthguard/runtime/interrupt.h"
 #include "depthguard/train/evaluator.h"
 #include "depthguard/train/saved_model.h"
+#include "device_option.h"
 #include "number_checks.h"
 
 namespace depthguard {
@@ -25,6 +26,7 @@ namespace {
 
 struct EvalArgs {
   std::string checkpoint, data, out;
+  std::string device = "auto";
   std::vector<std::string> overrides;
   bool median_baseline = false;
   int64_t baseline_samples = 64;
@@ -52,7 +54,7 @@ void run(const EvalArgs& a) {
   if (!a.data.empty()) root["eval"]["data"] = load_config(a.data);
   for (const auto& o : a.overrides) apply_override(root, o);
   const auto config = read_train_config(root);
-  auto model = load_model(a.checkpoint, config.model, config.train.channels_last);
+  auto model = load_model(a.checkpoint, config.model, config.train.channels_last, device_option_value(a.device));
   const auto data = make_dataset(config.eval.data);
 
   install_interrupt_handler();
@@ -118,6 +120,7 @@ void add_eval_command(CLI::App& app) {
                 "Also evaluate predicting the training set's median depth everywhere");
   cmd->add_option("--baseline-samples", args->baseline_samples, "Training samples the median is taken over")
       ->check(positive());
+  add_device_option(cmd, args->device);
   cmd->callback([args] { run(*args); });
 }
 

@@ -18,6 +18,7 @@
 #include "depthguard/runtime/interrupt.h"
 #include "depthguard/train/evaluator.h"
 #include "depthguard/train/saved_model.h"
+#include "device_option.h"
 #include "number_checks.h"
 
 namespace depthguard {
@@ -26,9 +27,41 @@ namespace {
 
 struct PredictArgs {
   std::string checkpoint, out, colormap = "turbo";
+  std::string device = "auto";
   std::vector<std::string> images;
   int height = -1, width = -1;
 };
+
+// Which setting chose the network size, for an error about it.
+std::string size_setting(const PredictArgs& a, const PredictSize& size) {
+  const auto named = [](int requested, int used, const char* option, const char* key) {
+    return fmt::format(requested >= 0 ? "{0} {2}" : "the run's {1} {2}", option, key, used);
+  };
+  return named(a.height, size.height, "--height", "eval.height") + ", " +
+         named(a.width, size.width, "--width", "eval.width") + " (0: the image's own size)";
+}
+
+bool out_of_memory(const std::exception& e) {
+  const std::string what = e.what();
+  return dynamic_cast<const std::bad_alloc*>(&e) ||
+         what.find("not enough memory") != std::string::npos ||    // LibTorch's CPU allocator
+         what.find("Insufficient memory") != std::string::npos ||  // OpenCV
+         what.find("Failed to allocate") != std::string::npos;
+}
+
+// A network size beyond this machine's memory is an error naming the setting that chose
+// it, not the allocator's message with a stack trace.
+torch::Tensor predict_within_memory(DepthModel& model, const cv::Mat& rgb, const PredictSize& size,
+                                    const PredictArgs& a, const std::string& path) {
+  try {
+    return predict_depth(model, rgb, size);
+  } catch (const std::exception& e) {
+    if (!out_of_memory(e)) throw;
+    throw InvalidArgument(fmt::format("{}: the network input for {} ({}x{}) needs more memory than this machine can "
+                                      "give; use a smaller --height and --width",
+                                      size_setting(a, size), path, rgb.rows, rgb.cols));
+  }
+}
 
 void run(const PredictArgs& a) {
   namespace fs = std::filesystem;
@@ -40,7 +73,7 @@ void run(const PredictArgs& a) {
     }
   }
   const auto config = read_train_config(saved_config(a.checkpoint));
-  auto model = load_model(a.checkpoint, config.model, config.train.channels_last);
+  auto model = load_model(a.checkpoint, config.model, config.train.channels_last, device_option_value(a.device));
   // The network size: as given, else the run's eval size (0 = each image's own).
   const PredictSize size{a.height >= 0 ? a.height : config.eval.height, a.width >= 0 ? a.width : config.eval.width};
   fs::create_directories(a.out);
@@ -51,7 +84,7 @@ void run(const PredictArgs& a) {
   for (const auto& path : a.images) {
     if (interrupt_requested()) throw Interrupted("predict interrupted; the finished images are in " + a.out);
     const auto rgb = read_rgb(path);
-    const auto depth = predict_depth(model, rgb, size);
+    const auto depth = predict_within_memory(model, rgb, size, a, path);
     // exp() of the log-depth is positive and finite for a working model; NaN, inf or 0 m
     // means a diverged one, and a map of them is no prediction: write nothing for it.
     const int64_t bad = (~(torch::isfinite(depth) & (depth > 0))).sum().item<int64_t>();
@@ -92,6 +125,7 @@ void add_predict_command(CLI::App& app) {
                   "default: the run's eval.height)")
       ->check(non_negative());
   cmd->add_option("--width", args->width, "Network input width (as --height)")->check(non_negative());
+  add_device_option(cmd, args->device);
   cmd->callback([args] { run(*args); });
 }
 

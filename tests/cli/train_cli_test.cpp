@@ -49,6 +49,21 @@ TEST_F(TrainCli, EvalPrintsAndWritesTheMetricsWithTheMedianBaseline) {
   EXPECT_TRUE(std::filesystem::exists(run / "eval.md"));
 }
 
+// A network size far beyond memory (the first feature map alone would be terabytes) is an
+// error naming the options, not LibTorch's allocator message with a stack trace.
+TEST_F(TrainCli, PredictAtASizeBeyondMemoryNamesHeightAndWidth) {
+  const auto image = (dir / "small.png").string();
+  cv::imwrite(image, cv::Mat(24, 32, CV_8UC3, cv::Scalar(90, 90, 90)));
+  const auto r = run_cli("predict --checkpoint " + checkpoint() + " --out " + (dir / "huge").string() +
+                         " --height 320000 --width 320000 " + image);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("--height 320000, --width 320000 (0: the image's own size): the network input for " + image +
+                          " (24x32) needs more memory than this machine can give"),
+            std::string::npos)
+      << r.output;
+  EXPECT_EQ(r.output.find("Exception raised from"), std::string::npos) << r.output;
+}
+
 TEST_F(TrainCli, PredictAcceptsAnySizeGreyscaleAndRgba) {
   const auto grey = (dir / "grey.png").string(), rgba = (dir / "rgba.png").string();
   cv::imwrite(grey, cv::Mat(37, 53, CV_8UC1, cv::Scalar(90)));

@@ -72,6 +72,22 @@ TEST(TrainConfig, UnknownKeysAndBadValuesAreNamedWithWhatIsAllowed) {
   EXPECT_NE(config_error("eval: {min_depth: 0}").find("eval.min_depth: 0 is outside"), std::string::npos);
 }
 
+TEST(TrainConfig, DeviceAndPrecisionAreCheckedWhenReadAndResolvedWhenTrainingStarts) {
+  const auto defaults = read_train_config(YAML::Load("{}")).train;
+  EXPECT_EQ(defaults.device, "auto");
+  EXPECT_EQ(defaults.precision, Precision::Fp32);
+  EXPECT_EQ(read_train_config(YAML::Load("train: {device: 'cuda:1', precision: bf16}")).train.precision,
+            Precision::Bf16);
+  EXPECT_EQ(config_error("train: {device: gpu}"), "train.device: 'gpu' is not one of auto, cpu, cuda, cuda:N");
+  EXPECT_EQ(config_error("train: {precision: fp16}"), "train.precision: 'fp16' is not one of fp32, bf16");
+  EXPECT_TRUE(training_device(read_train_config(YAML::Load("train: {device: cpu}")).train).is_cpu());
+  if (torch::cuda::is_available()) return;
+  const auto cuda = read_train_config(YAML::Load("train: {device: cuda}")).train;  // reads on any machine
+  EXPECT_EQ(testing::error_message<ConfigError>([&] { training_device(cuda); }),
+            "train.device: 'cuda': no GPU is usable here (LibTorch built without CUDA, or no GPU visible); use cpu or "
+            "auto");
+}
+
 TEST(TrainConfig, OverridesSetNestedKeysWithYamlTypes) {
   auto root = YAML::Load("loss: {name: silog}");
   apply_override(root, "loss.reduction=sqrt");

@@ -1,5 +1,6 @@
 #include "depthguard/train/trainer.h"
 
+#include <cmath>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -95,6 +96,42 @@ TEST(Trainer, TheSavedModelEvaluatesExactlyAsTheRunDid) {
   ASSERT_TRUE(s.final_eval.has_value());
   EXPECT_EQ(m.abs_rel, s.final_eval->abs_rel);
   EXPECT_EQ(m.rmse, s.final_eval->rmse);
+}
+
+// bf16 runs the forward pass under autocast: the losses stay finite and close to fp32's
+// but are not fp32's (the bfloat16 convolutions round), and the run says what it ran.
+TEST(Trainer, Bf16PrecisionTrainsUnderAutocastAndSaysSo) {
+  testing::TempDir fp32("trainer_fp32"), bf16("trainer_bf16");
+  auto root = testing::tiny_run(4);
+  train(read_train_config(root), quiet(fp32.str()));
+  root["train"]["precision"] = "bf16";
+  train(read_train_config(root), quiet(bf16.str()));
+  const auto a = logged_losses(fp32.str()), b = logged_losses(bf16.str());
+  ASSERT_EQ(b.size(), 4u);
+  EXPECT_NE(a, b);
+  for (size_t i = 0; i < b.size(); ++i) {
+    EXPECT_TRUE(std::isfinite(b[i]));
+    EXPECT_NEAR(b[i], a[i], 0.1 * std::abs(a[i])) << "step " << i + 1;
+  }
+  const auto summary = nlohmann::json::parse(testing::file_content(bf16 / "summary.json"));
+  EXPECT_EQ(summary["precision"], "bf16");
+  EXPECT_EQ(summary["device"], torch::cuda::is_available() ? "cuda:0" : "cpu");  // train.device: auto
+}
+
+TEST(Trainer, ACudaRunResumesAndEvaluatesOnTheCpu) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  testing::TempDir dir("trainer_cuda");
+  auto root = testing::tiny_run(2);
+  root["train"]["device"] = "cuda";
+  train(read_train_config(root), quiet(dir.str()));
+  const auto config = read_train_config(root);
+  auto model = load_model(last_checkpoint(dir.str()), config.model, config.train.channels_last);
+  EXPECT_TRUE(model->parameters().front().device().is_cpu());
+  root["train"]["device"] = "cpu";
+  root["train"]["steps"] = 3;
+  auto options = quiet(dir.str());
+  options.resume = true;
+  EXPECT_EQ(train(read_train_config(root), options).steps, 3);
 }
 
 TEST(Trainer, NoValidEvaluationGroundTruthGivesNoMetricsNotZeros) {

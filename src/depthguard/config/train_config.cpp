@@ -50,6 +50,11 @@ TrainLoopConfig read_loop(YamlSection& s) {
   c.log_interval = s.integer("log_interval", c.log_interval, 1, kMaxCount);
   c.checkpoint_interval = s.integer("checkpoint_interval", c.checkpoint_interval, 0, kMaxCount);
   c.channels_last = s.get<bool>("channels_last", c.channels_last);
+  c.device = s.get<std::string>("device", c.device);
+  if (!is_device_name(c.device)) {
+    throw ConfigError(s.key_path("device") + ": '" + c.device + "' is not one of auto, cpu, cuda, cuda:N");
+  }
+  c.precision = s.choice("precision", precision_choices(), c.precision);
   return c;
 }
 
@@ -193,6 +198,14 @@ TrainConfig read_train_config(const YAML::Node& root) {
   top.finish();
   c.resolved = top.resolved();
   return c;
+}
+
+c10::Device training_device(const TrainLoopConfig& train) {
+  try {
+    return resolve_device(train.device);
+  } catch (const InvalidArgument& e) {
+    throw ConfigError(std::string("train.device: ") + e.what());
+  }
 }
 
 }  // namespace depthguard

@@ -15,6 +15,8 @@
 #include "depthguard/models/model_options.h"
 #include "depthguard/optim/lr_schedule_options.h"
 #include "depthguard/optim/optimizer_options.h"
+#include "depthguard/runtime/device.h"
+#include "depthguard/runtime/precision.h"
 
 namespace depthguard {
 
@@ -36,6 +38,8 @@ struct TrainLoopConfig {
   int64_t log_interval = 10;
   int64_t checkpoint_interval = 0;  ///< steps between checkpoints; 0 = at evaluations and the end
   bool channels_last = true;        ///< NHWC memory format for images and weights
+  std::string device = "auto";      ///< auto, cpu, cuda or cuda:N (runtime/device.h)
+  Precision precision = Precision::Fp32;
 };
 
 struct TrainConfig {
@@ -60,6 +64,11 @@ void apply_override(YAML::Node& root, const std::string& assignment);
 /// The run configuration in `root`. Throws ConfigError naming the first unknown key or bad
 /// value (with the allowed values or range).
 TrainConfig read_train_config(const YAML::Node& root);
+
+/// The device train.device names on this machine. Resolved when training starts, not when
+/// the config is read: eval and predict read a run's saved config on other machines.
+/// Throws ConfigError naming train.device when it names a GPU this process cannot use.
+c10::Device training_device(const TrainLoopConfig& train);
 
 /// Only the model section of a saved configuration (what eval and predict need).
 ModelOptions read_model_options(YamlSection& model);

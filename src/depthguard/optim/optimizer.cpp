@@ -48,4 +48,17 @@ void clear_gradients(torch::optim::Optimizer& optimizer) {
   }
 }
 
+void move_optimizer_state(torch::optim::Optimizer& optimizer, const torch::Device& device) {
+  const auto move = [&device](const torch::Tensor& t) { return t.defined() ? t.to(device) : t; };
+  for (auto& [key, state] : optimizer.state()) {
+    if (auto* adamw = dynamic_cast<torch::optim::AdamWParamState*>(state.get())) {
+      adamw->exp_avg(move(adamw->exp_avg()));
+      adamw->exp_avg_sq(move(adamw->exp_avg_sq()));
+      adamw->max_exp_avg_sq(move(adamw->max_exp_avg_sq()));
+    } else if (auto* sgd = dynamic_cast<torch::optim::SGDParamState*>(state.get())) {
+      sgd->momentum_buffer(move(sgd->momentum_buffer()));
+    }
+  }
+}
+
 }  // namespace depthguard

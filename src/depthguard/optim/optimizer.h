@@ -20,4 +20,9 @@ void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);
 /// the same values (0 + g = g).
 void clear_gradients(torch::optim::Optimizer& optimizer);
 
+/// Moves the optimiser's state (AdamW's moments, SGD's momentum) to `device`. A
+/// checkpoint's state loads on the CPU, and LibTorch's Optimizer::load, unlike PyTorch's
+/// load_state_dict, does not move it to the parameters' device.
+void move_optimizer_state(torch::optim::Optimizer& optimizer, const torch::Device& device);
+
 }  // namespace depthguard

@@ -97,7 +97,7 @@ TrainState restore_checkpoint_bytes(const std::string& bytes, torch::nn::Module&
                                     torch::optim::Optimizer* optimizer) {
   std::istringstream in(bytes);
   torch::serialize::InputArchive archive;
-  archive.load_from(in);
+  archive.load_from(in, torch::kCPU);
   const auto state = read_state(archive);
   read_training_state(archive, model, optimizer);
   return state;

@@ -32,7 +32,9 @@ void save_checkpoint(const std::string& path, torch::nn::Module& model, torch::o
                      const TrainState& state);
 
 /// Restores what save_checkpoint wrote into `model` (same architecture) and, when given,
-/// `optimizer`, and the generator; returns the state. Throws std::runtime_error naming the
+/// `optimizer`, and the generator; returns the state. The tensors load on the CPU, wherever
+/// they were saved (a CUDA run's checkpoint loads on a CPU-only machine); move the model
+/// and the optimiser state (move_optimizer_state) to the device afterwards. Throws std::runtime_error naming the
 /// file when it is missing, truncated, damaged (its checksum does not match; files from
 /// before checksums load unchecked) or not a depthguard checkpoint, and naming the tensor
 /// when the model does not match (a tensor missing or of another shape).

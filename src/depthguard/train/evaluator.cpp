@@ -17,13 +17,14 @@ torch::Tensor predict_depth(DepthModel& model, const cv::Mat& rgb, PredictSize s
   sample.rgb = rgb;
   sample.depth = cv::Mat::zeros(rgb.rows, rgb.cols, CV_32FC1);
   const auto input = resize_for_network(sample, size.height, size.width, 32);
-  const auto log_depth = model->forward(image_tensor(input.rgb));
+  const auto device = model->parameters().front().device();
+  const auto log_depth = model->forward(image_tensor(input.rgb).to(device));
   namespace F = torch::nn::functional;
   const auto depth = F::interpolate(torch::exp(log_depth), F::InterpolateFuncOptions()
                                                                .size(std::vector<int64_t>{rgb.rows, rgb.cols})
                                                                .mode(torch::kBilinear)
                                                                .align_corners(false));
-  return depth[0][0].contiguous();
+  return depth[0][0].to(torch::kCPU).contiguous();
 }
 
 MetricsAverage evaluate_model(DepthModel& model, const RgbdDataset& data, PredictSize size,

@@ -21,7 +21,8 @@ struct PredictSize {
 
 /// Depth in metres [H, W] (float32, CPU) of an RGB image (CV_8UC3) of H x W: the image is
 /// resized (bilinear) to the network size, the prediction resized back (bilinear). Runs
-/// the model as it is (call model->eval() first) without gradients.
+/// the model as it is (call model->eval() first), on its device, without gradients; the
+/// depth comes back on the CPU.
 torch::Tensor predict_depth(DepthModel& model, const cv::Mat& rgb, PredictSize size);
 
 /// Called after each image with (done, total); returning false stops early.

@@ -14,7 +14,8 @@ YAML::Node saved_config(const std::string& checkpoint) {
   return node;
 }
 
-DepthModel load_model(const std::string& checkpoint, const ModelOptions& options, bool channels_last) {
+DepthModel load_model(const std::string& checkpoint, const ModelOptions& options, bool channels_last,
+                      const c10::Device& device) {
   DepthModel model(options);
   load_checkpoint(checkpoint, *model, nullptr);  // takes the stored tensors' layout
   // A model with a NaN or inf weight predicts garbage (all zeros, or NaN) for every input.
@@ -24,6 +25,7 @@ DepthModel load_model(const std::string& checkpoint, const ModelOptions& options
                                          fmt::join(findings, "; ")));
   }
   if (channels_last) to_channels_last(*model);
+  model->to(device);
   model->eval();
   return model;
 }

@@ -44,10 +44,10 @@ std::string sealed_bytes(torch::serialize::OutputArchive& archive) {
 
 void load_sealed(const std::string& path, torch::serialize::InputArchive& archive) {
   torch::serialize::InputArchive seal;
-  seal.load_from(path);
+  seal.load_from(path, torch::kCPU);
   torch::Tensor payload, checksum;
   if (!seal.try_read(kPayload, payload)) {
-    archive.load_from(path);  // written before files were sealed
+    archive.load_from(path, torch::kCPU);  // written before files were sealed
     return;
   }
   seal.read(kChecksum, checksum);
@@ -58,7 +58,7 @@ void load_sealed(const std::string& path, torch::serialize::InputArchive& archiv
   if (crc32_of(data, size) != checksum.item<int64_t>()) {
     throw std::runtime_error("its content does not match its checksum (the file is damaged)");
   }
-  archive.load_from(data, size);
+  archive.load_from(data, size, torch::kCPU);
 }
 
 }  // namespace depthguard

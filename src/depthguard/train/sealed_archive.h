@@ -15,7 +15,8 @@ namespace depthguard {
 std::string sealed_bytes(torch::serialize::OutputArchive& archive);
 
 /// Loads into `archive` the file at `path` that sealed_bytes wrote, or a plain archive
-/// written before depthguard sealed its files (it has none of the seal's records).
+/// written before depthguard sealed its files (it has none of the seal's records). Every
+/// tensor loads on the CPU, wherever it was saved.
 /// Throws (std::runtime_error or c10::Error, without naming `path`: the caller knows what
 /// the file should be) when the file is no archive or its content does not match its
 /// checksum.

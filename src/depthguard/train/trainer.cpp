@@ -23,6 +23,7 @@
 #include "depthguard/optim/optimizer.h"
 #include "depthguard/report/progress_bar.h"
 #include "depthguard/runtime/atomic_file.h"
+#include "depthguard/runtime/autocast.h"
 #include "depthguard/runtime/directory_lock.h"
 #include "depthguard/runtime/interrupt.h"
 #include "depthguard/train/checkpoint.h"
@@ -136,6 +137,7 @@ class TrainingRun {
                                "); pass --resume to continue it or choose another --out");
     }
     fs::create_directories(fs::path(options_.out) / "checkpoints");
+    device_ = training_device(config_.train);
     torch::manual_seed(config_.train.seed);
     model_ = DepthModel(config_.model);
     optimizer_ = make_optimizer(config_.optimizer, *model_);
@@ -147,8 +149,13 @@ class TrainingRun {
       load_checkpoint(options_.init, *model_, nullptr);
       spdlog::info("initialised the weights from {}", options_.init);
     }
-    // After loading: a checkpoint's tensors come back in the layout they were saved in.
+    // After loading: a checkpoint's tensors come back on the CPU, in the layout they were
+    // saved in.
     if (config_.train.channels_last) to_channels_last(*model_);
+    model_->to(device_);
+    move_optimizer_state(*optimizer_, device_);
+    spdlog::info("device {}, precision {}", describe_device(device_),
+                 choice_name(precision_choices(), config_.train.precision));
     prepare_data();
     if (options_.resume && !steps_left()) return false;
     metrics_ = std::make_unique<MetricsLog>((fs::path(options_.out) / "metrics.jsonl").string(),
@@ -209,6 +216,8 @@ class TrainingRun {
     lr_ = learning_rate(config_.schedule, config_.optimizer.lr(), state_.step, total_steps_) * sentinel_->lr_scale();
     set_learning_rate(*optimizer_, lr_);
     ++state_.batch_in_epoch;  // this batch is used up, whatever happens to the step
+    batch.image = batch.image.to(device_);
+    batch.depth = batch.depth.to(device_);
     current_batch_ = &batch;
     sentinel_->begin_step(batch.ids);
     injector_.inject(InjectSite::Image, state_.step, batch.image);
@@ -216,7 +225,7 @@ class TrainingRun {
     if (!sentinel_->check_inputs({batch.image, batch.depth})) return dropped();
     auto image = config_.train.channels_last ? batch.image.contiguous(torch::MemoryFormat::ChannelsLast) : batch.image;
     clear_gradients(*optimizer_);
-    const auto out = depth_loss(config_.loss, model_->forward(image), batch.depth);
+    const auto out = depth_loss(config_.loss, forward(image), batch.depth);
     check_ground_truth(out.valid_pixels);
     if (!sentinel_->check_loss(out.report.item<double>())) return dropped();
     out.loss.backward();
@@ -233,6 +242,15 @@ class TrainingRun {
     interval_.images += batch.image.size(0);
     throughput_.images += static_cast<double>(batch.image.size(0));
     return true;
+  }
+
+  // The model's prediction in the run's precision, returned in float32: the loss and its
+  // reductions always run in float32.
+  torch::Tensor forward(const torch::Tensor& image) {
+    const auto dtype = autocast_dtype(config_.train.precision);
+    if (!dtype) return model_->forward(image);
+    const Autocast autocast(device_.type(), *dtype);
+    return model_->forward(image).to(torch::kFloat);
   }
 
   // A batch without a valid pixel trains nothing (loss 0). Data where the first batches of a
@@ -273,8 +291,8 @@ class TrainingRun {
     take_sentinel_counters();
     b.state = checkpoint_bytes(*model_, optimizer_.get(), state_);
     b.config_yaml = state_.config_yaml;
-    b.image = current_batch_->image;
-    b.depth = current_batch_->depth;
+    b.image = current_batch_->image.cpu();  // the replay runs on the CPU
+    b.depth = current_batch_->depth.cpu();
     b.samples = current_batch_->ids;
     b.step = evidence.step;
     b.stage = choice_name(guard_stage_choices(), evidence.stage);
@@ -374,7 +392,9 @@ class TrainingRun {
                      {"best_step", summary_.best_step},
                      {"best_abs_rel", summary_.best_step >= 0 ? nlohmann::json(summary_.best_abs_rel) : nlohmann::json()},
                      {"nonfinite_steps", state_.nonfinite_steps},
-                     {"threads", torch::get_num_threads()}};
+                     {"threads", torch::get_num_threads()},
+                     {"device", device_.str()},
+                     {"precision", choice_name(precision_choices(), config_.train.precision)}};
     j["final_eval"] = summary_.final_eval ? metrics_json(*summary_.final_eval) : nlohmann::json();
     if (const auto& found = sentinel_->first_investigation()) {
       j["forensics"] = {{"cause", choice_name(nonfinite_cause_choices(), found->report.cause)},
@@ -386,6 +406,7 @@ class TrainingRun {
   const TrainConfig& config_;
   const RunOptions& options_;
   std::unique_ptr<DirectoryLock> lock_;  ///< held for the whole run
+  c10::Device device_{c10::kCPU};  ///< where the model trains (train.device)
   DepthModel model_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   std::shared_ptr<RgbdDataset> train_data_, eval_data_;

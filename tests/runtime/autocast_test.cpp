@@ -1,6 +1,6 @@
-// CPU autocast runs convolutions in bfloat16 inside the scope only, keeps float32 where
+// Autocast runs convolutions in bfloat16 (float16 on CUDA) inside the scope only, keeps float32 where
 // autocast keeps it, and restores what was set before.
-#include "depthguard/runtime/cpu_autocast.h"
+#include "depthguard/runtime/autocast.h"
 
 #include <ATen/autocast_mode.h>
 #include <gtest/gtest.h>
@@ -11,33 +11,44 @@
 namespace depthguard {
 namespace {
 
-TEST(CpuAutocast, ConvolutionsRunInBfloat16InsideTheScopeOnly) {
+TEST(Autocast, ConvolutionsRunInBfloat16InsideTheScopeOnly) {
   const auto x = torch::randn({1, 3, 8, 8}), w = torch::randn({4, 3, 3, 3});
   {
-    CpuAutocast autocast;
+    Autocast autocast;
     EXPECT_EQ(torch::conv2d(x, w).scalar_type(), torch::kBFloat16);
     EXPECT_EQ(torch::log_softmax(x, 1).scalar_type(), torch::kFloat);  // kept in float32
   }
   EXPECT_EQ(torch::conv2d(x, w).scalar_type(), torch::kFloat);
 }
 
-TEST(CpuAutocast, NestedScopesRestoreTheOuterOne) {
+TEST(Autocast, NestedScopesRestoreTheOuterOne) {
   const auto x = torch::randn({2, 2});
   {
-    CpuAutocast outer;
-    { CpuAutocast inner; }
+    Autocast outer;
+    { Autocast inner; }
     EXPECT_EQ(torch::mm(x, x).scalar_type(), torch::kBFloat16);
   }
   EXPECT_EQ(torch::mm(x, x).scalar_type(), torch::kFloat);
 }
 
-TEST(CpuAutocast, Float16IsRefused) { EXPECT_THROW(CpuAutocast(torch::kHalf), InvalidArgument); }
+TEST(Autocast, Float16OnTheCpuIsRefused) { EXPECT_THROW(Autocast(torch::kCPU, torch::kHalf), InvalidArgument); }
 
-TEST(CpuAutocast, GradientsReachTheFloat32Weights) {
+TEST(Autocast, CudaRunsFloat16AndLeavesTheCpuAlone) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  const auto x = torch::randn({2, 2});
+  {
+    Autocast autocast(torch::kCUDA, torch::kHalf);
+    EXPECT_EQ(torch::mm(x.cuda(), x.cuda()).scalar_type(), torch::kHalf);
+    EXPECT_EQ(torch::mm(x, x).scalar_type(), torch::kFloat);
+  }
+  EXPECT_EQ(torch::mm(x.cuda(), x.cuda()).scalar_type(), torch::kFloat);
+}
+
+TEST(Autocast, GradientsReachTheFloat32Weights) {
   auto w = torch::randn({4, 3, 3, 3}, torch::requires_grad());
   torch::Tensor y;
   {
-    CpuAutocast autocast;
+    Autocast autocast;
     y = torch::conv2d(torch::randn({1, 3, 8, 8}), w).to(torch::kFloat);
   }
   y.sum().backward();

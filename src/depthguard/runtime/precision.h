@@ -1,0 +1,22 @@
+#pragma once
+// The arithmetic a training step runs in (train.precision).
+#include <optional>
+
+#include <c10/core/ScalarType.h>
+
+#include "depthguard/core/choice.h"
+
+namespace depthguard {
+
+/// fp32: everything in float32. bf16: the forward pass under autocast in bfloat16 (its
+/// exponent range is float32's, so no loss scaling is needed); the loss, its reductions and
+/// the sentinel's checks stay float32. (fp16, which needs dynamic loss scaling, is not
+/// offered yet.)
+enum class Precision { Fp32, Bf16 };
+
+const ChoiceTable<Precision>& precision_choices();
+
+/// The autocast dtype of `precision`; none for fp32.
+std::optional<c10::ScalarType> autocast_dtype(Precision precision);
+
+}  // namespace depthguard
