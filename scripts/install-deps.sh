@@ -20,6 +20,8 @@ PACKAGES=(
   libfmt-dev
   nlohmann-json3-dev
   zlib1g-dev
+  libpng-dev
+  libjpeg-dev
   libgtest-dev
   libgmock-dev
   libbenchmark-dev

@@ -10,10 +10,11 @@
 #include <limits>
 
 #include <nlohmann/json.hpp>
-#include <opencv2/imgcodecs.hpp>
+#include <opencv2/core.hpp>
 
 #include "cli/cli_run.h"
 #include "depthguard/config/train_config.h"
+#include "depthguard/data/image_io.h"
 #include "depthguard/train/checkpoint.h"
 #include "depthguard/train/saved_model.h"
 #include "depthguard/runtime/directory_lock.h"
@@ -53,7 +54,7 @@ TEST_F(TrainCli, EvalPrintsAndWritesTheMetricsWithTheMedianBaseline) {
 // error naming the options, not LibTorch's allocator message with a stack trace.
 TEST_F(TrainCli, PredictAtASizeBeyondMemoryNamesHeightAndWidth) {
   const auto image = (dir / "small.png").string();
-  cv::imwrite(image, cv::Mat(24, 32, CV_8UC3, cv::Scalar(90, 90, 90)));
+  write_rgb(image, cv::Mat(24, 32, CV_8UC3, cv::Scalar(90, 90, 90)));
   const auto r = run_cli("predict --checkpoint " + checkpoint() + " --out " + (dir / "huge").string() +
                          " --height 320000 --width 320000 " + image);
   EXPECT_EQ(r.exit_code, 2) << r.output;
@@ -66,18 +67,18 @@ TEST_F(TrainCli, PredictAtASizeBeyondMemoryNamesHeightAndWidth) {
 
 TEST_F(TrainCli, PredictAcceptsAnySizeGreyscaleAndRgba) {
   const auto grey = (dir / "grey.png").string(), rgba = (dir / "rgba.png").string();
-  cv::imwrite(grey, cv::Mat(37, 53, CV_8UC1, cv::Scalar(90)));
-  cv::imwrite(rgba, cv::Mat(20, 90, CV_8UC4, cv::Scalar(10, 200, 30, 255)));
+  write_image(grey, cv::Mat(37, 53, CV_8UC1, cv::Scalar(90)));
+  write_image(rgba, cv::Mat(20, 90, CV_8UC4, cv::Scalar(10, 200, 30, 255)));
   const auto out = dir / "pred";
   const auto r = run_cli("predict --checkpoint " + checkpoint() + " --out " + out.string() + " " + grey + " " + rgba);
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  const auto depth = cv::imread((out / "grey.png").string(), cv::IMREAD_UNCHANGED);
+  const auto depth = read_image((out / "grey.png").string());
   EXPECT_EQ(depth.type(), CV_16UC1);
   EXPECT_EQ(depth.size(), cv::Size(53, 37));
   double lo = 0;
   cv::minMaxLoc(depth, &lo);
   EXPECT_GT(lo, 0) << "every pixel gets a depth";
-  const auto colour = cv::imread((out / "rgba_color.png").string(), cv::IMREAD_UNCHANGED);
+  const auto colour = read_image((out / "rgba_color.png").string());
   EXPECT_EQ(colour.type(), CV_8UC3);
   EXPECT_EQ(colour.rows, 48);  // the legend needs at least 48 rows
   EXPECT_GT(colour.cols, 90);  // picture plus legend
@@ -148,7 +149,7 @@ std::string altered_checkpoint(const std::string& from, const std::string& to,
 
 TEST_F(TrainCli, NonFiniteWeightsAreRefusedAndDivergedPredictionsNamed) {
   const auto image = (dir / "room.png").string();
-  cv::imwrite(image, cv::Mat(32, 64, CV_8UC3, cv::Scalar(90, 120, 150)));
+  write_rgb(image, cv::Mat(32, 64, CV_8UC3, cv::Scalar(90, 120, 150)));
   const auto nan = altered_checkpoint(checkpoint(), (dir / "nan.pt").string(), [](torch::nn::Module& m) {
     m.named_parameters()["last_layer_depth.0.weight"][0][0][0][0] = std::numeric_limits<float>::quiet_NaN();
   });

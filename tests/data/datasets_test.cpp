@@ -1,6 +1,6 @@
 #include <fstream>
 
-#include <opencv2/imgcodecs.hpp>
+#include <opencv2/core.hpp>
 
 #include "data/data_test_support.h"
 #include "depthguard/core/errors.h"
@@ -90,7 +90,7 @@ TEST(SplitFileDataset, ErrorsNameTheFileAndLine) {
 
 TEST(SplitFileDataset, SizeMismatchIsNamed) {
   TempDir dir("mismatch");
-  cv::imwrite((dir / "a.png").string(), cv::Mat(4, 6, CV_8UC3, cv::Scalar::all(9)));
+  write_rgb((dir / "a.png").string(), cv::Mat(4, 6, CV_8UC3, cv::Scalar::all(9)));
   write_depth((dir / "b.png").string(), cv::Mat(5, 6, CV_32FC1, cv::Scalar(1)), 1000);
   std::ofstream((dir / "s.txt").string()) << "a.png b.png\n";
   SplitFileDataset data(nyu_split((dir / "s.txt").string(), dir.str()));
@@ -102,7 +102,7 @@ TEST(SplitFileDataset, KittiDepthScaleAndKbCrop) {
   cv::Mat rgb(375, 1242, CV_8UC3, cv::Scalar::all(0));
   cv::Mat depth(375, 1242, CV_32FC1, cv::Scalar(0));
   depth.at<float>(23, 13) = 12.5f;  // the KB crop's top-left corner: row 375 - 352, col (1242 - 1216) / 2
-  cv::imwrite((dir / "i.png").string(), rgb);
+  write_rgb((dir / "i.png").string(), rgb);
   write_depth((dir / "d.png").string(), depth, 256);
   std::ofstream((dir / "s.txt").string()) << "i.png d.png 721.5377\n";
   const auto s = SplitFileDataset(kitti_split((dir / "s.txt").string(), dir.str(), dir.str())).get(0);

@@ -3,7 +3,7 @@
 #include <fstream>
 #include <limits>
 
-#include <opencv2/imgcodecs.hpp>
+#include <opencv2/core.hpp>
 
 #include "data/data_test_support.h"
 #include "depthguard/data/data_error.h"
@@ -35,14 +35,18 @@ TEST(ImageIo, DepthRoundTripsToTheMillimetreAndInvalidValuesBecomeZero) {
 
 TEST(ImageIo, ReadsGreyRgbaAnd16BitColourAsRgb) {
   TempDir dir("io_rgb");
-  cv::imwrite((dir / "grey.png").string(), cv::Mat(4, 5, CV_8UC1, cv::Scalar(77)));
-  cv::imwrite((dir / "rgba.png").string(), cv::Mat(4, 5, CV_8UC4, cv::Scalar(10, 20, 30, 40)));
-  cv::imwrite((dir / "deep.png").string(), cv::Mat(4, 5, CV_16UC3, cv::Scalar(0, 0, 65535)));
+  write_image((dir / "grey.png").string(), cv::Mat(4, 5, CV_8UC1, cv::Scalar(77)));
+  write_image((dir / "grey_alpha.png").string(), cv::Mat(4, 5, CV_8UC2, cv::Scalar(66, 0)));
+  write_image((dir / "rgba.png").string(), cv::Mat(4, 5, CV_8UC4, cv::Scalar(10, 20, 30, 40)));
+  write_image((dir / "deep.png").string(), cv::Mat(4, 5, CV_16UC3, cv::Scalar(0, 0, 65535)));
+  write_image((dir / "grey.jpg").string(), cv::Mat(4, 5, CV_8UC1, cv::Scalar(77)));
   const auto grey = read_rgb((dir / "grey.png").string());
   EXPECT_EQ(grey.type(), CV_8UC3);
   EXPECT_EQ(grey.at<cv::Vec3b>(0, 0), cv::Vec3b(77, 77, 77));
-  EXPECT_EQ(read_rgb((dir / "rgba.png").string()).at<cv::Vec3b>(0, 0), cv::Vec3b(30, 20, 10));  // BGRA -> RGB
-  EXPECT_EQ(read_rgb((dir / "deep.png").string()).at<cv::Vec3b>(0, 0), cv::Vec3b(255, 0, 0));
+  EXPECT_EQ(read_rgb((dir / "grey_alpha.png").string()).at<cv::Vec3b>(0, 0), cv::Vec3b(66, 66, 66));
+  EXPECT_EQ(read_rgb((dir / "rgba.png").string()).at<cv::Vec3b>(0, 0), cv::Vec3b(10, 20, 30));  // alpha dropped
+  EXPECT_EQ(read_rgb((dir / "deep.png").string()).at<cv::Vec3b>(0, 0), cv::Vec3b(0, 0, 255));
+  EXPECT_EQ(read_rgb((dir / "grey.jpg").string()).at<cv::Vec3b>(0, 0), cv::Vec3b(77, 77, 77));
 }
 
 TEST(ImageIo, BadFilesGiveErrorsThatNameThem) {
@@ -58,10 +62,10 @@ TEST(ImageIo, BadFilesGiveErrorsThatNameThem) {
   std::ofstream(corrupt) << "this is not a png";
   EXPECT_TRUE(contains(error_of([&] { read_depth(corrupt, 1000); }), corrupt + ": cannot decode"));
   const auto eight = (dir / "eight.png").string();
-  cv::imwrite(eight, cv::Mat(4, 4, CV_8UC1, cv::Scalar(5)));
+  write_image(eight, cv::Mat(4, 4, CV_8UC1, cv::Scalar(5)));
   EXPECT_TRUE(contains(error_of([&] { read_depth(eight, 1000); }), eight + ": depth must be a 16-bit PNG"));
   const auto colour = (dir / "colour.png").string();
-  cv::imwrite(colour, cv::Mat(4, 4, CV_16UC3, cv::Scalar(5, 5, 5)));
+  write_image(colour, cv::Mat(4, 4, CV_16UC3, cv::Scalar(5, 5, 5)));
   EXPECT_TRUE(contains(error_of([&] { read_depth(colour, 1000); }), colour + ": depth must have 1 channel"));
 }
 
@@ -73,7 +77,7 @@ TEST(ImageIo, TruncatedJpegAndPngAreRefused) {
   cv::randu(picture, 0, 255);
   for (const std::string ext : {".jpg", ".png"}) {
     const auto whole = (dir / ("whole" + ext)).string(), cut = (dir / ("cut" + ext)).string();
-    cv::imwrite(whole, picture);
+    write_image(whole, picture);
     EXPECT_EQ(read_rgb(whole).size(), picture.size());
     std::filesystem::copy_file(whole, cut);
     std::filesystem::resize_file(cut, std::filesystem::file_size(whole) * 3 / 10);

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <regex>
 
-#include <opencv2/imgcodecs.hpp>
+#include <opencv2/core.hpp>
 #include <torch/torch.h>
 
 #include "data/data_test_support.h"
@@ -94,8 +94,8 @@ TEST(ParserFuzz, SplitFiles) {
   EXPECT_GT(tally.rejected, 0);
 }
 
-// Small images in each format OpenCV reads for an RGB path: JPEG and PNG (what the dataset
-// layouts hold), 16-bit and grey PNG, and the BMP and TIFF decoders a renamed file reaches.
+// Small images in each kind the decoders read: JPEG (colour, grey) and PNG (colour, 16-bit,
+// grey, grey with alpha, RGBA, interlacing aside).
 std::vector<std::string> image_seeds(const testing::TempDir& dir) {
   cv::Mat rgb(24, 32, CV_8UC3);
   cv::randu(rgb, 0, 255);
@@ -104,17 +104,22 @@ std::vector<std::string> image_seeds(const testing::TempDir& dir) {
   cv::Mat grey;
   cv::extractChannel(rgb, grey, 0);
   std::vector<std::string> seeds;
+  cv::Mat rgba;
+  cv::merge(std::vector<cv::Mat>{grey, grey, grey, grey}, rgba);
+  cv::Mat grey_alpha;
+  cv::merge(std::vector<cv::Mat>{grey, grey}, grey_alpha);
   const auto add = [&](const std::string& name, const cv::Mat& image) {
     const auto path = dir / name;
-    ASSERT_TRUE(cv::imwrite(path.string(), image)) << name;
+    write_image(path.string(), image);
     seeds.push_back(file_content(path));
   };
   add("seed.jpg", rgb);
+  add("seed_grey.jpg", grey);
   add("seed.png", rgb);
   add("seed16.png", wide);
   add("seed_grey.png", grey);
-  add("seed.bmp", rgb);
-  add("seed.tiff", rgb);
+  add("seed_grey_alpha.png", grey_alpha);
+  add("seed_rgba.png", rgba);
   return seeds;
 }
 

@@ -9,10 +9,10 @@
 #include <string_view>
 #include <vector>
 
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "depthguard/data/data_error.h"
+#include "depthguard/data/image_codec.h"
 #include "depthguard/runtime/atomic_file.h"
 
 namespace depthguard {
@@ -35,9 +35,9 @@ bool ends_near(const std::vector<uchar>& bytes, std::initializer_list<uchar> mar
   return std::search(from, bytes.end(), marker.begin(), marker.end()) != bytes.end();
 }
 
-// A JPEG or PNG cut short decodes "successfully" with its missing part grey (libjpeg only
-// warns "Premature end of JPEG file"), so a file without its end marker is refused instead:
-// what is wrong with it, or none. The window allows the padding some writers put after the
+// A JPEG or PNG without its end marker is cut short: what is wrong with it, or none. The
+// decoder refuses such a stream too, but this check needs no decoding (is_complete_image_file)
+// and says plainly what happened. The window allows the padding some writers put after the
 // marker.
 std::optional<std::string> truncation(const std::vector<uchar>& bytes) {
   constexpr size_t kWindow = 1024;
@@ -50,35 +50,11 @@ std::optional<std::string> truncation(const std::vector<uchar>& bytes) {
   return std::nullopt;
 }
 
-cv::Mat decode(const std::string& path, int flags) {
-  std::error_code error;  // a name too long or a folder without access is the file's error too
-  const auto status = std::filesystem::status(path, error);
-  if (status.type() == std::filesystem::file_type::not_found) throw DataError(path + ": file not found");
-  if (error) throw DataError(path + ": " + error.message());
-  if (std::filesystem::is_directory(status)) throw DataError(path + ": is a directory, not an image");
-  cv::Mat image;
-  try {
-    const auto bytes = file_bytes(path);
-    if (const auto reason = truncation(bytes)) throw DataError(path + ": " + *reason);
-    image = cv::imdecode(bytes, flags);
-  } catch (const cv::Exception& e) {
-    throw DataError(path + ": cannot decode image (" + e.what() + ")");
-  }
-  if (image.empty()) throw DataError(path + ": cannot decode image (corrupt or unsupported format)");
-  return image;
-}
-
 // Encoded in memory, then written by write_file_atomically: a full disk is an error naming
-// the file, never a truncated image (cv::imwrite does not report short writes).
-void encode(const std::string& path, const cv::Mat& image) {
+// the file, never a truncated image.
+void write_bytes(const std::string& path, const std::vector<uint8_t>& bytes) {
   try {
-    std::vector<uchar> bytes;
-    if (!cv::imencode(std::filesystem::path(path).extension().string(), image, bytes)) {
-      throw DataError(path + ": cannot encode image");
-    }
     write_file_atomically(path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
-  } catch (const cv::Exception& e) {
-    throw DataError(path + ": cannot write image (" + e.what() + ")");
   } catch (const std::runtime_error& e) {
     throw DataError(e.what());
   }
@@ -93,29 +69,45 @@ bool is_complete_image_file(const std::string& path) {
   return !bytes.empty() && !truncation(bytes);
 }
 
+cv::Mat read_image(const std::string& path) {
+  std::error_code error;  // a name too long or a folder without access is the file's error too
+  const auto status = std::filesystem::status(path, error);
+  if (status.type() == std::filesystem::file_type::not_found) throw DataError(path + ": file not found");
+  if (error) throw DataError(path + ": " + error.message());
+  if (std::filesystem::is_directory(status)) throw DataError(path + ": is a directory, not an image");
+  const auto bytes = file_bytes(path);
+  if (const auto reason = truncation(bytes)) throw DataError(path + ": " + *reason);
+  try {
+    return decode_image(bytes);
+  } catch (const std::runtime_error& e) {
+    throw DataError(path + ": cannot decode image (" + e.what() + ")");
+  }
+}
+
 cv::Mat read_rgb(const std::string& path) {
-  cv::Mat image = decode(path, cv::IMREAD_UNCHANGED);
+  cv::Mat image = read_image(path);
   if (image.depth() == CV_16U) image.convertTo(image, CV_8U, 1.0 / 257.0);
-  if (image.depth() != CV_8U) throw DataError(path + ": unsupported pixel type for an RGB image");
   cv::Mat rgb;
   switch (image.channels()) {
     case 1:
       cv::cvtColor(image, rgb, cv::COLOR_GRAY2RGB);
       break;
-    case 3:
-      cv::cvtColor(image, rgb, cv::COLOR_BGR2RGB);
+    case 2:  // grey and alpha
+      cv::extractChannel(image, rgb, 0);
+      cv::cvtColor(rgb, rgb, cv::COLOR_GRAY2RGB);
       break;
-    case 4:
-      cv::cvtColor(image, rgb, cv::COLOR_BGRA2RGB);
+    case 3:
+      rgb = image;
       break;
     default:
-      throw DataError(path + ": " + std::to_string(image.channels()) + " channels, expected 1, 3 or 4");
+      cv::cvtColor(image, rgb, cv::COLOR_RGBA2RGB);
+      break;
   }
   return rgb;
 }
 
 cv::Mat read_depth(const std::string& path, double scale) {
-  const cv::Mat raw = decode(path, cv::IMREAD_ANYDEPTH | cv::IMREAD_UNCHANGED);
+  const cv::Mat raw = read_image(path);
   if (raw.channels() != 1) {
     throw DataError(path + ": depth must have 1 channel, found " + std::to_string(raw.channels()));
   }
@@ -125,10 +117,24 @@ cv::Mat read_depth(const std::string& path, double scale) {
   return metres;
 }
 
+void write_image(const std::string& path, const cv::Mat& image) {
+  const auto extension = std::filesystem::path(path).extension().string();
+  try {
+    if (extension == ".png") return write_bytes(path, encode_png(image));
+    if (extension == ".jpg" || extension == ".jpeg") return write_bytes(path, encode_jpeg(image));
+  } catch (const std::logic_error& e) {  // a type the format cannot hold
+    throw DataError(path + ": cannot encode image (" + e.what() + ")");
+  } catch (const DataError&) {
+    throw;
+  } catch (const std::runtime_error& e) {
+    throw DataError(path + ": cannot encode image (" + e.what() + ")");
+  }
+  throw DataError(path + ": cannot write an image as '" + extension + "' (use .png, .jpg or .jpeg)");
+}
+
 void write_rgb(const std::string& path, const cv::Mat& rgb) {
-  cv::Mat bgr;
-  cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
-  encode(path, bgr);
+  if (rgb.type() != CV_8UC3) throw DataError(path + ": write_rgb takes 8-bit RGB (CV_8UC3)");
+  write_image(path, rgb);
 }
 
 void write_depth(const std::string& path, const cv::Mat& depth, double scale) {
@@ -138,7 +144,7 @@ void write_depth(const std::string& path, const cv::Mat& depth, double scale) {
   scaled.setTo(0, (scaled <= 0) | (scaled > 65535.0));
   cv::Mat raw;
   scaled.convertTo(raw, CV_16U);  // rounds to nearest
-  encode(path, raw);
+  write_image(path, raw);
 }
 
 }  // namespace depthguard
