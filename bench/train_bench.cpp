@@ -78,23 +78,28 @@ DepthModel seeded_model(Architecture arch) {
 }
 
 // One optimiser step (forward, SILog, backward, AdamW) on a fixed batch; with bf16, the
-// forward under CPU autocast and the loss in float32.
+// forward under autocast and the loss in float32. On a GPU each step ends with a
+// synchronisation, so a timed step is the GPU's work, not its launch.
 class TrainStep {
  public:
-  TrainStep(Architecture arch, bool channels_last, bool bf16 = false)
+  TrainStep(Architecture arch, bool channels_last, bool bf16 = false, torch::Device device = torch::kCPU,
+            int64_t batch = kBatch)
       : bf16_(bf16),
+        device_(device),
         model_(seeded_model(arch)),
-        image_(torch::randn({kBatch, 3, kHeight, kWidth}).contiguous(format_of(channels_last))),
-        depth_(torch::rand({kBatch, 1, kHeight, kWidth}) * 9 + 0.5) {
+        image_(torch::randn({batch, 3, kHeight, kWidth}).contiguous(format_of(channels_last)).to(device)),
+        depth_((torch::rand({batch, 1, kHeight, kWidth}) * 9 + 0.5).to(device)) {
     if (channels_last) to_channels_last(*model_);
+    model_->to(device);
     optimizer_ = make_optimizer(OptimizerOptions(), *model_);
-    run();  // warm-up (allocations, kernel selection)
+    for (int i = 0; i < (device.is_cuda() ? 3 : 1); ++i) run();  // warm-up (allocations, kernel selection)
   }
 
   void run() {
     clear_gradients(*optimizer_);
     depth_loss(loss_, forward(), depth_).loss.backward();
     optimizer_->step();
+    if (device_.is_cuda()) torch::cuda::synchronize();
   }
 
   // The trainer's step under the NaN sentinel (train/trainer.cpp, docs/guard.md).
@@ -116,7 +121,7 @@ class TrainStep {
 
   torch::Tensor forward() {
     if (!bf16_) return model_->forward(image_);
-    Autocast autocast;
+    Autocast autocast(device_.type());
     return model_->forward(image_).to(torch::kFloat);
   }
 
@@ -129,6 +134,7 @@ class TrainStep {
 
  private:
   bool bf16_;
+  torch::Device device_;
   DepthModel model_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   torch::Tensor image_, depth_;
@@ -179,6 +185,29 @@ BENCHMARK(BM_TrainStepBf16)
     ->Args({0, 1})
     ->Args({1, 1})
     ->Iterations(5)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// The step on the first GPU: resnet18-mim, channels-last, batch 8 in float32 and batch 32
+// in bf16 autocast (issue 11's comparison with plain PyTorch on the same GPU). Skipped
+// without CUDA.
+void BM_TrainStepCuda(benchmark::State& state) {
+  if (!torch::cuda::is_available()) {
+    state.SkipWithError("no CUDA device");
+    return;
+  }
+  const int64_t batch = state.range(0);
+  const bool bf16 = state.range(1) != 0;
+  state.SetLabel(std::string("resnet18-mim channels_last cuda:0 ") + (bf16 ? "bf16" : "fp32"));
+  TrainStep step(Architecture::ResNet18Mim, true, bf16, torch::Device(torch::kCUDA, 0), batch);
+  for (auto _ : state) step.run();
+  state.SetItemsProcessed(state.iterations() * batch);
+}
+BENCHMARK(BM_TrainStepCuda)
+    ->ArgNames({"batch", "bf16"})
+    ->Args({8, 0})
+    ->Args({32, 1})
+    ->Iterations(20)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

@@ -146,8 +146,9 @@ std::optional<Batch> DataLoader::load(const std::vector<int64_t>& order, int64_t
   if (samples.empty()) return std::nullopt;
   const auto n = static_cast<int64_t>(samples.size());
   const int h = samples[0].rgb.rows, w = samples[0].rgb.cols;
-  batch.image = torch::empty({n, 3, h, w});
-  batch.depth = torch::empty({n, 1, h, w});
+  const auto memory = torch::TensorOptions().pinned_memory(options_.pin_memory());
+  batch.image = torch::empty({n, 3, h, w}, memory);
+  batch.depth = torch::empty({n, 1, h, w}, memory);
   for (int64_t i = 0; i < n; ++i) {
     write_image_planes(samples[i].rgb, batch.image[i].data_ptr<float>());
     batch.depth[i][0].copy_(depth_view(samples[i].depth));

@@ -32,6 +32,9 @@ struct LoaderOptions {
   TORCH_ARG(int64_t, rank) = 0;
   TORCH_ARG(int64_t, world_size) = 1;
   TORCH_ARG(BadSamplePolicy, on_bad_sample) = BadSamplePolicy::Error;
+  /// Batches in page-locked memory, for asynchronous copies to a GPU (the trainer sets it
+  /// when it trains on CUDA; needs a CUDA build of LibTorch).
+  TORCH_ARG(bool, pin_memory) = false;
   /// Augmentation; off (identity) when not set.
   TORCH_ARG(std::optional<AugmentOptions>, augment) = std::nullopt;
 };

@@ -183,7 +183,8 @@ class TrainingRun {
   void prepare_data() {
     train_data_ = make_dataset(config_.data);
     eval_data_ = make_dataset(config_.eval.data);
-    loader_ = std::make_unique<DataLoader>(train_data_, config_.data.loader);
+    // Batches for a GPU are made in page-locked memory, so their copies run asynchronously.
+    loader_ = std::make_unique<DataLoader>(train_data_, LoaderOptions(config_.data.loader).pin_memory(device_.is_cuda()));
     const int64_t per_epoch = loader_->batches_per_epoch();
     if (train_data_->size() == 0) {
       throw std::runtime_error("the training data has no samples" +
@@ -216,8 +217,8 @@ class TrainingRun {
     lr_ = learning_rate(config_.schedule, config_.optimizer.lr(), state_.step, total_steps_) * sentinel_->lr_scale();
     set_learning_rate(*optimizer_, lr_);
     ++state_.batch_in_epoch;  // this batch is used up, whatever happens to the step
-    batch.image = batch.image.to(device_);
-    batch.depth = batch.depth.to(device_);
+    batch.image = batch.image.to(device_, /*non_blocking=*/true);
+    batch.depth = batch.depth.to(device_, /*non_blocking=*/true);
     current_batch_ = &batch;
     sentinel_->begin_step(batch.ids);
     injector_.inject(InjectSite::Image, state_.step, batch.image);

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The GPU machine's check, in one call (issue 11): builds the whole project against the
+# LibTorch inside that machine's Python torch (2.x with CUDA) and the Debian packages that
+# scripts/gpu-deps.sh unpacked into .gpu-deps (carried there), runs the whole suite (the
+# CUDA tests included), a short training run on the GPU in fp32 and bf16, and the GPU
+# benchmarks. Logs go to $OUT (the device tool brings them back) or /tmp/gpu-check.
+#
+#   here:  scripts/gpu-deps.sh
+#   there: run(command="scripts/gpu-check.sh", carry=[".gpu-deps"], timeout_s=540)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+deps="$PWD/.gpu-deps"
+logs="${OUT:-/tmp/gpu-check}"
+mkdir -p "$logs"
+[ -d "$deps/root" ] || { echo "gpu-check: $deps missing: run scripts/gpu-deps.sh first and carry .gpu-deps"; exit 2; }
+lib="$deps/root/usr/lib/x86_64-linux-gnu"
+export LD_LIBRARY_PATH="$lib:$lib/blas:$lib/lapack${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+started=$SECONDS
+step() { echo "== $1 ($((SECONDS - started)) s)"; }
+
+step "machine"
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
+python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, "gpu", torch.cuda.is_available())'
+torch_prefix=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
+
+step "configure and build (build-gpu)"
+cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DDEPTHGUARD_ALLOCATOR=system \
+  -DCMAKE_PREFIX_PATH="$torch_prefix;$deps/root/usr" -DOpenCV_DIR="$deps/opencv" >"$logs/build.log" 2>&1 &&
+  cmake --build build-gpu -j "$(nproc)" >>"$logs/build.log" 2>&1
+build=$?
+tail -5 "$logs/build.log"
+[ $build -eq 0 ] || { echo "gpu-check: build failed (build.log)"; grep -m 20 -E "error|Error" "$logs/build.log"; exit 1; }
+
+step "suite"
+(cd build-gpu && ctest -j 8 --timeout 300 --output-on-failure) >"$logs/ctest.log" 2>&1
+suite=$?
+grep -E "tests passed|tests failed|\(Failed\)|Timeout" "$logs/ctest.log"
+grep -E "Cuda|Autocast" "$logs/ctest.log" | grep -E "Passed|Failed|Skipped" | sed 's/^ *//'
+
+step "training on cuda:0, fp32 and bf16"
+for precision in fp32 bf16; do
+  rm -rf "/tmp/gpu-run-$precision"
+  build-gpu/depthguard train --config configs/demo.yaml --no-progress --out "/tmp/gpu-run-$precision" \
+    --set train.device=cuda --set train.precision=$precision --set train.steps=200 \
+    --set eval.interval=0 >"$logs/train-$precision.log" 2>&1
+  echo "$precision: exit $? $(grep -ho '"images_per_s": [0-9.]*' "/tmp/gpu-run-$precision/summary.json")"
+  grep -E "device|eval abs_rel" "$logs/train-$precision.log" | tail -2
+done
+
+step "benchmarks"
+build-gpu/depthguard_bench --benchmark_filter='BM_TrainStepCuda' --benchmark_format=console \
+  --benchmark_out="$logs/bench.json" --benchmark_out_format=json 2>&1 | grep -E "BM_|Run on"
+
+step "done"
+exit $suite
