@@ -14,7 +14,7 @@ src="$root/depthguard"
 layers=(
   "core"
   "runtime"
-  "guard"
+  "guard dist"
   "numerics"
   "data losses metrics models"
   "optim"

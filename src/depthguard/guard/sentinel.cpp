@@ -4,6 +4,7 @@
 #include <utility>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
@@ -58,6 +59,11 @@ Sentinel& Sentinel::on_event(EventSink sink) {
   return *this;
 }
 
+Sentinel& Sentinel::agree_with(Consensus consensus) {
+  consensus_ = std::move(consensus);
+  return *this;
+}
+
 void Sentinel::start(int64_t step, int64_t nonfinite_steps, double lr_scale) {
   step_ = step;
   nonfinite_steps_ = nonfinite_steps;
@@ -71,21 +77,31 @@ void Sentinel::begin_step(std::vector<std::string> samples, LossFn loss_fn) {
   inputs_.clear();
 }
 
+// Whether the check passed on every rank (on this one, alone), noting who failed it.
+bool Sentinel::agreed(bool finite_here) {
+  found_here_ = !finite_here;
+  if (!consensus_) return finite_here;
+  ranks_ = consensus_(found_here_);
+  return ranks_.empty();
+}
+
 bool Sentinel::check_inputs(const std::vector<torch::Tensor>& inputs) {
-  if (all_finite(inputs)) return true;
-  inputs_ = inputs;
-  return handle(GuardStage::Input);
+  const bool finite = all_finite(inputs);
+  if (!finite) inputs_ = inputs;
+  return agreed(finite) || handle(GuardStage::Input);
 }
 
 bool Sentinel::check_loss(double loss) {
   loss_ = loss;
-  return std::isfinite(loss) || handle(GuardStage::Loss);
+  return agreed(std::isfinite(loss)) || handle(GuardStage::Loss);
 }
 
 bool Sentinel::check_gradients(double max_norm) {
   const auto grads = gradients_of(model_.parameters());
   grad_norm_ = global_norm(grads);
-  if (!std::isfinite(grad_norm_)) return handle(GuardStage::Gradient);
+  found_here_ = !std::isfinite(grad_norm_);
+  ranks_.clear();  // averaged gradients: every rank sees what any rank sees
+  if (found_here_) return handle(GuardStage::Gradient);
   if (max_norm > 0 && grad_norm_ > max_norm) {
     torch::NoGradGuard no_grad;
     for (const auto& g : grads) g.mul_(max_norm / (grad_norm_ + 1e-6));
@@ -97,7 +113,7 @@ bool Sentinel::check_weights() {
   weight_norm_ = global_norm(model_.parameters());
   // BatchNorm's running statistics can overflow while the weights and the loss (computed
   // with batch statistics) stay finite; evaluation and every checkpoint would then break.
-  return (std::isfinite(weight_norm_) && all_finite(model_.buffers())) || handle(GuardStage::Weight);
+  return agreed(std::isfinite(weight_norm_) && all_finite(model_.buffers())) || handle(GuardStage::Weight);
 }
 
 void Sentinel::end_step(double lr) {
@@ -123,14 +139,16 @@ bool Sentinel::handle(GuardStage stage) {
   event.stage = stage;
   event.consecutive = consecutive_;
   event.samples = samples_;
-  event.cause = investigate(stage);
+  if (consensus_) event.ranks = ranks_;
+  event.cause = found_here_ ? investigate(stage) : std::nullopt;
   if (event.cause) event.report_location = first_investigation_->location;
   event.action = decide_action(options_.policy(), stage, consecutive_, options_.max_skips());
   events_.push_back(event);
   if (event_sink_) event_sink_(event);
 
   auto what = fmt::format("step {}: non-finite {}", step_, choice_name(guard_stage_choices(), stage));
-  if (!samples_.empty()) what += " (samples " + joined(samples_) + ")";
+  if (consensus_ && stage != GuardStage::Gradient) what += fmt::format(" on rank(s) {}", fmt::join(ranks_, ", "));
+  if (!samples_.empty() && found_here_) what += " (samples " + joined(samples_) + ")";
   if (first_investigation_) {
     what += fmt::format("; {}cause {}, report {}", event.cause ? "" : "first event's ",
                         choice_name(nonfinite_cause_choices(), first_investigation_->report.cause),

@@ -49,6 +49,7 @@ struct NonFiniteEvent {
   GuardAction action = GuardAction::Skip;
   int64_t consecutive = 1;           ///< non-finite steps in a row, this one included
   std::vector<std::string> samples;  ///< ids given to begin_step
+  std::vector<int64_t> ranks;        ///< data-parallel ranks that saw it (agree_with); empty without
   std::optional<NonFiniteCause> cause;  ///< from the forensics of this event (the first of a session)
   std::string report_location;          ///< where the investigation wrote its report, "" if nowhere
 };
@@ -72,6 +73,9 @@ class Sentinel {
   using LossFn = std::function<torch::Tensor()>;
   using Investigator = std::function<Investigation(const StepEvidence&)>;
   using EventSink = std::function<void(const NonFiniteEvent&)>;
+  /// Told whether this rank's check found a non-finite value; returns the ranks of the
+  /// group that found one (an all-reduce), empty when none did.
+  using Consensus = std::function<std::vector<int64_t>(bool found_here)>;
 
   /// Watches `model` and `optimizer` (both must outlive the sentinel). Checks options with
   /// TORCH_CHECK: max_skips >= 0, snapshot_interval >= 1, lr_factor in [0, 1].
@@ -82,6 +86,12 @@ class Sentinel {
   Sentinel& investigate_with(Investigator investigator);
   /// Called after every event, before a halt is thrown (the trainer writes metrics.jsonl).
   Sentinel& on_event(EventSink sink);
+  /// Data-parallel training: the checks whose values differ between ranks (inputs, loss,
+  /// weights with their BatchNorm buffers) ask `consensus`, so every rank takes the same
+  /// action at the same step and none waits for a rank that skipped. The gradient check
+  /// asks nothing: averaged gradients are the same on every rank, a rank's NaN included.
+  /// Only a rank that saw the value investigates it; events name the ranks.
+  Sentinel& agree_with(Consensus consensus);
 
   /// Begins watching at `step` (0, or a resumed run's step) with the counters a resumed
   /// run carries; takes the first snapshot.
@@ -117,6 +127,7 @@ class Sentinel {
   const std::optional<Investigation>& first_investigation() const { return first_investigation_; }
 
  private:
+  bool agreed(bool finite_here);
   bool handle(GuardStage stage);
   std::optional<NonFiniteCause> investigate(GuardStage stage);
   Investigation replay_in_place(const StepEvidence& evidence);
@@ -127,6 +138,9 @@ class Sentinel {
   GuardOptions options_;
   Investigator investigator_;
   EventSink event_sink_;
+  Consensus consensus_;
+  std::vector<int64_t> ranks_;  ///< of the check in hand: the ranks that found a non-finite value
+  bool found_here_ = false;     ///< whether this rank was one of them
   StateSnapshot snapshot_;
   int64_t step_ = 0, nonfinite_steps_ = 0, consecutive_ = 0;
   double lr_scale_ = 1, loss_ = 0, grad_norm_ = 0, weight_norm_ = 0;

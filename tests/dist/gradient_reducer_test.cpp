@@ -1,0 +1,160 @@
+// Two ranks as two threads of this process, on one in-memory store and the loopback.
+#include "depthguard/dist/gradient_reducer.h"
+
+#include <exception>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <torch/csrc/distributed/c10d/HashStore.hpp>
+#include <torch/torch.h>
+
+#include "depthguard/guard/sentinel.h"
+#include "test_support.h"
+
+namespace depthguard {
+namespace {
+
+// Runs `body(group)` on `ranks` threads, one rank each; rethrows the first failure.
+template <class F>
+void on_ranks(int64_t ranks, F body) {
+  const auto store = c10::make_intrusive<c10d::HashStore>();
+  std::vector<std::exception_ptr> failures(static_cast<size_t>(ranks));
+  std::vector<std::thread> threads;
+  for (int64_t r = 0; r < ranks; ++r) {
+    threads.emplace_back([&, r] {
+      try {
+        ProcessGroup group(store, r, ranks, std::chrono::seconds(20));
+        body(group);
+      } catch (...) {
+        failures[static_cast<size_t>(r)] = std::current_exception();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& f : failures) {
+    if (f) std::rethrow_exception(f);
+  }
+}
+
+// No batch statistics: the mean loss over 8 samples is the mean of two halves' means.
+torch::nn::Sequential small_net() {
+  namespace nn = torch::nn;
+  return nn::Sequential(nn::Conv2d(nn::Conv2dOptions(3, 8, 3).padding(1)), nn::ReLU(),
+                        nn::Conv2d(nn::Conv2dOptions(8, 1, 3).padding(1)));
+}
+
+std::vector<torch::Tensor> gradients(torch::nn::Module& net) {
+  std::vector<torch::Tensor> out;
+  for (const auto& p : net.parameters()) out.push_back(p.grad().clone());
+  return out;
+}
+
+TEST(GradientReducer, TwoRanksOfFourSamplesGiveTheGradientsOfOneProcessOfEight) {
+  torch::manual_seed(0);
+  const auto x = torch::randn({8, 3, 8, 8}), y = torch::randn({8, 1, 8, 8});
+  auto reference = small_net();
+  torch::mse_loss(reference->forward(x), y).backward();
+  const auto expected = gradients(*reference);
+  // The same weights on both ranks; buckets of 600 bytes split the 8-channel weights apart.
+  std::vector<std::shared_ptr<torch::nn::Module>> nets{reference->clone(), reference->clone()};
+  std::vector<std::vector<torch::Tensor>> got(2);
+  on_ranks(2, [&](ProcessGroup& group) {
+    auto& net = *std::dynamic_pointer_cast<torch::nn::SequentialImpl>(nets[static_cast<size_t>(group.rank())]);
+    for (auto& p : net.parameters()) p.mutable_grad().reset();
+    GradientReducer reducer(group, net.parameters(), 600);
+    EXPECT_GT(reducer.buckets(), 1);
+    const auto half = [&](const torch::Tensor& t) { return t.narrow(0, 4 * group.rank(), 4); };
+    torch::mse_loss(net.forward(half(x)), half(y)).backward();
+    reducer.finish();
+    got[static_cast<size_t>(group.rank())] = gradients(net);
+  });
+  for (size_t r = 0; r < 2; ++r) {
+    for (size_t i = 0; i < expected.size(); ++i) {
+      EXPECT_TRUE(torch::allclose(got[r][i], expected[i], 1e-5, 1e-6)) << "rank " << r << " parameter " << i;
+    }
+  }
+}
+
+// A NaN on one rank reaches every rank's averaged gradient: all ranks' sentinels see it.
+TEST(GradientReducer, ANonFiniteGradientOnOneRankIsNonFiniteOnEveryRank) {
+  auto base = small_net();
+  std::vector<std::shared_ptr<torch::nn::Module>> nets{base->clone(), base->clone()};
+  std::vector<bool> finite(2);
+  on_ranks(2, [&](ProcessGroup& group) {
+    auto& net = *std::dynamic_pointer_cast<torch::nn::SequentialImpl>(nets[static_cast<size_t>(group.rank())]);
+    GradientReducer reducer(group, net.parameters(), 1 << 20);
+    auto x = torch::randn({2, 3, 8, 8});
+    if (group.rank() == 1) x[0][0][0][0] = testing::kNaN;
+    net.forward(x).sum().backward();
+    reducer.finish();
+    bool all = true;
+    for (const auto& p : net.parameters()) all = all && testing::all_finite(p.grad());
+    finite[static_cast<size_t>(group.rank())] = all;
+  });
+  EXPECT_FALSE(finite[0]);
+  EXPECT_FALSE(finite[1]);
+}
+
+// A parameter backward does not reach on a step still gets a (zero-mean) gradient, and the
+// other buckets are not held up waiting for it.
+TEST(GradientReducer, AnUnusedParameterCountsAsZeros) {
+  on_ranks(2, [&](ProcessGroup& group) {
+    torch::nn::Linear used(3, 2), unused(3, 2);
+    std::vector<torch::Tensor> parameters = used->parameters();
+    for (const auto& p : unused->parameters()) parameters.push_back(p);
+    GradientReducer reducer(group, parameters, 16);
+    used->forward(torch::ones({1, 3})).sum().backward();
+    reducer.finish();
+    EXPECT_TRUE(torch::equal(unused->weight.grad(), torch::zeros({2, 3})));
+  });
+}
+
+TEST(ProcessGroup, BroadcastModuleGivesEveryRankRankZerosWeights) {
+  std::vector<torch::nn::Sequential> nets{small_net(), small_net()};  // two different inits
+  ASSERT_FALSE(torch::equal(nets[0]->parameters()[0], nets[1]->parameters()[0]));
+  on_ranks(2, [&](ProcessGroup& group) { broadcast_module(group, *nets[static_cast<size_t>(group.rank())]); });
+  for (size_t i = 0; i < nets[0]->parameters().size(); ++i) {
+    EXPECT_TRUE(torch::equal(nets[0]->parameters()[i], nets[1]->parameters()[i])) << i;
+  }
+}
+
+TEST(ProcessGroup, MaxAndBarrierAcrossRanks) {
+  std::vector<float> seen(3);
+  on_ranks(3, [&](ProcessGroup& group) {
+    auto flag = torch::tensor({static_cast<float>(group.rank() == 1), static_cast<float>(group.rank())});
+    group.max(flag);
+    group.barrier();
+    seen[static_cast<size_t>(group.rank())] = flag[0].item<float>() + flag[1].item<float>();
+  });
+  EXPECT_EQ(seen, std::vector<float>({3, 3, 3}));
+}
+
+// A NaN batch on rank 1 only: both ranks skip the same step (no rank waits in a collective
+// for one that skipped), the events name rank 1, and only rank 1 investigates it.
+TEST(SentinelConsensus, EveryRankSkipsTheStepOneRankFoundNonFinite) {
+  std::vector<std::shared_ptr<torch::nn::Module>> nets{small_net()->clone(), small_net()->clone()};
+  std::vector<std::vector<int64_t>> ranks(2);
+  std::vector<bool> passed(2), investigated(2);
+  on_ranks(2, [&](ProcessGroup& group) {
+    auto& net = *nets[static_cast<size_t>(group.rank())];
+    torch::optim::SGD optimizer(net.parameters(), 0.1);
+    Sentinel sentinel(net, optimizer, GuardOptions().policy(GuardPolicy::Skip));
+    sentinel.agree_with([&](bool found_here) { return flagging_ranks(group, found_here); });
+    sentinel.start(0);
+    sentinel.begin_step({"sample-" + std::to_string(group.rank())});
+    auto x = torch::ones({1, 3, 4, 4});
+    if (group.rank() == 1) x[0][0][0][0] = testing::kNaN;
+    const auto r = static_cast<size_t>(group.rank());
+    passed[r] = sentinel.check_inputs({x});
+    ranks[r] = sentinel.events().at(0).ranks;
+    investigated[r] = sentinel.first_investigation().has_value();
+    EXPECT_TRUE(sentinel.check_loss(1.0));  // the next check agrees again: all finite
+  });
+  EXPECT_EQ(passed, std::vector<bool>({false, false}));
+  EXPECT_EQ(ranks[0], std::vector<int64_t>({1}));
+  EXPECT_EQ(ranks[1], std::vector<int64_t>({1}));
+  EXPECT_EQ(investigated, std::vector<bool>({false, true}));
+}
+
+}  // namespace
+}  // namespace depthguard
