@@ -1,17 +1,22 @@
 #include "train_command.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
+#include <torch/torch.h>
 
 #include "depthguard/config/train_config.h"
 #include "depthguard/core/errors.h"
+#include "depthguard/dist/dist_environment.h"
 #include "depthguard/runtime/threads.h"
 #include "depthguard/train/trainer.h"
 #include "number_checks.h"
+#include "rank_launcher.h"
 
 namespace depthguard {
 
@@ -23,7 +28,21 @@ struct TrainArgs {
   std::string inject;
   RunOptions run;
   bool no_progress = false;
+  int nproc = 1;
 };
+
+// The train command line of one rank under --nproc: these arguments, without --nproc (and
+// --inject, which is in the overrides by then).
+std::vector<std::string> rank_command(const TrainArgs& a) {
+  std::vector<std::string> argv{"train", "--out", a.out};
+  if (!a.config.empty()) argv.insert(argv.end(), {"--config", a.config});
+  for (const auto& o : a.overrides) argv.insert(argv.end(), {"--set", o});
+  if (a.run.resume) argv.emplace_back("--resume");
+  if (!a.run.init.empty()) argv.insert(argv.end(), {"--init", a.run.init});
+  if (a.run.profile_steps > 0) argv.insert(argv.end(), {"--profile", std::to_string(a.run.profile_steps)});
+  if (a.no_progress) argv.emplace_back("--no-progress");
+  return argv;
+}
 
 void run(TrainArgs a) {
   namespace fs = std::filesystem;
@@ -48,9 +67,15 @@ void run(TrainArgs a) {
   if (config.train.threads > 0) {
     spdlog::info("using {} intra-op thread(s) (train.threads)", configure_threads(config.train.threads));
   }
+  if (a.nproc > 1 && !std::getenv("WORLD_SIZE")) {  // the launcher: its ranks train
+    launch_ranks(rank_command(a), a.nproc, std::max(1, torch::get_num_threads() / a.nproc), a.out);
+    return;
+  }
   a.run.out = a.out;
   a.run.progress = !a.no_progress;
+  a.run.dist = dist_options_from_environment(config.dist);
   const auto s = train(config, a.run);
+  if (a.run.dist && a.run.dist->rank() > 0) return;  // rank 0 reports the run
   if (s.already_finished) return;  // the trainer said so; nothing was written
   spdlog::info("trained {} steps in {:.1f} s ({:.1f} images/s); last loss {:.4f}", s.steps, s.seconds,
                s.images_per_second, s.last_loss);
@@ -84,6 +109,10 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--profile", args->run.profile_steps,
                   "Time every operator of N steps (after the first) into RUN/profile/: operators.txt, trace.json")
       ->check(non_negative());
+  cmd->add_option("--nproc", args->nproc,
+                  "Data-parallel ranks on this machine (each with --threads / N threads; batch size per rank); "
+                  "under torchrun or srun, the environment's RANK and WORLD_SIZE instead")
+      ->check(positive());
   cmd->callback([args] { run(*args); });
 }
 

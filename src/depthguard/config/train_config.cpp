@@ -58,6 +58,15 @@ TrainLoopConfig read_loop(YamlSection& s) {
   return c;
 }
 
+DistOptions read_dist(YamlSection& s) {
+  const DistOptions d;
+  return DistOptions()
+      .timeout_s(s.number("timeout_s", d.timeout_s(), 1, 86400))
+      .bucket_bytes(static_cast<int64_t>(s.number("bucket_mb", static_cast<double>(d.bucket_bytes() >> 20), 0.001,
+                                                  4096) *
+                                         (1 << 20)));
+}
+
 GuardOptions read_guard(YamlSection& s) {
   const GuardOptions d;
   return GuardOptions()
@@ -193,6 +202,7 @@ TrainConfig read_train_config(const YAML::Node& root) {
   c.schedule = read("schedule", read_schedule);
   c.train = read("train", read_loop);
   c.guard = read("guard", read_guard);
+  c.dist = read("dist", read_dist);
   c.data.loader.seed(c.train.seed);
   c.eval.data.loader.seed(c.train.seed);
   top.finish();

@@ -9,6 +9,7 @@
 
 #include "depthguard/config/data_config.h"
 #include "depthguard/config/yaml_section.h"
+#include "depthguard/dist/dist_options.h"
 #include "depthguard/guard/guard_options.h"
 #include "depthguard/losses/loss_options.h"
 #include "depthguard/metrics/eval_options.h"
@@ -51,6 +52,9 @@ struct TrainConfig {
   ScheduleOptions schedule;
   TrainLoopConfig train;
   GuardOptions guard;
+  /// Data parallelism's timeout and bucket size (rank and world size come from the
+  /// launcher: `train --nproc`, or torchrun's environment).
+  DistOptions dist;
   /// Every key with the value used, defaults included: what a run saves as config.yaml.
   YAML::Node resolved;
 };

@@ -23,12 +23,15 @@ namespace {
 constexpr const char* kParentVariable = "DEPTHGUARD_PARENT_PID";
 }  // namespace
 
-int run_child(const std::vector<std::string>& argv, const std::string& log_path) {
+int run_child(const std::vector<std::string>& argv, const std::string& log_path,
+              const std::vector<std::string>& environment) {
   if (argv.empty()) throw std::invalid_argument("run_child: no program");
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  if (!log_path.empty()) {
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  }
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -39,6 +42,7 @@ int run_child(const std::vector<std::string>& argv, const std::string& log_path)
     if (std::strncmp(*e, kParentVariable, std::strlen(kParentVariable)) != 0) env.push_back(*e);
   }
   env.push_back(parent.data());
+  for (const auto& e : environment) env.push_back(const_cast<char*>(e.c_str()));
   env.push_back(nullptr);
   pid_t pid = 0;
   const int error = posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, args.data(), env.data());

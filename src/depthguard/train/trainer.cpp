@@ -14,6 +14,8 @@
 #include "depthguard/core/errors.h"
 #include "depthguard/data/data_loader.h"
 #include "depthguard/data/rgbd_dataset.h"
+#include "depthguard/dist/gradient_reducer.h"
+#include "depthguard/dist/process_group.h"
 #include "depthguard/guard/fault_injector.h"
 #include "depthguard/guard/guard_options.h"
 #include "depthguard/guard/sentinel.h"
@@ -75,7 +77,11 @@ struct IntervalStats {
 class TrainingRun {
  public:
   TrainingRun(const TrainConfig& config, const RunOptions& options)
-      : config_(config), options_(options), model_(nullptr), injector_(config.guard) {}
+      : config_(config),
+        options_(options),
+        root_(!options.dist || options.dist->rank() == 0),
+        model_(nullptr),
+        injector_(config.guard) {}
 
   TrainSummary run() {
     if (!prepare()) return finished_summary();
@@ -101,8 +107,8 @@ class TrainingRun {
                                    throughput_.per_second(seconds_since(start))));
         after_step();
       }
-      if (interrupt_requested()) {
-        save(last_checkpoint(options_.out));
+      if (stop_requested()) {
+        if (root_) save(last_checkpoint(options_.out));
         bar.finish();
         throw Interrupted(fmt::format("interrupted at step {}; saved {}; continue with: depthguard train --out {} --resume",
                                       state_.step, last_checkpoint(options_.out), options_.out));
@@ -116,16 +122,18 @@ class TrainingRun {
     summary_.best_abs_rel = state_.best_metric;
     summary_.best_step = state_.best_step;
     summary_.nonfinite_steps = state_.nonfinite_steps;
-    write_summary(first_step);
+    if (root_) write_summary(first_step);
     return summary_;
   }
 
  private:
   // False when a resumed run has no step left to do (then nothing in the run is touched).
   bool prepare() {
-    lock_ = std::make_unique<DirectoryLock>(options_.out);  // before anything is read or written
+    // Rank 0 holds the run and alone writes to it; the other ranks of a group read from it.
+    if (root_) lock_ = std::make_unique<DirectoryLock>(options_.out);  // before anything is read or written
     // What a killed writer left (a half checkpoint) only takes space: this process holds the run.
     for (const auto& dir : {fs::path(options_.out), fs::path(options_.out) / "checkpoints"}) {
+      if (!root_) break;
       if (const int n = remove_stale_temporaries(dir.string())) {
         spdlog::info("{}: removed {} temporary file(s) of an interrupted write", dir.string(), n);
       }
@@ -138,6 +146,7 @@ class TrainingRun {
     }
     fs::create_directories(fs::path(options_.out) / "checkpoints");
     device_ = training_device(config_.train);
+    join_group();
     torch::manual_seed(config_.train.seed);
     model_ = DepthModel(config_.model);
     optimizer_ = make_optimizer(config_.optimizer, *model_);
@@ -154,14 +163,18 @@ class TrainingRun {
     if (config_.train.channels_last) to_channels_last(*model_);
     model_->to(device_);
     move_optimizer_state(*optimizer_, device_);
+    if (group_) {
+      broadcast_module(*group_, *model_);  // one starting point, whatever each rank loaded
+      reducer_ = std::make_unique<GradientReducer>(*group_, model_->parameters(), options_.dist->bucket_bytes());
+    }
     spdlog::info("device {}, precision {}", describe_device(device_),
                  choice_name(precision_choices(), config_.train.precision));
     prepare_data();
     if (options_.resume && !steps_left()) return false;
-    metrics_ = std::make_unique<MetricsLog>((fs::path(options_.out) / "metrics.jsonl").string(),
+    if (root_) metrics_ = std::make_unique<MetricsLog>((fs::path(options_.out) / "metrics.jsonl").string(),
                                             options_.resume ? state_.step : -1);
     state_.config_yaml = YAML::Dump(config_.resolved) + "\n";
-    write_file_atomically((fs::path(options_.out) / "config.yaml").string(), state_.config_yaml);
+    if (root_) write_file_atomically((fs::path(options_.out) / "config.yaml").string(), state_.config_yaml);
     prepare_sentinel();
     return true;
   }
@@ -184,7 +197,9 @@ class TrainingRun {
     train_data_ = make_dataset(config_.data);
     eval_data_ = make_dataset(config_.eval.data);
     // Batches for a GPU are made in page-locked memory, so their copies run asynchronously.
-    loader_ = std::make_unique<DataLoader>(train_data_, LoaderOptions(config_.data.loader).pin_memory(device_.is_cuda()));
+    auto loader = LoaderOptions(config_.data.loader).pin_memory(device_.is_cuda());
+    if (group_) loader.rank(group_->rank()).world_size(group_->size());  // batch_size is per rank
+    loader_ = std::make_unique<DataLoader>(train_data_, loader);
     const int64_t per_epoch = loader_->batches_per_epoch();
     if (train_data_->size() == 0) {
       throw std::runtime_error("the training data has no samples" +
@@ -206,9 +221,10 @@ class TrainingRun {
   void prepare_sentinel() {
     sentinel_ = std::make_unique<Sentinel>(*model_, *optimizer_, config_.guard);
     sentinel_->on_event([this](const NonFiniteEvent& e) {
-      metrics_->append({{"step", e.step}, {"nonfinite", event_json(e)}});
+      record({{"step", e.step}, {"nonfinite", event_json(e)}});
     });
     sentinel_->investigate_with([this](const StepEvidence& evidence) { return write_bundle(evidence); });
+    if (group_) sentinel_->agree_with([this](bool found_here) { return flagging_ranks(*group_, found_here); });
   }
 
   // One optimiser step under the NaN sentinel; false when a non-finite value dropped it.
@@ -230,6 +246,7 @@ class TrainingRun {
     check_ground_truth(out.valid_pixels);
     if (!sentinel_->check_loss(out.report.item<double>())) return dropped();
     out.loss.backward();
+    if (reducer_) reducer_->finish();  // the mean gradient over the ranks
     const auto params = model_->parameters();
     injector_.inject(InjectSite::Gradient, state_.step, params.front().grad());
     if (!sentinel_->check_gradients(config_.optimizer.grad_clip())) return dropped();
@@ -243,6 +260,29 @@ class TrainingRun {
     interval_.images += batch.image.size(0);
     throughput_.images += static_cast<double>(batch.image.size(0));
     return true;
+  }
+
+  // Data-parallel training (a launcher set rank and world size): joins the group. Gloo
+  // reduces CPU tensors; NCCL for CUDA is not built yet.
+  void join_group() {
+    if (!options_.dist || options_.dist->world_size() == 1) return;
+    if (device_.is_cuda()) {
+      throw InvalidArgument("data-parallel training runs on the CPU (Gloo) so far; train with the device cpu");
+    }
+    group_ = std::make_unique<ProcessGroup>(*options_.dist);
+    spdlog::info("rank {} of {}; batch size {} per rank", group_->rank(), group_->size(),
+                 config_.data.loader.batch_size());
+  }
+
+  // Ctrl-C or SIGTERM, on any rank: every rank stops after the same step.
+  bool stop_requested() {
+    if (!group_) return interrupt_requested();
+    return !flagging_ranks(*group_, interrupt_requested()).empty();
+  }
+
+  // A line of metrics.jsonl: rank 0 writes the run's files.
+  void record(const nlohmann::json& line) {
+    if (metrics_) metrics_->append(line);
   }
 
   // The model's prediction in the run's precision, returned in float32: the loss and its
@@ -299,8 +339,10 @@ class TrainingRun {
     b.stage = choice_name(guard_stage_choices(), evidence.stage);
     b.injected = injector_.fired_at(evidence.step);
     b.history.assign(evidence.history.begin(), evidence.history.end());
-    Investigation found{replay_bundle(b),
-                        (fs::path(options_.out) / "forensics" / fmt::format("step-{}", evidence.step)).string()};
+    // A rank other than 0 writes its own folder: ranks may see the same step.
+    auto folder = fmt::format("step-{}", evidence.step);
+    if (group_ && !root_) folder += fmt::format("-rank-{}", group_->rank());
+    Investigation found{replay_bundle(b), (fs::path(options_.out) / "forensics" / folder).string()};
     write_forensics(found.location, b, found.report);
     return found;
   }
@@ -310,15 +352,16 @@ class TrainingRun {
     const bool end = state_.step == total_steps_;
     if (state_.step % t.log_interval == 0 || end) log_interval();
     const bool evaluate_now = (config_.eval.interval > 0 && state_.step % config_.eval.interval == 0) || end;
-    if (evaluate_now) evaluate_keeping_last();
-    if (evaluate_now || (t.checkpoint_interval > 0 && state_.step % t.checkpoint_interval == 0)) {
+    if (evaluate_now && root_) evaluate_keeping_last();
+    if (evaluate_now && group_) group_->barrier();  // the other ranks wait for rank 0's evaluation
+    if (root_ && (evaluate_now || (t.checkpoint_interval > 0 && state_.step % t.checkpoint_interval == 0))) {
       save(last_checkpoint(options_.out));
     }
   }
 
   void log_interval() {
     const double mean_loss = interval_.loss_sum / static_cast<double>(interval_.steps);
-    metrics_->append({{"step", state_.step},
+    record({{"step", state_.step},
                       {"epoch", state_.epoch},
                       {"loss", mean_loss},
                       {"lr", lr_},
@@ -350,7 +393,7 @@ class TrainingRun {
                                         config_.eval.metrics, config_.eval.data.loader.on_bad_sample());
     const auto m = average.mean();
     summary_.final_eval = m;
-    metrics_->append({{"step", state_.step},
+    record({{"step", state_.step},
                       {"eval", m ? metrics_json(*m) : nlohmann::json()},  // null: no valid ground truth
                       {"images", average.images()},
                       {"skipped", average.skipped()},
@@ -406,6 +449,7 @@ class TrainingRun {
 
   const TrainConfig& config_;
   const RunOptions& options_;
+  const bool root_;                      ///< rank 0 (or a single process): writes the run's files
   std::unique_ptr<DirectoryLock> lock_;  ///< held for the whole run
   c10::Device device_{c10::kCPU};  ///< where the model trains (train.device)
   DepthModel model_;
@@ -414,6 +458,8 @@ class TrainingRun {
   std::unique_ptr<DataLoader> loader_;
   std::unique_ptr<MetricsLog> metrics_;
   std::unique_ptr<Sentinel> sentinel_;
+  std::unique_ptr<ProcessGroup> group_;  ///< data-parallel training only
+  std::unique_ptr<GradientReducer> reducer_;
   FaultInjector injector_;
   const Batch* current_batch_ = nullptr;  ///< the batch of the step being checked, for the bundle
   TrainState state_;

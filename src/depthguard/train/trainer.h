@@ -14,6 +14,7 @@
 #include <string>
 
 #include "depthguard/config/train_config.h"
+#include "depthguard/dist/dist_options.h"
 #include "depthguard/metrics/depth_metrics.h"
 
 namespace depthguard {
@@ -24,6 +25,10 @@ struct RunOptions {
   std::string init;     ///< start from this checkpoint's weights (fine-tuning)
   bool progress = true; ///< draw the progress bar
   int64_t profile_steps = 0;  ///< profile this many steps into out/profile/ (0: off)
+  /// This process's place in a data-parallel group (rank, world size, rendezvous;
+  /// dist_options_from_environment): none for a single process. Rank 0 writes the run's
+  /// files; every rank trains on its shard of each epoch and averages gradients.
+  std::optional<DistOptions> dist;
 };
 
 struct TrainSummary {

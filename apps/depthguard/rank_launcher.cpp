@@ -1,0 +1,84 @@
+#include "rank_launcher.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <stdexcept>
+#include <thread>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "depthguard/core/errors.h"
+#include "depthguard/core/exit_codes.h"
+#include "depthguard/runtime/child_process.h"
+#include "depthguard/runtime/interrupt.h"
+
+namespace depthguard {
+
+namespace {
+
+// A TCP port nobody listens on now (the kernel's pick for port 0); rank 0's store binds it
+// moments later.
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) throw std::runtime_error("--nproc: cannot open a socket to find a free port");
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
+  ::close(fd);
+  if (!ok) throw std::runtime_error("--nproc: cannot find a free port on 127.0.0.1");
+  return ntohs(address.sin_port);
+}
+
+}  // namespace
+
+void launch_ranks(const std::vector<std::string>& command, int ranks, int threads_per_rank,
+                  const std::string& log_dir) {
+  std::filesystem::create_directories(log_dir);
+  const int port = free_port();
+  spdlog::info("--nproc {}: {} ranks of {} thread(s) on 127.0.0.1:{}; ranks 1 to {} log to {}/rank-R.log", ranks,
+               ranks, threads_per_rank, port, ranks - 1, log_dir);
+  install_interrupt_handler();  // Ctrl-C reaches the ranks too: this process waits for them
+  std::vector<int> codes(static_cast<size_t>(ranks), exit_code::kOk);
+  std::vector<std::string> logs(static_cast<size_t>(ranks));  // rank 0: this process's output
+  std::vector<std::thread> waiting;
+  for (int r = 0; r < ranks; ++r) {
+    std::vector<std::string> argv{current_executable(), "--threads", std::to_string(threads_per_rank)};
+    argv.insert(argv.end(), command.begin(), command.end());
+    if (r > 0) {
+      argv.emplace_back("--no-progress");
+      logs[static_cast<size_t>(r)] = (std::filesystem::path(log_dir) / fmt::format("rank-{}.log", r)).string();
+    }
+    const std::vector<std::string> environment{
+        fmt::format("RANK={}", r), fmt::format("LOCAL_RANK={}", r), fmt::format("WORLD_SIZE={}", ranks),
+        "MASTER_ADDR=127.0.0.1", fmt::format("MASTER_PORT={}", port)};
+    waiting.emplace_back([&, r, argv, environment] {
+      try {
+        codes[static_cast<size_t>(r)] = run_child(argv, logs[static_cast<size_t>(r)], environment);
+      } catch (const std::exception& e) {  // could not start it
+        spdlog::error("rank {}: {}", r, e.what());
+        codes[static_cast<size_t>(r)] = exit_code::kError;
+      }
+    });
+  }
+  for (auto& t : waiting) t.join();
+  for (int r = 0; r < ranks; ++r) {
+    const int code = codes[static_cast<size_t>(r)];
+    if (code == exit_code::kOk) continue;
+    const auto& log = logs[static_cast<size_t>(r)];
+    const auto what = fmt::format("rank {} ended with exit code {} ({})", r, code,
+                                  log.empty() ? "its output is above" : "its log: " + log);
+    if (code == exit_code::kNonFinite) throw NonFiniteHalt(what);
+    if (code == exit_code::kInterrupted) throw Interrupted(what);
+    throw std::runtime_error(what);
+  }
+}
+
+}  // namespace depthguard
