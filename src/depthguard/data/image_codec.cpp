@@ -65,7 +65,18 @@ struct PngLayout {
   int channels = 0, bit_depth = 0;
 };
 
-class PngReader {
+// The libpng structures of one read or write and the message of its error.
+class PngStructures {
+ public:
+  std::string error() const { return std::string("PNG: ") + errors_.message; }
+
+ protected:
+  PngErrors errors_;
+  png_structp png_ = nullptr;
+  png_infop info_ = nullptr;
+};
+
+class PngReader : public PngStructures {
  public:
   PngReader() {
     png_ = png_create_read_struct(PNG_LIBPNG_VER_STRING, &errors_, png_fail, png_ignore_warning);
@@ -100,12 +111,6 @@ class PngReader {
     return true;
   }
 
-  std::string error() const { return std::string("PNG: ") + errors_.message; }
-
- private:
-  PngErrors errors_;
-  png_structp png_ = nullptr;
-  png_infop info_ = nullptr;
 };
 
 cv::Mat decode_png(const std::vector<uint8_t>& bytes) {
@@ -127,7 +132,7 @@ void png_write_bytes(png_structp png, png_bytep data, png_size_t count) {
   out->insert(out->end(), data, data + count);
 }
 
-class PngWriter {
+class PngWriter : public PngStructures {
  public:
   PngWriter() {
     png_ = png_create_write_struct(PNG_LIBPNG_VER_STRING, &errors_, png_fail, png_ignore_warning);
@@ -153,12 +158,6 @@ class PngWriter {
     return true;
   }
 
-  std::string error() const { return std::string("PNG: ") + errors_.message; }
-
- private:
-  PngErrors errors_;
-  png_structp png_ = nullptr;
-  png_infop info_ = nullptr;
 };
 
 // ---- JPEG ----
