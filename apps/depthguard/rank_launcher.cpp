@@ -10,6 +10,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "depthguard/core/errors.h"
@@ -69,16 +70,26 @@ void launch_ranks(const std::vector<std::string>& command, int ranks, int thread
     });
   }
   for (auto& t : waiting) t.join();
-  for (int r = 0; r < ranks; ++r) {
-    const int code = codes[static_cast<size_t>(r)];
-    if (code == exit_code::kOk) continue;
-    const auto& log = logs[static_cast<size_t>(r)];
-    const auto what = fmt::format("rank {} ended with exit code {} ({})", r, code,
-                                  log.empty() ? "its output is above" : "its log: " + log);
-    if (code == exit_code::kNonFinite) throw NonFiniteHalt(what);
-    if (code == exit_code::kInterrupted) throw Interrupted(what);
-    throw std::runtime_error(what);
+  // Every rank that failed, the killed ones first: a rank that died makes the others fail.
+  std::vector<std::string> failed;
+  int first = exit_code::kOk;
+  for (const bool killed : {true, false}) {
+    for (int r = 0; r < ranks; ++r) {
+      const int code = codes[static_cast<size_t>(r)];
+      if (code == exit_code::kOk || (code > 128 && code != exit_code::kInterrupted) != killed) continue;
+      const auto& log = logs[static_cast<size_t>(r)];
+      failed.push_back(fmt::format("rank {} {} ({})", r,
+                                   killed ? fmt::format("was killed by signal {}", code - 128)
+                                          : fmt::format("ended with exit code {}", code),
+                                   log.empty() ? "its output is above" : "its log: " + log));
+      if (first == exit_code::kOk) first = code;
+    }
   }
+  if (failed.empty()) return;
+  const auto what = fmt::format("{}", fmt::join(failed, "; "));
+  if (first == exit_code::kNonFinite) throw NonFiniteHalt(what);
+  if (first == exit_code::kInterrupted) throw Interrupted(what);
+  throw std::runtime_error(what);
 }
 
 }  // namespace depthguard

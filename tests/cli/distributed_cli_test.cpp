@@ -1,4 +1,10 @@
 // `train --nproc 2`: two ranks over Gloo on the loopback, as a user runs them.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +16,7 @@
 #include "data/data_test_support.h"
 #include "depthguard/core/errors.h"
 #include "depthguard/dist/dist_environment.h"
+#include "test_paths.h"
 #include "test_support.h"
 #include "train/tiny_run.h"
 
@@ -50,6 +57,75 @@ TEST_F(DistributedCli, AHaltStopsEveryRankWithExitThree) {
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_NE(r.output.find("step 2: non-finite input on rank(s) 0, 1"), std::string::npos) << r.output;
   EXPECT_NE(testing::file_content(run / "rank-1.log").find("step 2: non-finite input"), std::string::npos);
+}
+
+// The launcher of a long --nproc 2 run in its own process group (as a shell's job), started
+// once training is under way.
+pid_t start_long_run(const std::filesystem::path& dir) {
+  std::ofstream(dir / "long.yaml") << testing::tiny_run_yaml(400) << "dist: {timeout_s: 30}\n";
+  const pid_t pid = fork();
+  if (pid == 0) {
+    setpgid(0, 0);
+    const int log = open((dir / "launcher.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(log, STDOUT_FILENO);
+    dup2(log, STDERR_FILENO);
+    execl(DEPTHGUARD_CLI, DEPTHGUARD_CLI, "--threads", "2", "--log-level", "warn", "train", "--no-progress", "--nproc",
+          "2", "--config", (dir / "long.yaml").c_str(), "--out", (dir / "run").c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  wait_for_lines((dir / "run" / "metrics.jsonl").string(), 3);
+  return pid;
+}
+
+int exit_status(pid_t pid) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// The process whose environment holds RANK=`rank` and names `parent` as its starter.
+pid_t rank_process(pid_t parent, int rank) {
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const auto environment = testing::file_content(entry.path() / "environ");
+    const auto has = [&](const std::string& v) { return environment.find(std::string(1, '\0') + v + '\0') != std::string::npos ||
+                                                        environment.rfind(v + '\0', 0) == 0; };
+    if (has("RANK=" + std::to_string(rank)) && has("DEPTHGUARD_PARENT_PID=" + std::to_string(parent))) {
+      return static_cast<pid_t>(std::stol(entry.path().filename().string()));
+    }
+  }
+  return -1;
+}
+
+// Ctrl-C reaches every rank (the terminal signals the job's process group): all stop after
+// the same step, rank 0 saves, and the same command resumes.
+TEST(DistributedCliSignals, CtrlCStopsEveryRankAndTheRunResumes) {
+  testing::TempDir dir("cli_dist_sigint");
+  const pid_t launcher = start_long_run(dir / "");
+  kill(-launcher, SIGINT);
+  EXPECT_EQ(exit_status(launcher), 130);
+  EXPECT_TRUE(std::filesystem::exists(dir / "run" / "checkpoints" / "last.pt"));
+  const auto resumed = run_cli("--threads 2 train --no-progress --nproc 2 --resume --out " + (dir / "run").string() +
+                               " --set train.steps=30");
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_EQ(nlohmann::json::parse(testing::file_content(dir / "run" / "summary.json"))["steps"], 30);
+}
+
+// kill -9 of rank 1: rank 0 stops at its next collective (well inside dist.timeout_s),
+// naming the last step it completed, and the launcher names the killed rank.
+TEST(DistributedCliSignals, AKilledRankStopsTheOthersAndIsNamed) {
+  testing::TempDir dir("cli_dist_kill");
+  const pid_t launcher = start_long_run(dir / "");
+  const pid_t rank1 = rank_process(launcher, 1);
+  ASSERT_GT(rank1, 0);
+  const auto start = std::chrono::steady_clock::now();
+  kill(rank1, SIGKILL);
+  EXPECT_EQ(exit_status(launcher), 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
+  const auto log = testing::file_content(dir / "launcher.log");
+  EXPECT_NE(log.find("rank 1 was killed by signal 9"), std::string::npos) << log;
+  EXPECT_NE(log.find("rank 0 of 2: another rank died, failed or stopped answering after step "), std::string::npos)
+      << log;
+  EXPECT_FALSE(std::filesystem::exists(dir / "run" / "summary.json"));
 }
 
 // A rank that cannot reach the others stops within dist.timeout_s, naming the address.

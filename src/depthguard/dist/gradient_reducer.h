@@ -28,7 +28,7 @@ class GradientReducer {
   /// After backward: waits for the buckets' sums and writes the mean over the ranks into
   /// each parameter's .grad. A parameter backward gave no gradient counts as zeros (the
   /// other ranks may have one). Non-finite gradients stay non-finite on every rank, so the
-  /// ranks' sentinels all see them. Throws std::runtime_error when a rank is lost.
+  /// ranks' sentinels all see them. Throws CollectiveFailure when a rank is lost.
   void finish();
 
   int64_t buckets() const { return static_cast<int64_t>(buckets_.size()); }

@@ -30,12 +30,28 @@ std::chrono::milliseconds milliseconds(double seconds) {
 
 }  // namespace
 
-void wait_for(const c10::intrusive_ptr<c10d::Work>& work) {
+namespace {
+
+// c10d's and Gloo's errors (a closed connection: gloo::IoException; the timeout:
+// c10::Error), whether raised when a collective is started or when it is waited for, as
+// CollectiveFailure.
+template <class F>
+auto collective(F&& f) {
   try {
-    work->wait();
+    return f();
   } catch (const c10::Error& e) {
-    throw std::runtime_error(std::string("a collective failed: ") + e.what_without_backtrace());
+    throw CollectiveFailure(e.what_without_backtrace());
+  } catch (const CollectiveFailure&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw CollectiveFailure(e.what());
   }
+}
+
+}  // namespace
+
+void wait_for(const c10::intrusive_ptr<c10d::Work>& work) {
+  collective([&] { return work->wait(); });
 }
 
 ProcessGroup::ProcessGroup(const DistOptions& options) : rank_(options.rank()), size_(options.world_size()) {
@@ -78,23 +94,25 @@ void ProcessGroup::join(const c10::intrusive_ptr<c10d::Store>& store, std::chron
 }
 
 c10::intrusive_ptr<c10d::Work> ProcessGroup::sum_async(std::vector<torch::Tensor>& tensors) {
-  return gloo_->allreduce(tensors, c10d::AllreduceOptions{});
+  return collective([&] { return gloo_->allreduce(tensors, c10d::AllreduceOptions{}); });
 }
 
 void ProcessGroup::max(torch::Tensor& tensor) {
   std::vector<torch::Tensor> tensors{tensor};
   c10d::AllreduceOptions options;
   options.reduceOp = c10d::ReduceOp::MAX;
-  wait_for(gloo_->allreduce(tensors, options));
+  wait_for(collective([&] { return gloo_->allreduce(tensors, options); }));
 }
 
 void ProcessGroup::broadcast(std::vector<torch::Tensor>& tensors, int64_t root) {
   c10d::BroadcastOptions options;
   options.rootRank = root;
-  wait_for(gloo_->broadcast(tensors, options));
+  wait_for(collective([&] { return gloo_->broadcast(tensors, options); }));
 }
 
-void ProcessGroup::barrier() { wait_for(gloo_->barrier(c10d::BarrierOptions{})); }
+void ProcessGroup::barrier() {
+  wait_for(collective([&] { return gloo_->barrier(c10d::BarrierOptions{}); }));
+}
 
 std::vector<int64_t> flagging_ranks(ProcessGroup& group, bool flag) {
   auto flags = torch::zeros({group.size()}, torch::kUInt8);

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <vector>
 
 #include <torch/csrc/distributed/c10d/Store.hpp>
@@ -61,8 +62,13 @@ class ProcessGroup {
   c10::intrusive_ptr<c10d::ProcessGroupGloo> gloo_;
 };
 
-/// Waits for `work`, rethrowing its failure (a lost rank, the timeout) as
-/// std::runtime_error with c10d's reason.
+/// A collective that failed: another rank died, threw or stopped answering (the timeout).
+class CollectiveFailure : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Waits for `work`, rethrowing its failure as CollectiveFailure with c10d's reason.
 void wait_for(const c10::intrusive_ptr<c10d::Work>& work);
 
 /// The ranks whose `flag` is true, on every rank (one all-reduce of a one-hot vector): the

@@ -83,6 +83,8 @@ class TrainingRun {
         model_(nullptr),
         injector_(config.guard) {}
 
+  int64_t completed_steps() const { return state_.step; }
+
   TrainSummary run() {
     if (!prepare()) return finished_summary();
     const auto start = Clock::now();
@@ -476,10 +478,16 @@ class TrainingRun {
 }  // namespace
 
 TrainSummary train(const TrainConfig& config, const RunOptions& options) {
+  TrainingRun run(config, options);
   try {
-    return TrainingRun(config, options).run();
+    return run.run();
   } catch (const NonFiniteHalt& halt) {
     throw NonFiniteHalt(fmt::format("{}; {} holds the last good state", halt.what(), last_checkpoint(options.out)));
+  } catch (const CollectiveFailure& lost) {
+    throw std::runtime_error(fmt::format("rank {} of {}: another rank died, failed or stopped answering after step {} "
+                                         "(the last this rank completed); {} holds the last saved state. c10d: {}",
+                                         options.dist->rank(), options.dist->world_size(), run.completed_steps(),
+                                         last_checkpoint(options.out), lost.what()));
   }
 }
 
