@@ -1,5 +1,7 @@
 #include "depthguard/dist/gradient_reducer.h"
 
+#include <chrono>
+
 #include <torch/torch.h>
 
 namespace depthguard {
@@ -74,7 +76,9 @@ void GradientReducer::finish() {
   }
   const double ranks = static_cast<double>(group_.size());
   for (auto& bucket : buckets_) {
+    const auto start = std::chrono::steady_clock::now();
     wait_for(bucket.work);
+    wait_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     bucket.work.reset();
     bucket.ready = 0;
     bucket.flat.div_(ranks);

@@ -32,6 +32,9 @@ class GradientReducer {
   void finish();
 
   int64_t buckets() const { return static_cast<int64_t>(buckets_.size()); }
+  /// Seconds finish() has waited for the reductions so far: the communication that
+  /// backward did not hide.
+  double wait_seconds() const { return wait_seconds_; }
 
  private:
   struct Bucket {
@@ -52,6 +55,7 @@ class GradientReducer {
   std::vector<Bucket> buckets_;
   std::vector<unsigned> hooks_;
   std::mutex mutex_;  ///< hooks run on the autograd engine's threads
+  double wait_seconds_ = 0;
 };
 
 }  // namespace depthguard

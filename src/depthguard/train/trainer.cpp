@@ -259,8 +259,10 @@ class TrainingRun {
     state_.step = sentinel_->step();
     interval_.loss_sum += sentinel_->loss();
     ++interval_.steps;
-    interval_.images += batch.image.size(0);
-    throughput_.images += static_cast<double>(batch.image.size(0));
+    // Every rank's batch has this size (the loader pads the shards): images of the group.
+    const int64_t images = batch.image.size(0) * (group_ ? group_->size() : 1);
+    interval_.images += images;
+    throughput_.images += static_cast<double>(images);
     return true;
   }
 
@@ -440,8 +442,14 @@ class TrainingRun {
                      {"nonfinite_steps", state_.nonfinite_steps},
                      {"threads", torch::get_num_threads()},
                      {"device", device_.str()},
+                     {"ranks", group_ ? group_->size() : 1},
                      {"precision", choice_name(precision_choices(), config_.train.precision)}};
     j["final_eval"] = summary_.final_eval ? metrics_json(*summary_.final_eval) : nlohmann::json();
+    if (reducer_) {  // rank 0's wait for the gradient all-reduces that backward did not hide
+      j["allreduce_wait_s"] = reducer_->wait_seconds();
+      spdlog::info("gradient all-reduce: {:.2f} s of waiting after backward over {:.1f} s ({:.1f}%)",
+                   reducer_->wait_seconds(), summary_.seconds, 100 * reducer_->wait_seconds() / summary_.seconds);
+    }
     if (const auto& found = sentinel_->first_investigation()) {
       j["forensics"] = {{"cause", choice_name(nonfinite_cause_choices(), found->report.cause)},
                         {"report", found->location}};
