@@ -15,6 +15,17 @@ namespace {
 
 constexpr int64_t kBundleFormat = 1;
 
+// Raw bytes travel as a uint8 tensor: LibTorch's archive strings are meant for text.
+torch::Tensor bytes_tensor(const std::string& bytes) {
+  return torch::from_blob(const_cast<char*>(bytes.data()), {static_cast<int64_t>(bytes.size())}, torch::kUInt8)
+      .clone();
+}
+
+std::string tensor_bytes(const torch::Tensor& t) {
+  const auto c = t.contiguous();
+  return std::string(static_cast<const char*>(c.data_ptr()), static_cast<size_t>(c.numel()));
+}
+
 std::string read_string(torch::serialize::InputArchive& a, const std::string& key) {
   c10::IValue v;
   a.read(key, v);

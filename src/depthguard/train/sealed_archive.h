@@ -1,29 +1,25 @@
 #pragma once
-// LibTorch archives on disk with a checksum. LibTorch's zip reader does not verify the
-// CRCs its writer records, so a flipped bit in a checkpoint's weights loads silently as a
-// different number. A sealed archive holds the archive's bytes and their CRC-32, checked
-// before anything is read.
+// LibTorch archives on disk with a checksum that is checked before LibTorch reads a byte.
+// LibTorch's zip reader does not verify the CRCs its writer records, so a flipped bit in a
+// checkpoint's weights loads silently as another number, and a damaged archive can crash
+// its TorchScript reader (the fuzz tests found a SEGV in ScriptTypeParser). A sealed file is
+// the archive's bytes followed by a 20-byte trailer: "DGSEAL01", the archive's length (8
+// bytes) and its CRC-32 (4 bytes), little-endian.
 #include <string>
 
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
-#include <torch/types.h>
 
 namespace depthguard {
 
-/// `archive` serialised, wrapped with the CRC-32 of those bytes, as the bytes of a file.
+/// `archive` serialised, followed by the seal: the bytes of a file.
 std::string sealed_bytes(torch::serialize::OutputArchive& archive);
 
-/// Loads into `archive` the file at `path` that sealed_bytes wrote, or a plain archive
-/// written before depthguard sealed its files (it has none of the seal's records). Every
-/// tensor loads on the CPU, wherever it was saved.
-/// Throws (std::runtime_error or c10::Error, without naming `path`: the caller knows what
-/// the file should be) when the file is no archive or its content does not match its
-/// checksum.
+/// Loads into `archive`, every tensor on the CPU, the file at `path` that sealed_bytes
+/// wrote, or an unsealed archive from before depthguard sealed its files (one that ends with
+/// a zip directory; it is read unchecked). Throws std::runtime_error (without naming `path`:
+/// the caller knows what the file should be) when the file is neither, its length or
+/// checksum does not match (damaged or cut short), or LibTorch cannot read the archive.
 void load_sealed(const std::string& path, torch::serialize::InputArchive& archive);
-
-/// Raw bytes as a uint8 tensor (a copy) and back: LibTorch's archive strings are for text.
-torch::Tensor bytes_tensor(const std::string& bytes);
-std::string tensor_bytes(const torch::Tensor& tensor);
 
 }  // namespace depthguard
