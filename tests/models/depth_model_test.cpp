@@ -27,6 +27,23 @@ TEST(DepthModel, BothArchitecturesGiveOneLogDepthPerPixel) {
   }
 }
 
+// model.norm: the same parameter names whatever the normalisation (group keeps the scale and
+// shift; none has none), and only batch norm keeps running statistics.
+TEST(DepthModel, NormalisationIsBatchGroupOrNoneUnderTheSameNames) {
+  for (const auto arch : {Architecture::ResNet18Mim, Architecture::ResNetUnet}) {
+    for (const auto norm : {NormKind::Batch, NormKind::Group, NormKind::None}) {
+      DepthModel model(ModelOptions().arch(arch).width(8).norm(norm));
+      const auto name = choice_name(architecture_choices(), arch) + " " + choice_name(norm_kind_choices(), norm);
+      EXPECT_EQ(model->named_parameters().find("encoder.layer4.1.bn2.weight") != nullptr, norm != NormKind::None)
+          << name;
+      EXPECT_EQ(model->named_buffers().find("encoder.bn1.running_mean") != nullptr, norm == NormKind::Batch) << name;
+      const auto out = model->forward(torch::randn({2, 3, 64, 64}));
+      EXPECT_EQ(out.sizes(), torch::IntArrayRef({2, 1, 64, 64})) << name;
+      EXPECT_TRUE(testing::all_finite(out)) << name;
+    }
+  }
+}
+
 TEST(DepthModel, ResNet18MimHasTorchvisionsEncoderAndMimsDecoder) {
   DepthModel model(ModelOptions().arch(Architecture::ResNet18Mim).width(default_width(Architecture::ResNet18Mim)));
   // torchvision's resnet18 has 11,689,512 parameters, of which the classifier (fc) 513,000.

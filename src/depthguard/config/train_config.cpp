@@ -138,6 +138,7 @@ ModelOptions read_model_options(YamlSection& model) {
   m.arch(model.choice("arch", architecture_choices(), m.arch()));
   m.width(model.integer("width", default_width(m.arch()), 1, 1024));
   m.head(read_depth_head_options(model));
+  m.norm(model.choice("norm", norm_kind_choices(), m.norm()));
   m.head_bias(model.number("head_bias", m.head_bias(), -1e4, 1e4));
   return m;
 }

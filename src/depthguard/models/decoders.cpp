@@ -2,15 +2,19 @@
 
 #include <torch/torch.h>
 
+#include "depthguard/models/normalization.h"
+
 namespace depthguard {
 
 namespace {
 
 namespace F = torch::nn::functional;
 
-torch::nn::Sequential conv_bn_relu(int64_t in, int64_t out, bool bias) {
-  return torch::nn::Sequential(torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 3).padding(1).bias(bias)),
-                               torch::nn::BatchNorm2d(out), torch::nn::ReLU(torch::nn::ReLUOptions(true)));
+torch::nn::Sequential conv_bn_relu(int64_t in, int64_t out, bool bias, NormKind norm) {
+  torch::nn::Sequential layers(torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 3).padding(1).bias(bias)));
+  layers->push_back(normalization(norm, out));
+  layers->push_back(torch::nn::ReLU(torch::nn::ReLUOptions(true)));
+  return layers;
 }
 
 torch::Tensor upsample_to(const torch::Tensor& x, int64_t height, int64_t width) {
@@ -22,15 +26,15 @@ torch::Tensor upsample_to(const torch::Tensor& x, int64_t height, int64_t width)
 
 }  // namespace
 
-MimDecoderImpl::MimDecoderImpl(int64_t in_channels) {
+MimDecoderImpl::MimDecoderImpl(int64_t in_channels, NormKind norm) {
   deconv_layers = register_module("deconv_layers", torch::nn::Sequential());
   for (int64_t i = 0; i < 3; ++i) {
     deconv_layers->push_back(torch::nn::ConvTranspose2d(
         torch::nn::ConvTranspose2dOptions(i == 0 ? in_channels : 32, 32, 2).stride(2).bias(false)));
-    deconv_layers->push_back(torch::nn::BatchNorm2d(32));
+    deconv_layers->push_back(normalization(norm, 32));
     deconv_layers->push_back(torch::nn::ReLU(torch::nn::ReLUOptions(true)));
   }
-  conv_layers = register_module("conv_layers", conv_bn_relu(32, 64, true));
+  conv_layers = register_module("conv_layers", conv_bn_relu(32, 64, true, norm));
   torch::NoGradGuard no_grad;
   for (auto& p : named_parameters()) {
     const bool conv_weight = p.key().find("weight") != std::string::npos && p.value().dim() == 4;
@@ -44,15 +48,15 @@ torch::Tensor MimDecoderImpl::forward(const std::vector<torch::Tensor>& features
   return upsample_to(out, out.size(2) * 4, out.size(3) * 4);
 }
 
-UnetDecoderImpl::UnetDecoderImpl(const std::vector<int64_t>& channels)
+UnetDecoderImpl::UnetDecoderImpl(const std::vector<int64_t>& channels, NormKind norm)
     : out_channels_(std::max<int64_t>(channels.front() / 2, 8)) {
   TORCH_CHECK(channels.size() == 5, "UnetDecoder: expected 5 feature channel counts");
   int64_t in = channels.back();
   for (int i = 3; i >= 0; --i) {
-    fuse_.push_back(register_module("fuse" + std::to_string(i), conv_bn_relu(in + channels[i], channels[i], false)));
+    fuse_.push_back(register_module("fuse" + std::to_string(i), conv_bn_relu(in + channels[i], channels[i], false, norm)));
     in = channels[i];
   }
-  fuse_.push_back(register_module("fuse_full", conv_bn_relu(in, out_channels_, false)));
+  fuse_.push_back(register_module("fuse_full", conv_bn_relu(in, out_channels_, false, norm)));
 }
 
 torch::Tensor UnetDecoderImpl::forward(const std::vector<torch::Tensor>& features) {

@@ -6,6 +6,8 @@
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/sequential.h>
 
+#include "depthguard/models/model_options.h"
+
 namespace depthguard {
 
 class DecoderImpl : public torch::nn::Module {
@@ -21,7 +23,7 @@ class DecoderImpl : public torch::nn::Module {
 /// and ReLU, and x4 bilinear upsampling. Convolutions start from normal(0, 0.001) as MIM's.
 class MimDecoderImpl : public DecoderImpl {
  public:
-  explicit MimDecoderImpl(int64_t in_channels);
+  explicit MimDecoderImpl(int64_t in_channels, NormKind norm = NormKind::Batch);
   torch::Tensor forward(const std::vector<torch::Tensor>& features) override;
   int64_t out_channels() const override { return 64; }
 
@@ -35,7 +37,7 @@ class MimDecoderImpl : public DecoderImpl {
 class UnetDecoderImpl : public DecoderImpl {
  public:
   /// `channels`: those of the encoder's features, stride 2 first.
-  explicit UnetDecoderImpl(const std::vector<int64_t>& channels);
+  explicit UnetDecoderImpl(const std::vector<int64_t>& channels, NormKind norm = NormKind::Batch);
   torch::Tensor forward(const std::vector<torch::Tensor>& features) override;
   int64_t out_channels() const override { return out_channels_; }
 

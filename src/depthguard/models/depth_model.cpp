@@ -15,12 +15,12 @@ const ChoiceTable<Architecture>& architecture_choices() {
 int64_t default_width(Architecture arch) { return arch == Architecture::ResNet18Mim ? 64 : 32; }
 
 DepthModelImpl::DepthModelImpl(ModelOptions options_) : options(std::move(options_)) {
-  encoder = register_module("encoder", ResNetEncoder(ResNetEncoderOptions().width(options.width())));
+  encoder = register_module("encoder", ResNetEncoder(ResNetEncoderOptions().width(options.width()).norm(options.norm())));
   const auto channels = encoder->channels();
   if (options.arch() == Architecture::ResNet18Mim) {
-    decoder = register_module("decoder", std::make_shared<MimDecoderImpl>(channels.back()));
+    decoder = register_module("decoder", std::make_shared<MimDecoderImpl>(channels.back(), options.norm()));
   } else {
-    decoder = register_module("decoder", std::make_shared<UnetDecoderImpl>(channels));
+    decoder = register_module("decoder", std::make_shared<UnetDecoderImpl>(channels, options.norm()));
   }
   const int64_t c = decoder->out_channels();
   last_layer_depth = register_module(

@@ -15,11 +15,17 @@ enum class Architecture {
 };
 const ChoiceTable<Architecture>& architecture_choices();
 
+/// The normalisation after each convolution of encoder and decoder (models/normalization.h).
+enum class NormKind { Batch, Group, None };
+const ChoiceTable<NormKind>& norm_kind_choices();
+
 struct ModelOptions {
   TORCH_ARG(Architecture, arch) = Architecture::ResNetUnet;
   /// Encoder width (channels of its first stage); 64 is ResNet-18 itself.
   TORCH_ARG(int64_t, width) = 32;
   TORCH_ARG(DepthHeadOptions, head) = {};
+  /// batch (torchvision's ResNet, the default), group or none.
+  TORCH_ARG(NormKind, norm) = NormKind::Batch;
   /// Initial bias of the last convolution, i.e. the logit everywhere at the start (MIM: 0).
   /// For the sigmoid heads the first depth is max_depth * sigmoid(head_bias); below about
   /// -88 the naive head's sigmoid underflows to 0 in float32 (the V2 trigger of the study).

@@ -5,22 +5,24 @@
 #include <vector>
 
 #include <torch/nn/module.h>
-#include <torch/nn/modules/batchnorm.h>
+#include <torch/nn/modules/container/any.h>
 #include <torch/nn/modules/container/sequential.h>
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/pimpl.h>
+
+#include "depthguard/models/model_options.h"
 
 namespace depthguard {
 
 class BasicBlockImpl : public torch::nn::Module {
  public:
-  BasicBlockImpl(int64_t in_channels, int64_t channels, int64_t stride);
+  BasicBlockImpl(int64_t in_channels, int64_t channels, int64_t stride, NormKind norm = NormKind::Batch);
   torch::Tensor forward(const torch::Tensor& x);
 
  private:
   torch::nn::Conv2d conv1{nullptr}, conv2{nullptr};
-  torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr};
-  torch::nn::Sequential downsample{nullptr};  // 1x1 conv + BN when the shape changes
+  torch::nn::AnyModule bn1, bn2;  // torchvision's names, whatever the normalisation
+  torch::nn::Sequential downsample{nullptr};  // 1x1 conv + normalisation when the shape changes
 };
 TORCH_MODULE(BasicBlock);
 
@@ -28,6 +30,7 @@ struct ResNetEncoderOptions {
   /// Channels of the stem and the first stage; the stages have width, 2w, 4w, 8w
   /// (64 is ResNet-18 itself).
   TORCH_ARG(int64_t, width) = 64;
+  TORCH_ARG(NormKind, norm) = NormKind::Batch;
 };
 
 /// Features of an [B, 3, H, W] image at strides 2 (stem, before the max-pool), 4, 8, 16
@@ -43,7 +46,7 @@ class ResNetEncoderImpl : public torch::nn::Module {
 
  private:
   torch::nn::Conv2d conv1{nullptr};
-  torch::nn::BatchNorm2d bn1{nullptr};
+  torch::nn::AnyModule bn1;
   torch::nn::Sequential layer1{nullptr}, layer2{nullptr}, layer3{nullptr}, layer4{nullptr};
 };
 TORCH_MODULE(ResNetEncoder);
