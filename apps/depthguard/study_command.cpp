@@ -1,5 +1,6 @@
 #include "study_command.h"
 
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -22,8 +23,19 @@ struct StudyArgs {
   bool no_progress = false;
 };
 
+// A study's trainings are independent single processes: a launcher's variables (a study
+// started inside a torchrun or srun job) must not make each of them wait for a group.
+void leave_launcher_environment() {
+  for (const char* name : {"RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"}) {
+    if (std::getenv(name) == nullptr) continue;
+    spdlog::warn("study: ignoring {} (each run trains as a single process)", name);
+    ::unsetenv(name);
+  }
+}
+
 void run(const StudyArgs& a) {
   namespace fs = std::filesystem;
+  leave_launcher_environment();
   auto config = load_study_config(a.config);
   if (a.jobs >= 0) config.jobs = a.jobs;
   StudyOptions options;

@@ -76,8 +76,10 @@ stresses:
 )";
   const auto out = (dir / "out").string();
   const auto args = "study --no-progress --config " + (dir / "study.yaml").string() + " --out " + out;
-  const auto first = run_cli(args);
+  // Inside a torchrun-style job the runs still train alone (they would wait for a group).
+  const auto first = run_program("WORLD_SIZE=2 RANK=0 MASTER_PORT=1 " DEPTHGUARD_CLI, args);
   ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_NE(first.output.find("study: ignoring WORLD_SIZE"), std::string::npos) << first.output;
   EXPECT_NE(first.output.find("| naive | low-bias | 2 | 2 | 1.00 ["), std::string::npos) << first.output;
   EXPECT_NE(first.output.find("v2_log_sigmoid 2"), std::string::npos) << first.output;
   EXPECT_NE(first.output.find("| fused | low-bias | 2 | 0 | 0.00 ["), std::string::npos) << first.output;
