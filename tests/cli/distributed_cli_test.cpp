@@ -80,6 +80,8 @@ TEST_F(DistributedCli, AHaltStopsEveryRankWithExitThree) {
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_NE(r.output.find("step 2: non-finite input on rank(s) 0, 1"), std::string::npos) << r.output;
   EXPECT_NE(testing::file_content(run / "rank-1.log").find("step 2: non-finite input"), std::string::npos);
+  const auto metrics = testing::file_content(run / "metrics.jsonl");
+  EXPECT_NE(metrics.find(R"("ranks":[0,1])"), std::string::npos) << metrics;
 }
 
 // The launcher of a long --nproc 2 run in its own process group (as a shell's job), started

@@ -58,6 +58,7 @@ nlohmann::json event_json(const NonFiniteEvent& e) {
                    {"samples", e.samples},
                    {"action", choice_name(guard_action_choices(), e.action)}};
   if (e.cause) j.update({{"cause", choice_name(nonfinite_cause_choices(), *e.cause)}, {"report", e.report_location}});
+  if (!e.ranks.empty()) j["ranks"] = e.ranks;  // data-parallel: the ranks that saw the value
   return j;
 }
 
