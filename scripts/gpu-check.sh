@@ -8,7 +8,7 @@
 #   here:  scripts/gpu-deps.sh
 #   there: run(command="scripts/gpu-check.sh", carry=[".gpu-deps"], timeout_s=540)
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 deps="$PWD/.gpu-deps"
 logs="${OUT:-/tmp/gpu-check}"
 mkdir -p "$logs"
