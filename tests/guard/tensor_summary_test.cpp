@@ -48,5 +48,19 @@ TEST(TensorSummary, Edges) {
   EXPECT_EQ(ints.nonfinite(), 0);
 }
 
+// Reports say where the value was computed: the device joins the dtype when it is not the CPU.
+TEST(TensorSummary, RecordsTheDeviceAndNamesItOnlyOutsideTheCpu) {
+  const auto cpu = summarize(torch::tensor({1.0f}));
+  EXPECT_EQ(cpu.device, "cpu");
+  EXPECT_EQ(cpu.text().rfind("[1] Float: ", 0), 0u) << cpu.text();
+}
+
+TEST(TensorSummary, NamesACudaDevice) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  const auto gpu = summarize(torch::tensor({1.0f}).to(torch::kCUDA).to(torch::kHalf));
+  EXPECT_EQ(gpu.device, "cuda:0");
+  EXPECT_EQ(gpu.text().rfind("[1] Half on cuda:0: ", 0), 0u) << gpu.text();
+}
+
 }  // namespace
 }  // namespace depthguard

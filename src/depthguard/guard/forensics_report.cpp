@@ -10,7 +10,7 @@ namespace {
 using nlohmann::json;
 
 json summary_json(const TensorSummary& s) {
-  json j{{"shape", s.shape}, {"dtype", s.dtype},         {"numel", s.numel}, {"zeros", s.zeros},
+  json j{{"shape", s.shape}, {"dtype", s.dtype},         {"device", s.device}, {"numel", s.numel}, {"zeros", s.zeros},
          {"negatives", s.negatives}, {"nan", s.nan}, {"posinf", s.posinf}, {"neginf", s.neginf}};
   j["min"] = s.min ? json(*s.min) : json(nullptr);
   j["max"] = s.max ? json(*s.max) : json(nullptr);

@@ -7,7 +7,8 @@ namespace depthguard {
 
 std::string TensorSummary::text() const {
   const auto range = min ? fmt::format("min {:.6g}, max {:.6g}", *min, *max) : std::string("no finite value");
-  return fmt::format("[{}] {}: {}; {} zeros, {} negative, {} NaN, {} +inf, {} -inf", fmt::join(shape, ", "), dtype,
+  const auto where = device == "cpu" ? dtype : dtype + " on " + device;
+  return fmt::format("[{}] {}: {}; {} zeros, {} negative, {} NaN, {} +inf, {} -inf", fmt::join(shape, ", "), where,
                      range, zeros, negatives, nan, posinf, neginf);
 }
 
@@ -16,6 +17,7 @@ TensorSummary summarize(const torch::Tensor& t) {
   if (!t.defined()) return s;
   s.shape = t.sizes().vec();
   s.dtype = std::string(c10::toString(t.scalar_type()));
+  s.device = t.device().str();
   s.numel = t.numel();
   if (s.numel == 0) return s;
   torch::NoGradGuard no_grad;

@@ -13,6 +13,7 @@ namespace depthguard {
 struct TensorSummary {
   std::vector<int64_t> shape;
   std::string dtype;
+  std::string device = "cpu";  ///< where the tensor lived ("cuda:0")
   int64_t numel = 0;
   std::optional<double> min;  ///< over the finite elements; none when there is no finite element
   std::optional<double> max;
@@ -24,6 +25,7 @@ struct TensorSummary {
 
   int64_t nonfinite() const { return nan + posinf + neginf; }
   /// e.g. "[8, 1, 32, 32] float: min 0, max 3.2; 12 zeros, 0 negative, 0 NaN, 0 +inf, 0 -inf"
+  /// ("... Half on cuda:0: ..." for a tensor that was not on the CPU)
   std::string text() const;
 };
 
