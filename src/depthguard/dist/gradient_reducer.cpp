@@ -13,6 +13,7 @@ GradientReducer::GradientReducer(ProcessGroup& group, std::vector<torch::Tensor>
     if (p.requires_grad()) parameters_.push_back(p);
   }
   bucket_of_.resize(parameters_.size());
+  slot_of_.resize(parameters_.size());
   arrived_.assign(parameters_.size(), false);
   // Reverse order: the last layers' gradients come first in backward.
   int64_t bytes = 0;
@@ -25,6 +26,7 @@ GradientReducer::GradientReducer(ProcessGroup& group, std::vector<torch::Tensor>
     auto& bucket = buckets_.back();
     bucket.offsets.push_back(bucket.members.empty() ? 0 : bucket.offsets.back() +
                                                             parameters_[bucket.members.back()].numel());
+    slot_of_[k] = bucket.members.size();
     bucket.members.push_back(k);
     bucket_of_[k] = buckets_.size() - 1;
     bytes += size;
@@ -48,8 +50,7 @@ GradientReducer::~GradientReducer() {
 void GradientReducer::on_gradient(size_t parameter, const torch::Tensor& gradient) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto& bucket = buckets_[bucket_of_[parameter]];
-  size_t slot = 0;
-  while (bucket.members[slot] != parameter) ++slot;
+  const size_t slot = slot_of_[parameter];
   // reshape(-1) flattens in logical order, whatever the gradient's memory format.
   bucket.flat.narrow(0, bucket.offsets[slot], gradient.numel()).copy_(gradient.reshape(-1));
   if (!arrived_[parameter]) {

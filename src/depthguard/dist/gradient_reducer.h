@@ -51,6 +51,7 @@ class GradientReducer {
   ProcessGroup& group_;
   std::vector<torch::Tensor> parameters_;
   std::vector<size_t> bucket_of_;  ///< per parameter
+  std::vector<size_t> slot_of_;    ///< per parameter: its place among its bucket's members
   std::vector<bool> arrived_;      ///< per parameter, this step
   std::vector<Bucket> buckets_;
   std::vector<unsigned> hooks_;

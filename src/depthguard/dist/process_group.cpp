@@ -86,10 +86,9 @@ ProcessGroup::~ProcessGroup() = default;
 
 void ProcessGroup::join(const c10::intrusive_ptr<c10d::Store>& store, std::chrono::milliseconds timeout,
                         std::shared_ptr<::gloo::transport::Device> device) {
-  store_ = store;
   auto options = c10d::ProcessGroupGloo::Options::create(timeout);
   options->devices.push_back(std::move(device));
-  gloo_ = c10::make_intrusive<c10d::ProcessGroupGloo>(store_, static_cast<int>(rank_), static_cast<int>(size_),
+  gloo_ = c10::make_intrusive<c10d::ProcessGroupGloo>(store, static_cast<int>(rank_), static_cast<int>(size_),
                                                       options);
 }
 

@@ -58,8 +58,7 @@ class ProcessGroup {
             std::shared_ptr<::gloo::transport::Device> device);
 
   int64_t rank_ = 0, size_ = 1;
-  c10::intrusive_ptr<c10d::Store> store_;
-  c10::intrusive_ptr<c10d::ProcessGroupGloo> gloo_;
+  c10::intrusive_ptr<c10d::ProcessGroupGloo> gloo_;  ///< holds the store it joined through
 };
 
 /// A collective that failed: another rank died, threw or stopped answering (the timeout).

@@ -133,14 +133,7 @@ class TrainingRun {
   // False when a resumed run has no step left to do (then nothing in the run is touched).
   bool prepare() {
     // Rank 0 holds the run and alone writes to it; the other ranks of a group read from it.
-    if (root_) lock_ = std::make_unique<DirectoryLock>(options_.out);  // before anything is read or written
-    // What a killed writer left (a half checkpoint) only takes space: this process holds the run.
-    for (const auto& dir : {fs::path(options_.out), fs::path(options_.out) / "checkpoints"}) {
-      if (!root_) break;
-      if (const int n = remove_stale_temporaries(dir.string())) {
-        spdlog::info("{}: removed {} temporary file(s) of an interrupted write", dir.string(), n);
-      }
-    }
+    if (root_) take_run_directory();
     const auto last = last_checkpoint(options_.out);
     if (options_.resume && !fs::exists(last)) throw std::runtime_error(options_.out + ": nothing to resume (no " + last + ")");
     if (!options_.resume && fs::exists(last)) {
@@ -180,6 +173,17 @@ class TrainingRun {
     if (root_) write_file_atomically((fs::path(options_.out) / "config.yaml").string(), state_.config_yaml);
     prepare_sentinel();
     return true;
+  }
+
+  // The lock first, before anything is read or written; then what a killed writer left (a
+  // half checkpoint), which only takes space: this process holds the run.
+  void take_run_directory() {
+    lock_ = std::make_unique<DirectoryLock>(options_.out);
+    for (const auto& dir : {fs::path(options_.out), fs::path(options_.out) / "checkpoints"}) {
+      if (const int n = remove_stale_temporaries(dir.string())) {
+        spdlog::info("{}: removed {} temporary file(s) of an interrupted write", dir.string(), n);
+      }
+    }
   }
 
   // A resumed run at its last step has nothing to do; one beyond it was given fewer steps
