@@ -22,6 +22,10 @@ PACKAGES=(
   zlib1g-dev
   libpng-dev
   libjpeg-dev
+  libprotobuf-dev
+  protobuf-compiler
+  libjs-chart.js
+  chromium
   libgtest-dev
   libgmock-dev
   libbenchmark-dev

@@ -1,0 +1,35 @@
+#pragma once
+// What a run shows in TensorBoard: scalars, Markdown texts and images, written as event
+// files into one directory (a run's RUN/tb/). TensorBoard opens the directory while the
+// run trains; each writer (each training session) adds a file of its own.
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include <opencv2/core.hpp>
+
+#include "depthguard/report/tensorboard/record_file.h"
+
+namespace depthguard {
+
+class TensorBoardWriter {
+ public:
+  /// Creates `directory` if needed and a new event file in it,
+  /// events.out.tfevents.<unix time>.<host>.<pid>.<n>, starting with the file-version
+  /// event. Throws std::runtime_error naming the path when it cannot.
+  explicit TensorBoardWriter(const std::string& directory);
+
+  /// A point of the curve `tag` (TensorBoard groups tags by their prefix before '/').
+  void add_scalar(const std::string& tag, double value, int64_t step);
+  /// Markdown shown in the Text tab.
+  void add_text(const std::string& tag, const std::string& markdown, int64_t step);
+  /// An RGB picture (CV_8UC3, red first), stored as PNG.
+  void add_image(const std::string& tag, const cv::Mat& rgb, int64_t step);
+
+  const std::string& path() const { return file_.path(); }
+
+ private:
+  RecordFile file_;
+};
+
+}  // namespace depthguard
