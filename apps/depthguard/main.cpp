@@ -6,6 +6,7 @@
 #include "number_checks.h"
 #include "depthguard/core/errors.h"
 #include "depthguard/core/exit_codes.h"
+#include "depthguard/core/version.h"
 #include "depthguard/runtime/allocator.h"
 #include "depthguard/runtime/child_process.h"
 #include "depthguard/runtime/threads.h"
@@ -21,7 +22,7 @@ int main(int argc, char** argv) {
   depthguard::exit_with_parent();  // a study's training ends with the study, even on kill -9
   CLI::App app{"depthguard: monocular depth training that never silently diverges to NaN"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "depthguard 0.1.0");
+  app.set_version_flag("--version", std::string("depthguard ") + depthguard::build_version());
   int threads = 0;
   app.add_option("--threads", threads, "Intra-op threads (default: all cores)")
       ->check(depthguard::non_negative());

@@ -55,6 +55,7 @@ TrainLoopConfig read_loop(YamlSection& s) {
     throw ConfigError(s.key_path("device") + ": '" + c.device + "' is not one of auto, cpu, cuda, cuda:N");
   }
   c.precision = s.choice("precision", precision_choices(), c.precision);
+  c.tensorboard = s.get<bool>("tensorboard", c.tensorboard);
   return c;
 }
 
@@ -101,6 +102,7 @@ EvalConfig read_eval(YamlSection& s, const DataConfig& train, const ModelOptions
   c.interval = s.integer("interval", c.interval, 0, kMaxCount);
   c.height = static_cast<int>(s.integer("height", 0, 0, 1 << 15));
   c.width = static_cast<int>(s.integer("width", 0, 0, 1 << 15));
+  c.samples = s.integer("samples", c.samples, 0, 64);
   c.metrics.min_depth(s.number("min_depth", c.metrics.min_depth(), kAboveZero, kUnbounded))
       .max_depth(s.number("max_depth", model.head().max_depth(), 0, kUnbounded))
       .crop(s.choice("crop", eval_crop_choices(), c.metrics.crop()));

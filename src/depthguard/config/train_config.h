@@ -27,6 +27,9 @@ struct EvalConfig {
   /// Network input size at test time (each rounded down to a multiple of 32); 0 = the
   /// image's own size, rounded down.
   int height = 0, width = 0;
+  /// Held-out samples drawn at each evaluation (image, ground truth, prediction, error):
+  /// the first `samples` of the evaluation data, to RUN/samples/ and TensorBoard.
+  int64_t samples = 4;
   EvalOptions metrics;
   DataConfig data;
 };
@@ -41,6 +44,7 @@ struct TrainLoopConfig {
   bool channels_last = true;        ///< NHWC memory format for images and weights
   std::string device = "auto";      ///< auto, cpu, cuda or cuda:N (runtime/device.h)
   Precision precision = Precision::Fp32;
+  bool tensorboard = true;  ///< write TensorBoard event files into RUN/tb/
 };
 
 struct TrainConfig {

@@ -12,6 +12,7 @@
 #include "depthguard/config/data_config.h"
 #include "depthguard/core/choice.h"
 #include "depthguard/core/errors.h"
+#include "depthguard/core/version.h"
 #include "depthguard/data/data_loader.h"
 #include "depthguard/data/rgbd_dataset.h"
 #include "depthguard/dist/gradient_reducer.h"
@@ -24,6 +25,7 @@
 #include "depthguard/optim/lr_schedule.h"
 #include "depthguard/optim/optimizer.h"
 #include "depthguard/report/progress_bar.h"
+#include "depthguard/report/tensorboard/tensorboard_writer.h"
 #include "depthguard/runtime/atomic_file.h"
 #include "depthguard/runtime/autocast.h"
 #include "depthguard/runtime/directory_lock.h"
@@ -32,7 +34,9 @@
 #include "depthguard/train/evaluator.h"
 #include "depthguard/train/forensics.h"
 #include "depthguard/train/metrics_log.h"
+#include "depthguard/train/sample_gallery.h"
 #include "depthguard/train/step_profiler.h"
+#include "depthguard/train/tensorboard_mirror.h"
 
 namespace depthguard {
 
@@ -70,7 +74,7 @@ struct Throughput {
 
 // The figures of one log interval.
 struct IntervalStats {
-  double loss_sum = 0;
+  double loss_sum = 0, objective_sum = 0;
   int64_t steps = 0, images = 0;
   Clock::time_point start = Clock::now();
 };
@@ -167,12 +171,20 @@ class TrainingRun {
                  choice_name(precision_choices(), config_.train.precision));
     prepare_data();
     if (options_.resume && !steps_left()) return false;
-    if (root_) metrics_ = std::make_unique<MetricsLog>((fs::path(options_.out) / "metrics.jsonl").string(),
-                                            options_.resume ? state_.step : -1);
+    if (root_) open_logs();
     state_.config_yaml = YAML::Dump(config_.resolved) + "\n";
     if (root_) write_file_atomically((fs::path(options_.out) / "config.yaml").string(), state_.config_yaml);
     prepare_sentinel();
     return true;
+  }
+
+  // metrics.jsonl, and TensorBoard's event files in RUN/tb/ (a new file each session).
+  void open_logs() {
+    metrics_ = std::make_unique<MetricsLog>((fs::path(options_.out) / "metrics.jsonl").string(),
+                                            options_.resume ? state_.step : -1);
+    if (!config_.train.tensorboard) return;
+    tensorboard_ = std::make_unique<TensorBoardWriter>((fs::path(options_.out) / "tb").string());
+    if (options_.resume) tensorboard_->add_session_start(state_.step);
   }
 
   // The lock first, before anything is read or written; then what a killed writer left (a
@@ -251,7 +263,10 @@ class TrainingRun {
     clear_gradients(*optimizer_);
     const auto out = depth_loss(config_.loss, forward(image), batch.depth);
     check_ground_truth(out.valid_pixels);
-    if (!sentinel_->check_loss(out.report.item<double>())) return dropped();
+    // The reported figure and the objective the optimiser minimises, in one copy to the host.
+    const auto figures = torch::stack({out.report, out.loss.detach()}).to(torch::kCPU, torch::kDouble);
+    if (!sentinel_->check_loss(figures[0].item<double>())) return dropped();
+    const double objective = figures[1].item<double>();
     out.loss.backward();
     if (reducer_) reducer_->finish();  // the mean gradient over the ranks
     const auto params = model_->parameters();
@@ -263,6 +278,7 @@ class TrainingRun {
     sentinel_->end_step(lr_);
     state_.step = sentinel_->step();
     interval_.loss_sum += sentinel_->loss();
+    interval_.objective_sum += objective;
     ++interval_.steps;
     // Every rank's batch has this size (the loader pads the shards): images of the group.
     const int64_t images = batch.image.size(0) * (group_ ? group_->size() : 1);
@@ -289,9 +305,10 @@ class TrainingRun {
     return !flagging_ranks(*group_, interrupt_requested()).empty();
   }
 
-  // A line of metrics.jsonl: rank 0 writes the run's files.
+  // A line of metrics.jsonl, mirrored to TensorBoard: rank 0 writes the run's files.
   void record(const nlohmann::json& line) {
     if (metrics_) metrics_->append(line);
+    if (tensorboard_) mirror_to_tensorboard(*tensorboard_, line);
   }
 
   // The model's prediction in the run's precision, returned in float32: the loss and its
@@ -369,14 +386,16 @@ class TrainingRun {
   }
 
   void log_interval() {
-    const double mean_loss = interval_.loss_sum / static_cast<double>(interval_.steps);
+    const auto steps = static_cast<double>(interval_.steps);
+    const double mean_loss = interval_.loss_sum / steps;
     record({{"step", state_.step},
-                      {"epoch", state_.epoch},
-                      {"loss", mean_loss},
-                      {"lr", lr_},
-                      {"grad_norm", sentinel_->grad_norm()},
-                      {"images_per_s", static_cast<double>(interval_.images) /
-                                           std::max(seconds_since(interval_.start), 1e-9)}});
+            {"epoch", state_.epoch},
+            {"loss", mean_loss},
+            {"objective", interval_.objective_sum / steps},
+            {"lr", lr_},
+            {"grad_norm", sentinel_->grad_norm()},
+            {"weight_norm", sentinel_->weight_norm()},
+            {"images_per_s", static_cast<double>(interval_.images) / std::max(seconds_since(interval_.start), 1e-9)}});
     summary_.last_loss = mean_loss;
     interval_ = IntervalStats{};
   }
@@ -414,6 +433,7 @@ class TrainingRun {
       spdlog::info("step {}: eval abs_rel {:.4f} rmse {:.4f} d1 {:.4f} on {} images ({:.1f} s)", state_.step,
                    m->abs_rel, m->rmse, m->d1, average.images(), seconds_since(start));
     }
+    draw_held_out_samples();
     if (m && (state_.best_step < 0 || m->abs_rel < state_.best_metric)) {
       state_.best_metric = m->abs_rel;
       state_.best_step = state_.step;
@@ -421,6 +441,18 @@ class TrainingRun {
     }
     throughput_.eval_seconds += seconds_since(start);
     interval_.start = Clock::now();  // evaluation time is not training throughput
+  }
+
+  // The first eval.samples held-out samples as the model sees them now: RUN/samples/ (the
+  // HTML report's grid) and TensorBoard's images.
+  void draw_held_out_samples() {
+    if (config_.eval.samples == 0) return;
+    const auto drawn = draw_samples(model_, *eval_data_, {config_.eval.height, config_.eval.width},
+                                    config_.eval.samples, config_.eval.data.loader.on_bad_sample());
+    write_samples((fs::path(options_.out) / "samples").string(), state_.step, drawn);
+    for (size_t i = 0; tensorboard_ && i < drawn.size(); ++i) {
+      tensorboard_->add_image(fmt::format("samples/{}", i), drawn[i].picture, state_.step);
+    }
   }
 
   // What a resumed finished run reports: its figures as they stand; nothing is written.
@@ -448,7 +480,8 @@ class TrainingRun {
                      {"threads", torch::get_num_threads()},
                      {"device", device_.str()},
                      {"ranks", group_ ? group_->size() : 1},
-                     {"precision", choice_name(precision_choices(), config_.train.precision)}};
+                     {"precision", choice_name(precision_choices(), config_.train.precision)},
+                     {"version", build_version()}};
     j["final_eval"] = summary_.final_eval ? metrics_json(*summary_.final_eval) : nlohmann::json();
     if (reducer_) {  // rank 0's wait for the gradient all-reduces that backward did not hide
       j["allreduce_wait_s"] = reducer_->wait_seconds();
@@ -472,6 +505,7 @@ class TrainingRun {
   std::shared_ptr<RgbdDataset> train_data_, eval_data_;
   std::unique_ptr<DataLoader> loader_;
   std::unique_ptr<MetricsLog> metrics_;
+  std::unique_ptr<TensorBoardWriter> tensorboard_;  ///< train.tensorboard: RUN/tb/
   std::unique_ptr<Sentinel> sentinel_;
   std::unique_ptr<ProcessGroup> group_;  ///< data-parallel training only
   std::unique_ptr<GradientReducer> reducer_;

@@ -9,6 +9,8 @@
 //   summary.json           the final figures, written when the run completes
 //   forensics/step-N/      reproducer bundle and report of the first non-finite step
 //   profile/               operators.txt and trace.json of `train --profile N`
+//   samples/               sample-<i>.png and samples.json: held-out samples at the last evaluation
+//   tb/                    TensorBoard event files (train.tensorboard)
 #include <cstdint>
 #include <optional>
 #include <string>

@@ -8,7 +8,11 @@ namespace {
 
 // Field numbers of the messages (TensorBoard's event.proto, summary.proto, tensor.proto).
 namespace event {
-constexpr int kWallTime = 1, kStep = 2, kFileVersion = 3, kSummary = 5;
+constexpr int kWallTime = 1, kStep = 2, kFileVersion = 3, kSummary = 5, kSessionLog = 6;
+}
+namespace session_log {
+constexpr int kStatus = 1;
+constexpr int kStart = 1;  // SessionStatus START
 }
 namespace summary {
 constexpr int kValue = 1;
@@ -47,6 +51,12 @@ std::string summary_event(double wall_time, int64_t step, const ProtoMessage& su
 
 std::string file_version_event(double wall_time) {
   return ProtoMessage().add_double(event::kWallTime, wall_time).add_bytes(event::kFileVersion, "brain.Event:2").bytes();
+}
+
+std::string session_start_event(double wall_time, int64_t step) {
+  return event_header(wall_time, step)
+      .add_message(event::kSessionLog, ProtoMessage().add_varint(session_log::kStatus, session_log::kStart))
+      .bytes();
 }
 
 std::string scalar_event(double wall_time, int64_t step, std::string_view tag, float value) {

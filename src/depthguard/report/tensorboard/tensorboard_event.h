@@ -11,6 +11,11 @@ namespace depthguard {
 /// The first event of every file: names the format ("brain.Event:2").
 std::string file_version_event(double wall_time);
 
+/// A SessionLog START at `step`: a training session (re)starts there, and TensorBoard
+/// drops the points of an earlier session logged after it (a killed run's steps after its
+/// last checkpoint).
+std::string session_start_event(double wall_time, int64_t step);
+
 /// A scalar summary (simple_value, a float32: doubles beyond its range become +-inf,
 /// which TensorBoard shows as such; NaN stays NaN).
 std::string scalar_event(double wall_time, int64_t step, std::string_view tag, float value);

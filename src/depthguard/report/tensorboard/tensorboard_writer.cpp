@@ -43,6 +43,8 @@ TensorBoardWriter::TensorBoardWriter(const std::string& directory) : file_(new_e
   file_.write(file_version_event(wall_time()));
 }
 
+void TensorBoardWriter::add_session_start(int64_t step) { file_.write(session_start_event(wall_time(), step)); }
+
 void TensorBoardWriter::add_scalar(const std::string& tag, double value, int64_t step) {
   file_.write(scalar_event(wall_time(), step, tag, static_cast<float>(value)));
 }

@@ -19,6 +19,8 @@ class TensorBoardWriter {
   /// event. Throws std::runtime_error naming the path when it cannot.
   explicit TensorBoardWriter(const std::string& directory);
 
+  /// A training session starts (or resumes) at `step` (tensorboard_event.h).
+  void add_session_start(int64_t step);
   /// A point of the curve `tag` (TensorBoard groups tags by their prefix before '/').
   void add_scalar(const std::string& tag, double value, int64_t step);
   /// Markdown shown in the Text tab.

@@ -1,0 +1,50 @@
+#include "depthguard/train/sample_gallery.h"
+
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "depthguard/data/image_codec.h"
+#include "depthguard/data/read_sample.h"
+#include "depthguard/report/sample_panel.h"
+#include "depthguard/runtime/atomic_file.h"
+
+namespace depthguard {
+
+namespace fs = std::filesystem;
+
+std::vector<DrawnSample> draw_samples(DepthModel& model, const RgbdDataset& data, PredictSize size, int64_t count,
+                                      BadSamplePolicy on_bad_sample) {
+  const bool was_training = model->is_training();
+  model->eval();
+  std::vector<DrawnSample> drawn;
+  for (int64_t i = 0; i < std::min(count, data.size()); ++i) {
+    const auto sample = read_sample(data, i, on_bad_sample);
+    if (!sample) continue;
+    const auto depth = predict_depth(model, sample->rgb, size);
+    const cv::Mat pred(sample->rgb.rows, sample->rgb.cols, CV_32FC1, depth.data_ptr<float>());
+    drawn.push_back({sample->id, sample_panel(sample->rgb, sample->depth, pred, ColorMap::Turbo)});
+  }
+  model->train(was_training);
+  return drawn;
+}
+
+void write_samples(const std::string& directory, int64_t step, const std::vector<DrawnSample>& samples) {
+  fs::create_directories(directory);
+  nlohmann::json index{{"step", step}, {"error_scale", kPanelErrorScale}, {"samples", nlohmann::json::array()}};
+  for (size_t i = 0; i < samples.size(); ++i) {
+    const auto name = fmt::format("sample-{}.png", i);
+    const auto png = encode_png(samples[i].picture);
+    write_file_atomically((fs::path(directory) / name).string(),
+                          std::string_view(reinterpret_cast<const char*>(png.data()), png.size()));
+    index["samples"].push_back({{"id", samples[i].id}, {"file", name}});
+  }
+  for (size_t i = samples.size(); fs::exists(fs::path(directory) / fmt::format("sample-{}.png", i)); ++i) {
+    fs::remove(fs::path(directory) / fmt::format("sample-{}.png", i));
+  }
+  write_file_atomically((fs::path(directory) / "samples.json").string(), index.dump(2) + "\n");
+}
+
+}  // namespace depthguard
