@@ -14,6 +14,7 @@
 #include "eval_command.h"
 #include "numerics_command.h"
 #include "predict_command.h"
+#include "report_command.h"
 #include "study_command.h"
 #include "synth_command.h"
 #include "train_command.h"
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
   depthguard::add_predict_command(app);
   depthguard::add_diagnose_command(app);
   depthguard::add_study_command(app);
+  depthguard::add_report_command(app);
 
   try {
     app.parse(argc, argv);

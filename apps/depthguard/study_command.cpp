@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "depthguard/report/html/html_report.h"
 #include "depthguard/runtime/child_process.h"
 #include "depthguard/study/study_config.h"
 #include "depthguard/study/study_report.h"
@@ -46,8 +47,9 @@ void run(const StudyArgs& a) {
   const auto arms = summarize_study(results);
   const auto command = "depthguard study --config " + a.config + " --out " + options.out;
   write_study_report(options.out, command, results, arms);
+  const auto html = write_html_report(options.out);
   std::cout << study_markdown(arms) << std::flush;
-  spdlog::info("wrote {}/study.md, runs.csv and study.json", options.out);
+  spdlog::info("wrote {}/study.md, runs.csv, study.json and {}", options.out, html);
 }
 
 }  // namespace

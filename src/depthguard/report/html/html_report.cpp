@@ -1,0 +1,167 @@
+#include "depthguard/report/html/html_report.h"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "depthguard/core/version.h"
+#include "depthguard/report/html/base64.h"
+#include "depthguard/report/html/html_page.h"
+#include "depthguard/runtime/atomic_file.h"
+
+namespace depthguard {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path.string() + ": cannot be read");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+json read_json(const fs::path& path) {
+  try {
+    return json::parse(read_text(path));
+  } catch (const json::exception& e) {
+    throw std::runtime_error(path.string() + ": not valid JSON: " + e.what());
+  }
+}
+
+json read_json_if_present(const fs::path& path) { return fs::exists(path) ? read_json(path) : json(); }
+
+// metrics.jsonl split by kind of line. A last line cut short by a killed writer is dropped
+// (the log is appended line by line); a malformed line before it is an error.
+struct MetricsLines {
+  json train = json::array(), eval = json::array(), events = json::array();
+};
+
+MetricsLines read_metrics(const fs::path& path) {
+  std::istringstream in(read_text(path));
+  MetricsLines lines;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    if (line.empty()) continue;
+    json j;
+    try {
+      j = json::parse(line);
+    } catch (const json::exception&) {
+      if (in.peek() == std::char_traits<char>::eof()) break;  // the cut last line
+      throw std::runtime_error(fmt::format("{}:{}: not a JSON object", path.string(), number));
+    }
+    if (!j.is_object() || !j.contains("step")) {
+      throw std::runtime_error(fmt::format("{}:{}: not a metrics line (no step)", path.string(), number));
+    }
+    if (j.contains("eval")) {
+      lines.eval.push_back(j);
+    } else if (j.contains("nonfinite")) {
+      json event = j["nonfinite"];
+      event["step"] = j["step"];
+      lines.events.push_back(event);
+    } else {
+      lines.train.push_back(j);
+    }
+  }
+  return lines;
+}
+
+// An event's forensics report (report.json and report.txt in its folder), when it has one.
+void attach_forensics(json& event, const fs::path& run) {
+  if (!event.contains("report")) return;
+  fs::path folder(event["report"].get<std::string>());
+  if (!fs::exists(folder)) folder = run / "forensics" / folder.filename();  // the run was moved
+  if (!fs::exists(folder / "report.json")) return;
+  const auto report = read_json(folder / "report.json");
+  json found{{"cause_title", report.value("cause_title", "")},
+             {"reason", report.value("reason", "")},
+             {"remedy", report.value("remedy", "")}};
+  if (report.contains("op") && report["op"].is_object()) {
+    found["operator"] = report["op"].value("name", "");
+    found["direction"] = report["op"].value("direction", "");
+    found["module"] = report["op"].value("module", "");
+  }
+  if (fs::exists(folder / "report.txt")) found["text"] = read_text(folder / "report.txt");
+  event["forensics"] = found;
+}
+
+// The held-out samples of the last evaluation, each picture inline as a data: URL.
+json read_samples(const fs::path& dir) {
+  if (!fs::exists(dir / "samples.json")) return json();
+  json index = read_json(dir / "samples.json");
+  for (auto& sample : index.at("samples")) {
+    sample["src"] = "data:image/png;base64," + base64_encode(read_text(dir / sample.at("file").get<std::string>()));
+  }
+  return index;
+}
+
+std::string now_utc() {
+  return fmt::format("{:%Y-%m-%d %H:%M} UTC", fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
+}
+
+// The directory's own name, also for "." or a path ending in '/'.
+std::string directory_name(const fs::path& dir) {
+  auto path = fs::absolute(dir).lexically_normal();
+  if (path.filename().empty()) path = path.parent_path();
+  return path.filename().string();
+}
+
+json made_by() { return {{"generated", now_utc()}, {"version", build_version()}}; }
+
+}  // namespace
+
+json run_report_data(const std::string& run_dir) {
+  const fs::path run(run_dir);
+  auto metrics = read_metrics(run / "metrics.jsonl");
+  for (auto& event : metrics.events) attach_forensics(event, run);
+  json data{{"kind", "run"},
+            {"path", fs::absolute(run).lexically_normal().string()},
+            {"train", metrics.train},
+            {"eval", metrics.eval},
+            {"events", metrics.events},
+            {"summary", read_json_if_present(run / "summary.json")},
+            {"evaluation", read_json_if_present(run / "eval.json")},
+            {"samples", read_samples(run / "samples")},
+            {"config", fs::exists(run / "config.yaml") ? json(read_text(run / "config.yaml")) : json()},
+            {"report", made_by()}};
+  return data;
+}
+
+json study_report_data(const std::string& study_dir) {
+  const fs::path study(study_dir);
+  json data = read_json(study / "study.json");
+  if (!data.is_object() || !data.contains("summary") || !data.contains("runs")) {
+    throw std::runtime_error((study / "study.json").string() + ": not a study result (no summary or runs)");
+  }
+  data["kind"] = "study";
+  data["path"] = fs::absolute(study).lexically_normal().string();
+  data["report"] = made_by();
+  return data;
+}
+
+std::string write_html_report(const std::string& dir) {
+  const fs::path where(dir);
+  const auto name = directory_name(where);
+  std::string page;
+  if (fs::exists(where / "metrics.jsonl")) {
+    page = html_page("depthguard run: " + name, run_report_data(dir));
+  } else if (fs::exists(where / "study.json")) {
+    page = html_page("depthguard study: " + name, study_report_data(dir));
+  } else {
+    throw std::runtime_error(dir + ": neither a training run (no metrics.jsonl) nor a study (no study.json)");
+  }
+  const auto path = (where / "report.html").string();
+  write_file_atomically(path, page);
+  return path;
+}
+
+}  // namespace depthguard
