@@ -13,6 +13,7 @@ namespace depthguard {
 namespace {
 
 constexpr int kCaption = 18;  // pixels above each tile
+constexpr int kLongCaptionWidth = 120;  // "abs rel error" at the caption's font size
 
 // |pred - gt| / gt where gt is valid; NaN elsewhere (drawn black).
 cv::Mat relative_error(const cv::Mat& gt, const cv::Mat& pred) {
@@ -57,7 +58,10 @@ cv::Mat sample_panel(const cv::Mat& rgb, const cv::Mat& gt, const cv::Mat& pred,
   const cv::Mat gt_tile = colorize(valid_only(gt), map, depth_range);
   const cv::Mat tiles[] = {rgb, gt_tile(cv::Rect(0, 0, gt.cols, gt.rows)), colorize(pred, map, depth_range),
                            colorize(relative_error(gt, pred), ColorMap::Magma, {0, kPanelErrorScale, "{:.2f}"})};
-  const char* captions[] = {"image", "ground truth", "prediction", "abs rel error"};
+  // Tiles narrower than the long captions take the short ones.
+  const bool narrow = rgb.cols < kLongCaptionWidth;
+  const char* captions[] = {"image", narrow ? "gt" : "ground truth", narrow ? "pred" : "prediction",
+                            narrow ? "error" : "abs rel error"};
   const int height = std::max(rgb.rows, tiles[2].rows);
   std::vector<cv::Mat> row;
   for (int i = 0; i < 4; ++i) row.push_back(captioned(tiles[i], captions[i], height));

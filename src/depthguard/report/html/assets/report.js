@@ -155,7 +155,10 @@
     drawEvents(events);
     drawFinalTable();
     drawSamples();
-    if (data.config) section('Configuration (config.yaml, every key resolved)').append(el('pre', {}, data.config));
+    if (data.config) {
+      section('Configuration').append(el('details', {}, el('summary', {}, 'config.yaml, every key resolved'),
+                                         el('pre', {}, data.config)));
+    }
   }
 
   // A line chart over steps (linear x), its tooltips naming the event under a marker.

@@ -1,0 +1,176 @@
+// The HTML reports in a real browser (headless Chromium): a run that met a NaN and a small
+// study, each opened as a user opens report.html. The test fails on any console error,
+// uncaught exception or failed resource, checks that every chart drew (a canvas with
+// painted pixels and data), that the NaN marker is on the curves and the samples loaded,
+// and saves a full-page screenshot under the build directory (screenshots/).
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/cli_run.h"
+#include "data/data_test_support.h"
+#include "report/html/headless_chromium.h"
+#include "test_paths.h"
+#include "train/tiny_run.h"
+
+namespace depthguard {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+// Per chart: its size, painted pixels, data points and NaN markers; and the page's pictures.
+constexpr const char* kPageCheck = R"js((() => {
+  const charts = [...document.querySelectorAll('canvas[data-chart]')].map(c => {
+    const chart = Chart.getChart(c);
+    const pixels = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let painted = 0;
+    for (let i = 3; i < pixels.length; i += 4) if (pixels[i] !== 0) painted++;
+    const sets = chart ? chart.data.datasets : [];
+    return { name: c.dataset.chart, width: c.width, height: c.height, painted,
+             points: sets.filter(d => !d.isEvent).reduce((n, d) => n + d.data.filter(v => v !== null).length, 0),
+             markers: sets.filter(d => d.isEvent).reduce((n, d) => n + d.data.length, 0) };
+  });
+  const images = [...document.images].map(i => ({ loaded: i.complete && i.naturalWidth > 0 }));
+  return { rendered: document.body.dataset.rendered === 'true', charts, images,
+           events: document.querySelectorAll('details.event').length,
+           rows: document.querySelectorAll('tbody tr').length };
+})())js";
+
+class ReportInBrowser : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (!testing::find_chromium()) return;
+    dir_ = std::make_unique<testing::TempDir>("report_browser");
+    make_run();
+    make_study();
+  }
+  static void TearDownTestSuite() { dir_.reset(); }
+
+  void SetUp() override {
+    if (!testing::find_chromium()) {
+      GTEST_SKIP() << "Chromium is not installed (Debian: chromium; scripts/install-deps.sh installs it)";
+    }
+  }
+
+  // A tiny run whose gradient is poisoned at step 2 (skipped by the sentinel), evaluated
+  // twice, then its report.
+  static void make_run() {
+    std::ofstream(*dir_ / "tiny.yaml") << testing::tiny_run_yaml(6);
+    const auto r = run_cli("--threads 1 train --no-progress --config " + (*dir_ / "tiny.yaml").string() + " --out " +
+                           (*dir_ / "run").string() + " --set eval.interval=3 --inject gradient:nan:2");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const auto report = run_cli("--log-level warn report " + (*dir_ / "run").string());
+    ASSERT_EQ(report.exit_code, 0) << report.output;
+  }
+
+  // Two variants over two seeds: the naive head under a huge negative bias halts at once
+  // (V2), the fused one trains; the study writes report.html itself.
+  static void make_study() {
+    std::ofstream(*dir_ / "base.yaml") << testing::tiny_run_yaml(3);
+    std::ofstream(*dir_ / "study.yaml") << "base: base.yaml\nseeds: 2\njobs: 2\nset: {model.head_bias: -100.0}\n"
+                                           "variants:\n  - {name: naive, set: {model.head: naive}}\n"
+                                           "  - {name: fused, set: {model.head: fused}}\n";
+    const auto r = run_cli("study --no-progress --config " + (*dir_ / "study.yaml").string() + " --out " +
+                           (*dir_ / "study").string());
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+
+  // Opens `page`, saves its screenshot as screenshots/<name>.png and returns the page check.
+  static json open_and_check(const fs::path& page, const std::string& name) {
+    testing::HeadlessChromium browser(*testing::find_chromium());
+    browser.open("file://" + fs::absolute(page).string(), 1280, 900);
+    const json check = browser.evaluate(kPageCheck);
+    const auto shots = fs::path(DEPTHGUARD_BINARY_DIR) / "screenshots";
+    fs::create_directories(shots);
+    std::ofstream(shots / (name + ".png"), std::ios::binary) << browser.screenshot_png();
+    EXPECT_TRUE(browser.problems().empty()) << ::testing::PrintToString(browser.problems());
+    return check;
+  }
+
+  static json chart(const json& check, const std::string& name) {
+    for (const auto& c : check["charts"]) {
+      if (c["name"] == name) return c;
+    }
+    ADD_FAILURE() << "no chart " << name << " in " << check.dump();
+    return json::object();
+  }
+
+  static void expect_drawn(const json& c) {
+    EXPECT_GT(c.value("width", 0), 200) << c.dump();
+    EXPECT_GT(c.value("painted", 0), 2000) << c.dump();
+    EXPECT_GT(c.value("points", 0), 0) << c.dump();
+  }
+
+  static std::unique_ptr<testing::TempDir> dir_;
+};
+
+std::unique_ptr<testing::TempDir> ReportInBrowser::dir_;
+
+TEST_F(ReportInBrowser, ARunShowsItsCurvesTheNanMarkerSamplesAndTables) {
+  const auto check = open_and_check(*dir_ / "run" / "report.html", "run-report");
+  EXPECT_TRUE(check["rendered"]) << check.dump();
+  for (const char* name : {"loss", "norms", "lr", "throughput", "eval"}) expect_drawn(chart(check, name));
+  // The skipped step: one marker on each curve that shows events, one event in the list.
+  EXPECT_EQ(chart(check, "loss")["markers"], 1) << check.dump();
+  EXPECT_EQ(chart(check, "norms")["markers"], 1) << check.dump();
+  EXPECT_EQ(check["events"], 1);
+  ASSERT_EQ(check["images"].size(), 2u) << check.dump();  // the two held-out scenes
+  for (const auto& image : check["images"]) EXPECT_TRUE(image["loaded"]) << check.dump();
+  EXPECT_GE(check["rows"], 9) << check.dump();  // the Eigen table's nine metrics
+}
+
+TEST_F(ReportInBrowser, AStudyShowsRatesStepsCausesAccuracyAndRuns) {
+  const auto check = open_and_check(*dir_ / "study" / "report.html", "study-report");
+  EXPECT_TRUE(check["rendered"]) << check.dump();
+  for (const char* name : {"rates", "first-steps", "causes", "accuracy-abs_rel", "accuracy-d1"}) {
+    expect_drawn(chart(check, name));
+  }
+  EXPECT_EQ(chart(check, "first-steps")["points"], 2) << "the two naive runs halted";
+  EXPECT_GE(check["rows"], 2 + 4) << check.dump();  // two arms, four runs
+}
+
+// Hovering the marker names the cause in the tooltip; clicking it opens the event's
+// forensics report below the charts.
+TEST_F(ReportInBrowser, TheNanMarkerShowsItsCauseOnHoverAndOpensItsReportOnClick) {
+  testing::HeadlessChromium browser(*testing::find_chromium());
+  browser.open("file://" + (*dir_ / "run" / "report.html").string(), 1280, 900);
+  const auto at = browser.evaluate(R"js((() => {
+    const canvas = document.querySelector('canvas[data-chart="loss"]');
+    const chart = Chart.getChart(canvas);
+    const index = chart.data.datasets.findIndex(d => d.isEvent);
+    const marker = chart.getDatasetMeta(index).data[0];
+    const box = canvas.getBoundingClientRect();
+    return { x: box.left + marker.x, y: box.top + marker.y };
+  })())js");
+  browser.click(at["x"].get<double>(), at["y"].get<double>());
+  const auto seen = browser.evaluate(R"js((() => {
+    const chart = Chart.getChart(document.querySelector('canvas[data-chart="loss"]'));
+    const body = chart.tooltip.body ? chart.tooltip.body.flatMap(b => b.lines).join('\n') : '';
+    return { tooltip: body, open: document.getElementById('event-0').open };
+  })())js");
+  EXPECT_NE(seen["tooltip"].get<std::string>().find("cause: injected"), std::string::npos) << seen.dump();
+  EXPECT_TRUE(seen["open"]) << seen.dump();
+  EXPECT_TRUE(browser.problems().empty()) << ::testing::PrintToString(browser.problems());
+}
+
+// The browser check itself can fail: a page with a console error, an uncaught exception
+// and a missing picture reports all three.
+TEST_F(ReportInBrowser, TheBrowserCheckSeesErrorsExceptionsAndMissingFiles) {
+  std::ofstream(*dir_ / "broken.html") << "<!DOCTYPE html><html><body><img src=\"missing.png\">"
+                                          "<script>console.error('drawn wrong'); throw new Error('boom');</script>"
+                                          "</body></html>";
+  testing::HeadlessChromium browser(*testing::find_chromium());
+  browser.open("file://" + (*dir_ / "broken.html").string(), 800, 600);
+  browser.evaluate("new Promise(r => setTimeout(r, 200))");  // the image's failure arrives after load
+  const auto problems = ::testing::PrintToString(browser.problems());
+  EXPECT_NE(problems.find("drawn wrong"), std::string::npos) << problems;
+  EXPECT_NE(problems.find("boom"), std::string::npos) << problems;
+  EXPECT_NE(problems.find("missing.png"), std::string::npos) << problems;
+}
+
+}  // namespace
+}  // namespace depthguard
