@@ -2,8 +2,8 @@
 # The GPU machine's check, in one call (issue 11): builds the whole project against the
 # LibTorch inside that machine's Python torch (2.x with CUDA) and the Debian packages that
 # scripts/gpu-deps.sh unpacked into .gpu-deps (carried there), runs the whole suite (the
-# CUDA tests included), a short training run on the GPU in fp32 and bf16, and the GPU
-# benchmarks. Logs go to $OUT (the device tool brings them back) or /tmp/gpu-check.
+# CUDA tests included), a short training run on the GPU in fp32 and bf16, TensorBoard
+# reading that run's event files, and the GPU benchmarks. Logs go to $OUT (the device tool brings them back) or /tmp/gpu-check.
 #
 #   here:  scripts/gpu-deps.sh
 #   there: run(command="scripts/gpu-check.sh", carry=[".gpu-deps"], timeout_s=540)
@@ -25,7 +25,8 @@ torch_prefix=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
 
 step "configure and build (build-gpu)"
 cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DDEPTHGUARD_ALLOCATOR=system \
-  -DCMAKE_PREFIX_PATH="$torch_prefix;$deps/root/usr" -DOpenCV_DIR="$deps/opencv" >"$logs/build.log" 2>&1 &&
+  -DCMAKE_PREFIX_PATH="$torch_prefix;$deps/root/usr" -DOpenCV_DIR="$deps/opencv" \
+  -DDEPTHGUARD_CHART_JS="$deps/root/usr/share/javascript/chart.js/chart.min.js" >"$logs/build.log" 2>&1 &&
   cmake --build build-gpu -j "$(nproc)" >>"$logs/build.log" 2>&1
 build=$?
 tail -5 "$logs/build.log"
@@ -46,6 +47,21 @@ for precision in fp32 bf16; do
   echo "$precision: exit $? $(grep -ho '"images_per_s": [0-9.]*' "/tmp/gpu-run-$precision/summary.json")"
   grep -E "device|eval abs_rel" "$logs/train-$precision.log" | tail -2
 done
+
+step "TensorBoard reads the fp32 run's event files (issue 14)"
+python3 - /tmp/gpu-run-fp32/tb <<'PY' 2>&1 | tail -24
+import sys
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+acc = EventAccumulator(sys.argv[1], size_guidance={"images": 0, "scalars": 0, "tensors": 0})
+acc.Reload()
+tags = acc.Tags()
+for tag in sorted(tags["scalars"]):
+    points = acc.Scalars(tag)
+    print(f"scalar {tag}: {len(points)} points, last step {points[-1].step} value {points[-1].value:.4g}")
+print("images:", {t: len(acc.Images(t)) for t in tags["images"]})
+PY
+cp -r /tmp/gpu-run-fp32/tb "$logs/tb-fp32" 2>/dev/null
+build-gpu/depthguard --log-level warn report /tmp/gpu-run-fp32 && cp /tmp/gpu-run-fp32/report.html "$logs/"
 
 step "benchmarks"
 build-gpu/depthguard_bench --benchmark_filter='BM_TrainStepCuda' --benchmark_format=console \

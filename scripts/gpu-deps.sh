@@ -22,6 +22,8 @@ PACKAGES=(
   libopencv-core-dev libopencv-core406 libopencv-imgproc-dev libopencv-imgproc406
   libtbb12 libglx0 libglvnd0 libblas3 liblapack3 libgfortran5 libquadmath0
   libpng-dev libpng16-16 libjpeg62-turbo-dev libjpeg62-turbo zlib1g-dev
+  libprotobuf-dev libprotobuf-lite32 libprotobuf32
+  libjs-chart.js
 )
 
 rm -rf "$out"

@@ -6,8 +6,11 @@
 #include <nlohmann/json.hpp>
 
 #include "data/data_test_support.h"
+#include "depthguard/config/data_config.h"
 #include "depthguard/config/train_config.h"
 #include "depthguard/data/image_codec.h"
+#include "depthguard/models/depth_model.h"
+#include "depthguard/train/sample_gallery.h"
 #include "depthguard/train/trainer.h"
 #include "report/tensorboard/event_reader.h"
 #include "test_support.h"
@@ -126,6 +129,19 @@ TEST(RunPictures, AResumedRunAddsAnEventFileStartingAtTheCheckpoint) {
   const auto loss = scalar_points(read_events(dir / "tb"), "train/loss");
   ASSERT_EQ(loss.size(), 3u);
   EXPECT_EQ(loss.back().first, 3);
+}
+
+// A wide frame (KITTI's are 1242 pixels) is drawn at most 320 pixels per tile.
+TEST(RunPictures, WideSamplesAreDrawnShrunk) {
+  auto root = testing::tiny_run(1);
+  root["eval"]["data"]["synthetic"]["width"] = 640;
+  const auto config = read_train_config(root);
+  DepthModel model(config.model);
+  const auto data = make_dataset(config.eval.data);
+  const auto drawn = draw_samples(model, *data, {}, 5, BadSamplePolicy::Error);
+  ASSERT_EQ(drawn.size(), 2u);  // the evaluation data holds two scenes
+  EXPECT_EQ(drawn[0].picture.cols, 4 * 320 + 2 * 64);  // two tiles carry a 64-pixel legend
+  EXPECT_TRUE(model->is_training());  // the mode it had
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <opencv2/imgproc.hpp>
 #include <torch/torch.h>
 
 #include "depthguard/data/image_codec.h"
@@ -15,6 +16,23 @@ namespace depthguard {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// A picture at most kMaxTileWidth wide: a KITTI frame's four tiles would make each
+// evaluation's panels megabytes in TensorBoard's files. Depth maps shrink by nearest
+// neighbour, so an invalid pixel (0) is never blended into a valid one.
+constexpr int kMaxTileWidth = 320;
+
+cv::Mat shrunk(const cv::Mat& picture, int interpolation) {
+  if (picture.cols <= kMaxTileWidth) return picture;
+  const double scale = static_cast<double>(kMaxTileWidth) / picture.cols;
+  cv::Mat out;
+  cv::resize(picture, out, {kMaxTileWidth, std::max(1, static_cast<int>(picture.rows * scale + 0.5))}, 0, 0, interpolation);
+  return out;
+}
+
+}  // namespace
+
 std::vector<DrawnSample> draw_samples(DepthModel& model, const RgbdDataset& data, PredictSize size, int64_t count,
                                       BadSamplePolicy on_bad_sample) {
   const bool was_training = model->is_training();
@@ -25,7 +43,8 @@ std::vector<DrawnSample> draw_samples(DepthModel& model, const RgbdDataset& data
     if (!sample) continue;
     const auto depth = predict_depth(model, sample->rgb, size);
     const cv::Mat pred(sample->rgb.rows, sample->rgb.cols, CV_32FC1, depth.data_ptr<float>());
-    drawn.push_back({sample->id, sample_panel(sample->rgb, sample->depth, pred, ColorMap::Turbo)});
+    drawn.push_back({sample->id, sample_panel(shrunk(sample->rgb, cv::INTER_AREA), shrunk(sample->depth, cv::INTER_NEAREST),
+                                              shrunk(pred, cv::INTER_NEAREST), ColorMap::Turbo)});
   }
   model->train(was_training);
   return drawn;

@@ -21,7 +21,8 @@ struct DrawnSample {
 
 /// The panels of the first `count` samples of `data` (fewer when it has fewer; unreadable
 /// ones skipped under BadSamplePolicy::Skip, as evaluation skips them), predicted at
-/// `size` in eval mode (the model's mode is restored).
+/// `size` in eval mode (the model's mode is restored). Samples wider than 320 pixels are
+/// drawn shrunk to that width.
 std::vector<DrawnSample> draw_samples(DepthModel& model, const RgbdDataset& data, PredictSize size, int64_t count,
                                       BadSamplePolicy on_bad_sample);
 

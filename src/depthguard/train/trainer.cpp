@@ -184,7 +184,9 @@ class TrainingRun {
                                             options_.resume ? state_.step : -1);
     if (!config_.train.tensorboard) return;
     tensorboard_ = std::make_unique<TensorBoardWriter>((fs::path(options_.out) / "tb").string());
-    if (options_.resume) tensorboard_->add_session_start(state_.step);
+    // TensorBoard drops the points logged at and after a session start's step: those a killed
+    // session logged past its checkpoint, not the checkpoint step's own.
+    if (options_.resume) tensorboard_->add_session_start(state_.step + 1);
   }
 
   // The lock first, before anything is read or written; then what a killed writer left (a

@@ -20,25 +20,24 @@ void append_field(std::string& bytes, int field, WireType type, Write write) {
   write(out);
 }
 
+// The IEEE bits of a float or double: what fixed32 and fixed64 fields hold.
+template <typename Bits, typename Value>
+Bits bits_of(Value value) {
+  static_assert(sizeof(Bits) == sizeof(Value));
+  Bits bits;
+  std::memcpy(&bits, &value, sizeof bits);
+  return bits;
+}
+
 }  // namespace
 
 ProtoMessage& ProtoMessage::add_double(int field, double value) {
-  append_field(bytes_, field, kFixed64, [&](auto& out) {
-    uint64_t bits;
-    static_assert(sizeof bits == sizeof value);
-    std::memcpy(&bits, &value, sizeof bits);
-    out.WriteLittleEndian64(bits);
-  });
+  append_field(bytes_, field, kFixed64, [&](auto& out) { out.WriteLittleEndian64(bits_of<uint64_t>(value)); });
   return *this;
 }
 
 ProtoMessage& ProtoMessage::add_float(int field, float value) {
-  append_field(bytes_, field, kFixed32, [&](auto& out) {
-    uint32_t bits;
-    static_assert(sizeof bits == sizeof value);
-    std::memcpy(&bits, &value, sizeof bits);
-    out.WriteLittleEndian32(bits);
-  });
+  append_field(bytes_, field, kFixed32, [&](auto& out) { out.WriteLittleEndian32(bits_of<uint32_t>(value)); });
   return *this;
 }
 
