@@ -3,9 +3,11 @@
 // uncaught exception or failed resource, checks that every chart drew (a canvas with
 // painted pixels and data), that the NaN marker is on the curves and the samples loaded,
 // and saves a full-page screenshot under the build directory (screenshots/).
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
-#include <memory>
+#include <string>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -40,43 +42,56 @@ constexpr const char* kPageCheck = R"js((() => {
            rows: document.querySelectorAll('tbody tr').length };
 })())js";
 
+// The run and the study are made once per process, by the first test that needs them,
+// inside the test (a failure there fails the test; in SetUpTestSuite ctest would count it
+// as skipped) and in a directory of this process's own (ctest runs the tests in parallel
+// processes).
 class ReportInBrowser : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    if (!testing::find_chromium()) return;
-    dir_ = std::make_unique<testing::TempDir>("report_browser");
-    make_run();
-    make_study();
-  }
-  static void TearDownTestSuite() { dir_.reset(); }
-
   void SetUp() override {
     if (!testing::find_chromium()) {
       GTEST_SKIP() << "Chromium is not installed (Debian: chromium; scripts/install-deps.sh installs it)";
     }
   }
 
+  static const testing::TempDir& dir() {
+    static const testing::TempDir made("report_browser_" + std::to_string(::getpid()));
+    return made;
+  }
+
   // A tiny run whose gradient is poisoned at step 2 (skipped by the sentinel), evaluated
   // twice, then its report.
-  static void make_run() {
-    std::ofstream(*dir_ / "tiny.yaml") << testing::tiny_run_yaml(6);
-    const auto r = run_cli("--threads 1 train --no-progress --config " + (*dir_ / "tiny.yaml").string() + " --out " +
-                           (*dir_ / "run").string() + " --set eval.interval=3 --inject gradient:nan:2");
-    ASSERT_EQ(r.exit_code, 0) << r.output;
-    const auto report = run_cli("--log-level warn report " + (*dir_ / "run").string());
-    ASSERT_EQ(report.exit_code, 0) << report.output;
+  static fs::path run_report() {
+    static bool made = false;
+    const auto run = dir() / "run";
+    if (!made) {
+      std::ofstream(dir() / "tiny.yaml") << testing::tiny_run_yaml(6);
+      const auto r = run_cli("--threads 1 train --no-progress --config " + (dir() / "tiny.yaml").string() + " --out " +
+                             run.string() + " --set eval.interval=3 --inject gradient:nan:2");
+      EXPECT_EQ(r.exit_code, 0) << r.output;
+      const auto report = run_cli("--log-level warn report " + run.string());
+      EXPECT_EQ(report.exit_code, 0) << report.output;
+      made = true;
+    }
+    return run / "report.html";
   }
 
   // Two variants over two seeds: the naive head under a huge negative bias halts at once
   // (V2), the fused one trains; the study writes report.html itself.
-  static void make_study() {
-    std::ofstream(*dir_ / "base.yaml") << testing::tiny_run_yaml(3);
-    std::ofstream(*dir_ / "study.yaml") << "base: base.yaml\nseeds: 2\njobs: 2\nset: {model.head_bias: -100.0}\n"
-                                           "variants:\n  - {name: naive, set: {model.head: naive}}\n"
-                                           "  - {name: fused, set: {model.head: fused}}\n";
-    const auto r = run_cli("study --no-progress --config " + (*dir_ / "study.yaml").string() + " --out " +
-                           (*dir_ / "study").string());
-    ASSERT_EQ(r.exit_code, 0) << r.output;
+  static fs::path study_report() {
+    static bool made = false;
+    const auto study = dir() / "study";
+    if (!made) {
+      std::ofstream(dir() / "base.yaml") << testing::tiny_run_yaml(3);
+      std::ofstream(dir() / "study.yaml") << "base: base.yaml\nseeds: 2\njobs: 2\nset: {model.head_bias: -100.0}\n"
+                                             "variants:\n  - {name: naive, set: {model.head: naive}}\n"
+                                             "  - {name: fused, set: {model.head: fused}}\n";
+      const auto r = run_cli("study --no-progress --config " + (dir() / "study.yaml").string() + " --out " +
+                             study.string());
+      EXPECT_EQ(r.exit_code, 0) << r.output;
+      made = true;
+    }
+    return study / "report.html";
   }
 
   // Opens `page`, saves its screenshot as screenshots/<name>.png and returns the page check.
@@ -105,13 +120,10 @@ class ReportInBrowser : public ::testing::Test {
     EXPECT_GT(c.value("points", 0), 0) << c.dump();
   }
 
-  static std::unique_ptr<testing::TempDir> dir_;
 };
 
-std::unique_ptr<testing::TempDir> ReportInBrowser::dir_;
-
 TEST_F(ReportInBrowser, ARunShowsItsCurvesTheNanMarkerSamplesAndTables) {
-  const auto check = open_and_check(*dir_ / "run" / "report.html", "run-report");
+  const auto check = open_and_check(run_report(), "run-report");
   EXPECT_TRUE(check["rendered"]) << check.dump();
   for (const char* name : {"loss", "norms", "lr", "throughput", "eval"}) expect_drawn(chart(check, name));
   // The skipped step: one marker on each curve that shows events, one event in the list.
@@ -124,7 +136,7 @@ TEST_F(ReportInBrowser, ARunShowsItsCurvesTheNanMarkerSamplesAndTables) {
 }
 
 TEST_F(ReportInBrowser, AStudyShowsRatesStepsCausesAccuracyAndRuns) {
-  const auto check = open_and_check(*dir_ / "study" / "report.html", "study-report");
+  const auto check = open_and_check(study_report(), "study-report");
   EXPECT_TRUE(check["rendered"]) << check.dump();
   for (const char* name : {"rates", "first-steps", "causes", "accuracy-abs_rel", "accuracy-d1"}) {
     expect_drawn(chart(check, name));
@@ -137,7 +149,7 @@ TEST_F(ReportInBrowser, AStudyShowsRatesStepsCausesAccuracyAndRuns) {
 // forensics report below the charts.
 TEST_F(ReportInBrowser, TheNanMarkerShowsItsCauseOnHoverAndOpensItsReportOnClick) {
   testing::HeadlessChromium browser(*testing::find_chromium());
-  browser.open("file://" + (*dir_ / "run" / "report.html").string(), 1280, 900);
+  browser.open("file://" + run_report().string(), 1280, 900);
   const auto at = browser.evaluate(R"js((() => {
     const canvas = document.querySelector('canvas[data-chart="loss"]');
     const chart = Chart.getChart(canvas);
@@ -147,6 +159,8 @@ TEST_F(ReportInBrowser, TheNanMarkerShowsItsCauseOnHoverAndOpensItsReportOnClick
     return { x: box.left + marker.x, y: box.top + marker.y };
   })())js");
   browser.click(at["x"].get<double>(), at["y"].get<double>());
+  // Chart.js handles pointer events at the next animation frame.
+  browser.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))");
   const auto seen = browser.evaluate(R"js((() => {
     const chart = Chart.getChart(document.querySelector('canvas[data-chart="loss"]'));
     const body = chart.tooltip.body ? chart.tooltip.body.flatMap(b => b.lines).join('\n') : '';
@@ -160,11 +174,11 @@ TEST_F(ReportInBrowser, TheNanMarkerShowsItsCauseOnHoverAndOpensItsReportOnClick
 // The browser check itself can fail: a page with a console error, an uncaught exception
 // and a missing picture reports all three.
 TEST_F(ReportInBrowser, TheBrowserCheckSeesErrorsExceptionsAndMissingFiles) {
-  std::ofstream(*dir_ / "broken.html") << "<!DOCTYPE html><html><body><img src=\"missing.png\">"
+  std::ofstream(dir() / "broken.html") << "<!DOCTYPE html><html><body><img src=\"missing.png\">"
                                           "<script>console.error('drawn wrong'); throw new Error('boom');</script>"
                                           "</body></html>";
   testing::HeadlessChromium browser(*testing::find_chromium());
-  browser.open("file://" + (*dir_ / "broken.html").string(), 800, 600);
+  browser.open("file://" + (dir() / "broken.html").string(), 800, 600);
   browser.evaluate("new Promise(r => setTimeout(r, 200))");  // the image's failure arrives after load
   const auto problems = ::testing::PrintToString(browser.problems());
   EXPECT_NE(problems.find("drawn wrong"), std::string::npos) << problems;
