@@ -428,9 +428,10 @@
                     text: label(a) + ': mean ' + num(a[key].mean, 4) + ' ± ' + num(a[key].std, 4) + ' (' + a[key].n + ' runs)' })),
                     whiskers: withMean.map(([a]) => [a[key].mean - a[key].std, a[key].mean + a[key].std]),
                     pointStyle: 'rectRot', pointRadius: 7, backgroundColor: '#1d2330' };
+    // Both metrics are >= 0; δ1 is a fraction.
     stripChart(grid, 'accuracy-' + key, title, arms, label,
                [{ label: 'run', data: points, backgroundColor: palette[0] + 'aa', pointRadius: 3.5 }, means], key,
-               points.length ? null : 'No run has held-out metrics.');
+               points.length ? null : 'No run has held-out metrics.', key === 'd1' ? { min: 0, max: 1 } : { min: 0 });
   }
 
   if (data.kind === 'run') drawRun(); else drawStudy();
