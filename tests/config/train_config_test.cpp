@@ -79,7 +79,15 @@ TEST(TrainConfig, DeviceAndPrecisionAreCheckedWhenReadAndResolvedWhenTrainingSta
   EXPECT_EQ(read_train_config(YAML::Load("train: {device: 'cuda:1', precision: bf16}")).train.precision,
             Precision::Bf16);
   EXPECT_EQ(config_error("train: {device: gpu}"), "train.device: 'gpu' is not one of auto, cpu, cuda, cuda:N");
-  EXPECT_EQ(config_error("train: {precision: fp16}"), "train.precision: 'fp16' is not one of fp32, bf16");
+  EXPECT_EQ(config_error("train: {precision: fp8}"), "train.precision: 'fp8' is not one of fp32, bf16, fp16");
+  // fp16 reads anywhere (eval reads a GPU run's config on a CPU) and needs CUDA to train.
+  const auto fp16 = read_train_config(YAML::Load("train: {device: cpu, precision: fp16}")).train;
+  EXPECT_NE(testing::error_message<ConfigError>([&] { training_device(fp16); }).find("train.precision: fp16 runs on a "
+                                                                                   "CUDA device only"),
+            std::string::npos);
+  EXPECT_EQ(config_error("train: {loss_scaling: always}"), "train.loss_scaling: 'always' is not one of auto, dynamic, off");
+  EXPECT_NE(config_error("train: {backoff_factor: 1}").find("train.backoff_factor"), std::string::npos);
+  EXPECT_NE(config_error("guard: {max_scale_backoffs: -1}").find("guard.max_scale_backoffs"), std::string::npos);
   EXPECT_TRUE(training_device(read_train_config(YAML::Load("train: {device: cpu}")).train).is_cpu());
   if (torch::cuda::is_available()) return;
   const auto cuda = read_train_config(YAML::Load("train: {device: cuda}")).train;  // reads on any machine

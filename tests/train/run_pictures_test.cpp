@@ -103,6 +103,21 @@ TEST(RunPictures, ANonFiniteEventIsATextAndAMarkInTensorBoard) {
   EXPECT_NE(text.find("forensics/step-2"), std::string::npos) << text;
 }
 
+// Loss scaling: the scale is a train/ curve, each routine overflow a guard/ point.
+TEST(RunPictures, LossScaleOverflowsArePointsInTensorBoard) {
+  testing::TempDir dir("pictures_loss_scale");
+  auto root = testing::tiny_run(2);
+  root["train"]["loss_scaling"] = "dynamic";
+  root["train"]["init_scale"] = 1e38;
+  train(read_train_config(root), quiet(dir.str()));
+  const auto events = read_events(dir / "tb");
+  const auto overflows = scalar_points(events, "guard/loss_scale_overflow");
+  ASSERT_FALSE(overflows.empty());
+  EXPECT_FLOAT_EQ(overflows[0].second, 5e37f);  // the scale it backed off to
+  EXPECT_EQ(scalar_points(events, "train/loss_scale").size(), 2u);
+  EXPECT_TRUE(scalar_points(events, "guard/nonfinite").empty());
+}
+
 TEST(RunPictures, TensorBoardAndSamplesCanBeTurnedOff) {
   testing::TempDir dir("pictures_off");
   auto root = testing::tiny_run(2);

@@ -12,6 +12,9 @@ namespace depthguard {
 
 namespace {
 
+// The loss scale is a float32 (optim/loss_scaler.h).
+constexpr double kFloat32Max = 3.4028234663852886e38;
+
 OptimizerOptions read_optimizer(YamlSection& s) {
   const OptimizerOptions d;
   return OptimizerOptions()
@@ -56,6 +59,12 @@ TrainLoopConfig read_loop(YamlSection& s) {
   }
   c.precision = s.choice("precision", precision_choices(), c.precision);
   c.tensorboard = s.get<bool>("tensorboard", c.tensorboard);
+  c.loss_scaling = s.choice("loss_scaling", loss_scaling_choices(), c.loss_scaling);
+  const LossScalerOptions d;
+  c.loss_scaler.init_scale(s.number("init_scale", d.init_scale(), 1e-30, kFloat32Max))
+      .growth_factor(s.number("growth_factor", d.growth_factor(), 1.000001, 1e6))
+      .backoff_factor(s.number("backoff_factor", d.backoff_factor(), 1e-6, 0.999999))
+      .growth_interval(s.integer("growth_interval", d.growth_interval(), 1, kMaxCount));
   return c;
 }
 
@@ -76,6 +85,8 @@ GuardOptions read_guard(YamlSection& s) {
       .lr_factor(s.number("lr_factor", d.lr_factor(), 0, 1))
       .snapshot_interval(s.integer("snapshot_interval", d.snapshot_interval(), 1, kMaxCount))
       .forensics(s.get<bool>("forensics", d.forensics()))
+      .min_loss_scale(s.number("min_loss_scale", d.min_loss_scale(), 0, kFloat32Max))
+      .max_scale_backoffs(s.integer("max_scale_backoffs", d.max_scale_backoffs(), 0, kMaxCount))
       .inject_site(s.choice("inject", inject_site_choices(), d.inject_site()))
       .inject_value(s.choice("inject_value", inject_value_choices(), d.inject_value()))
       .inject_step(s.integer("inject_step", d.inject_step(), 0, kMaxCount));
@@ -214,11 +225,22 @@ TrainConfig read_train_config(const YAML::Node& root) {
 }
 
 c10::Device training_device(const TrainLoopConfig& train) {
+  c10::Device device(c10::kCPU);
   try {
-    return resolve_device(train.device);
+    device = resolve_device(train.device);
   } catch (const InvalidArgument& e) {
     throw ConfigError(std::string("train.device: ") + e.what());
   }
+  if (train.precision == Precision::Fp16 && !device.is_cuda()) {
+    throw ConfigError("train.precision: fp16 runs on a CUDA device only (train.device is " + device.str() +
+                      "; LibTorch's CPU autocast runs bfloat16): use bf16 on the CPU");
+  }
+  return device;
+}
+
+bool uses_loss_scaling(const TrainLoopConfig& train) {
+  return train.loss_scaling == LossScaling::Dynamic ||
+         (train.loss_scaling == LossScaling::Auto && train.precision == Precision::Fp16);
 }
 
 }  // namespace depthguard

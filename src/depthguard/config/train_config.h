@@ -14,6 +14,7 @@
 #include "depthguard/losses/loss_options.h"
 #include "depthguard/metrics/eval_options.h"
 #include "depthguard/models/model_options.h"
+#include "depthguard/optim/loss_scaler_options.h"
 #include "depthguard/optim/lr_schedule_options.h"
 #include "depthguard/optim/optimizer_options.h"
 #include "depthguard/runtime/device.h"
@@ -45,6 +46,9 @@ struct TrainLoopConfig {
   std::string device = "auto";      ///< auto, cpu, cuda or cuda:N (runtime/device.h)
   Precision precision = Precision::Fp32;
   bool tensorboard = true;  ///< write TensorBoard event files into RUN/tb/
+  /// Dynamic loss scaling: auto = for fp16 only (optim/loss_scaler.h).
+  LossScaling loss_scaling = LossScaling::Auto;
+  LossScalerOptions loss_scaler;
 };
 
 struct TrainConfig {
@@ -76,7 +80,11 @@ TrainConfig read_train_config(const YAML::Node& root);
 /// The device train.device names on this machine. Resolved when training starts, not when
 /// the config is read: eval and predict read a run's saved config on other machines.
 /// Throws ConfigError naming train.device when it names a GPU this process cannot use.
+/// Throws ConfigError naming train.precision for fp16 on a device other than CUDA.
 c10::Device training_device(const TrainLoopConfig& train);
+
+/// Whether the run scales its loss (train.loss_scaling; auto: for fp16).
+bool uses_loss_scaling(const TrainLoopConfig& train);
 
 /// Only the model section of a saved configuration (what eval and predict need).
 ModelOptions read_model_options(YamlSection& model);

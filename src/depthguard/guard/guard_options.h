@@ -38,6 +38,12 @@ struct GuardOptions {
   /// Replay the first non-finite step of a session with every operator watched and write a
   /// reproducer bundle and report into RUN/forensics/step-N/.
   TORCH_ARG(bool, forensics) = true;
+  /// Loss scaling (fp16): an overflow of the scaled gradients is routine (counted, the
+  /// update dropped, the scale backed off) until the scale falls below min_loss_scale or
+  /// more than max_scale_backoffs overflows come in a row; then it is a non-finite gradient
+  /// event like any other (policy, forensics).
+  TORCH_ARG(double, min_loss_scale) = 1.0;
+  TORCH_ARG(int64_t, max_scale_backoffs) = 16;
   /// Fault injection: put `inject_value` (NaN or +inf) into one element of the site at step
   /// `inject_step` (0-based). Site none = off.
   TORCH_ARG(InjectSite, inject_site) = InjectSite::None;

@@ -43,6 +43,8 @@ void restore_buffers(torch::nn::Module& model, const std::vector<torch::Tensor>&
 Sentinel::Sentinel(torch::nn::Module& model, torch::optim::Optimizer& optimizer, GuardOptions options)
     : model_(model), optimizer_(optimizer), options_(options) {
   TORCH_CHECK(options_.max_skips() >= 0, "max_skips must be >= 0, got ", options_.max_skips());
+  TORCH_CHECK(options_.min_loss_scale() >= 0, "min_loss_scale must be >= 0, got ", options_.min_loss_scale());
+  TORCH_CHECK(options_.max_scale_backoffs() >= 0, "max_scale_backoffs must be >= 0, got ", options_.max_scale_backoffs());
   TORCH_CHECK(options_.snapshot_interval() >= 1, "snapshot_interval must be >= 1, got ", options_.snapshot_interval());
   TORCH_CHECK(options_.lr_factor() >= 0 && options_.lr_factor() <= 1, "lr_factor must be in [0, 1], got ",
               options_.lr_factor());
@@ -109,6 +111,30 @@ bool Sentinel::check_gradients(double max_norm) {
   return true;
 }
 
+Sentinel& Sentinel::on_scale_overflow(std::function<void(const ScaleOverflow&)> sink) {
+  overflow_sink_ = std::move(sink);
+  return *this;
+}
+
+bool Sentinel::check_loss_scale(bool overflowed, double scale) {
+  if (!overflowed) return true;
+  ++overflows_in_a_row_;
+  if (scale < options_.min_loss_scale() || overflows_in_a_row_ > options_.max_scale_backoffs()) {
+    spdlog::warn("step {}: the loss-scaled gradients overflowed {} time(s) in a row, scale now {:g} (guard: "
+                 "min_loss_scale {:g}, max_scale_backoffs {}): more than the scale explains",
+                 step_, overflows_in_a_row_, scale, options_.min_loss_scale(), options_.max_scale_backoffs());
+    overflows_in_a_row_ = 0;
+    found_here_ = true;
+    ranks_.clear();  // averaged gradients: every rank overflowed
+    return handle(GuardStage::Gradient);
+  }
+  ++scale_overflows_;
+  optimizer_.zero_grad();
+  spdlog::debug("step {}: loss-scale overflow, update dropped, scale backed off to {:g}", step_, scale);
+  if (overflow_sink_) overflow_sink_({step_, scale, overflows_in_a_row_});
+  return false;
+}
+
 bool Sentinel::check_weights() {
   weight_norm_ = global_norm(model_.parameters());
   // BatchNorm's running statistics can overflow while the weights and the loss (computed
@@ -121,6 +147,7 @@ void Sentinel::end_step(double lr) {
   if (history_.size() > kHistory) history_.pop_front();
   ++step_;
   consecutive_ = 0;
+  overflows_in_a_row_ = 0;
   if (step_ % options_.snapshot_interval() == 0) take_snapshot();
 }
 

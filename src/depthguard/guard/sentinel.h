@@ -54,6 +54,13 @@ struct NonFiniteEvent {
   std::string report_location;          ///< where the investigation wrote its report, "" if nowhere
 };
 
+/// A routine overflow of loss-scaled gradients (check_loss_scale): not a non-finite event.
+struct ScaleOverflow {
+  int64_t step = 0;
+  double scale = 0;        ///< the scale after backing off
+  int64_t in_a_row = 1;    ///< overflows in a row, this one included
+};
+
 /// The forensics of a non-finite step: a report and where it was written.
 struct Investigation {
   ForensicsReport report;
@@ -92,6 +99,8 @@ class Sentinel {
   /// asks nothing: averaged gradients are the same on every rank, a rank's NaN included.
   /// Only a rank that saw the value investigates it; events name the ranks.
   Sentinel& agree_with(Consensus consensus);
+  /// Called after each routine loss-scale overflow (the trainer logs it).
+  Sentinel& on_scale_overflow(std::function<void(const ScaleOverflow&)> sink);
 
   /// Begins watching at `step` (0, or a resumed run's step) with the counters a resumed
   /// run carries; takes the first snapshot.
@@ -109,6 +118,13 @@ class Sentinel {
   /// The global L2 norm of the gradients (grad_norm()), which is then clipped to
   /// `max_norm` when max_norm > 0.
   bool check_gradients(double max_norm = 0);
+  /// Loss scaling (optim/loss_scaler.h), after unscaling and before check_gradients:
+  /// `overflowed` says whether the scaled gradients held inf or NaN, `scale` is the scale
+  /// after the scaler backed off. No overflow: true. A routine overflow (scale >=
+  /// min_loss_scale, at most max_scale_backoffs in a row): counted, told to the overflow
+  /// sink, gradients cleared, false (drop the update; the step does not advance). Anything
+  /// else is handled as a non-finite gradient (false, or NonFiniteHalt).
+  bool check_loss_scale(bool overflowed, double scale);
   /// Parameters after the update (weight_norm()) and every floating buffer.
   bool check_weights();
   /// After a step whose checks all passed: records it, advances step(), snapshots every
@@ -117,6 +133,8 @@ class Sentinel {
 
   int64_t step() const { return step_; }
   int64_t nonfinite_steps() const { return nonfinite_steps_; }
+  /// Routine loss-scale overflows this session (not counted in nonfinite_steps()).
+  int64_t scale_overflows() const { return scale_overflows_; }
   /// Product of the rollback learning-rate factors so far; multiply the schedule's rate by it.
   double lr_scale() const { return lr_scale_; }
   double loss() const { return loss_; }
@@ -143,6 +161,8 @@ class Sentinel {
   bool found_here_ = false;     ///< whether this rank was one of them
   StateSnapshot snapshot_;
   int64_t step_ = 0, nonfinite_steps_ = 0, consecutive_ = 0;
+  int64_t scale_overflows_ = 0, overflows_in_a_row_ = 0;
+  std::function<void(const ScaleOverflow&)> overflow_sink_;
   double lr_scale_ = 1, loss_ = 0, grad_norm_ = 0, weight_norm_ = 0;
   std::vector<std::string> samples_;
   LossFn loss_fn_;

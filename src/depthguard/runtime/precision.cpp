@@ -3,12 +3,17 @@
 namespace depthguard {
 
 const ChoiceTable<Precision>& precision_choices() {
-  static const ChoiceTable<Precision> table{{"fp32", Precision::Fp32}, {"bf16", Precision::Bf16}};
+  static const ChoiceTable<Precision> table{
+      {"fp32", Precision::Fp32}, {"bf16", Precision::Bf16}, {"fp16", Precision::Fp16}};
   return table;
 }
 
 std::optional<c10::ScalarType> autocast_dtype(Precision precision) {
-  if (precision == Precision::Bf16) return c10::kBFloat16;
+  switch (precision) {
+    case Precision::Bf16: return c10::kBFloat16;
+    case Precision::Fp16: return c10::kHalf;
+    case Precision::Fp32: break;
+  }
   return std::nullopt;
 }
 

@@ -56,6 +56,9 @@ TrainState read_state(torch::serialize::InputArchive& a) {
   torch::Tensor scale, nonfinite;
   if (a.try_read("lr_scale", scale)) s.lr_scale = scale.item<double>();
   if (a.try_read("nonfinite_steps", nonfinite)) s.nonfinite_steps = nonfinite.item<int64_t>();
+  torch::Tensor loss_scale, good_steps;  // loss scaling; absent from runs without it and older files
+  if (a.try_read("loss_scale", loss_scale)) s.loss_scale = loss_scale.item<double>();
+  if (a.try_read("scale_good_steps", good_steps)) s.scale_good_steps = good_steps.item<int64_t>();
   c10::IValue config;
   a.read("config", config);
   s.config_yaml = config.toStringRef();
@@ -80,6 +83,8 @@ torch::serialize::OutputArchive make_archive(torch::nn::Module& model, torch::op
   write_int(archive, "nonfinite_steps", s.nonfinite_steps);
   archive.write("best_metric", torch::tensor(s.best_metric, torch::kFloat64));
   archive.write("lr_scale", torch::tensor(s.lr_scale, torch::kFloat64));
+  archive.write("loss_scale", torch::tensor(s.loss_scale, torch::kFloat64));
+  write_int(archive, "scale_good_steps", s.scale_good_steps);
   archive.write("config", c10::IValue(s.config_yaml));
   write_training_state(archive, model, optimizer);
   return archive;

@@ -18,6 +18,8 @@ struct TrainState {
   int64_t best_step = -1;
   double lr_scale = 1;          ///< product of the sentinel's rollback factors so far
   int64_t nonfinite_steps = 0;  ///< steps the sentinel skipped or rolled back
+  double loss_scale = 0;        ///< loss scaling: the scale (0: the run does not scale)
+  int64_t scale_good_steps = 0; ///< loss scaling: good steps since the scale last changed
   std::string config_yaml;      ///< the resolved configuration of the run
 };
 

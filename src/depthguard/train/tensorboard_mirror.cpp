@@ -29,6 +29,8 @@ void mirror_to_tensorboard(TensorBoardWriter& tb, const nlohmann::json& line) {
   const int64_t step = line.at("step").get<int64_t>();
   if (line.contains("eval")) {
     if (line["eval"].is_object()) scalars(tb, "eval/", line["eval"], step);
+  } else if (line.contains("loss_scale_overflow")) {
+    tb.add_scalar("guard/loss_scale_overflow", line["loss_scale_overflow"].value("scale", 0.0), step);
   } else if (line.contains("nonfinite")) {
     tb.add_text("nonfinite", event_markdown(line["nonfinite"], step), step);
     tb.add_scalar("guard/nonfinite", 1, step);

@@ -11,7 +11,8 @@ namespace depthguard {
 /// Writes one metrics.jsonl line (an object with "step") to `tensorboard`: an evaluation
 /// line ("eval": metrics, or null when nothing had ground truth) as eval/<metric>; a
 /// non-finite line ("nonfinite": event) as a Markdown text under "nonfinite" and the scalar
-/// guard/nonfinite (1 at that step); any other line as train/<key> for each number in it
+/// guard/nonfinite (1 at that step); a routine loss-scale overflow ("loss_scale_overflow")
+/// as guard/loss_scale_overflow (the scale it backed off to); any other line as train/<key> for each number in it
 /// except step and epoch.
 void mirror_to_tensorboard(TensorBoardWriter& tensorboard, const nlohmann::json& line);
 

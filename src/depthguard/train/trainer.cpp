@@ -22,6 +22,7 @@
 #include "depthguard/guard/sentinel.h"
 #include "depthguard/losses/depth_loss.h"
 #include "depthguard/models/depth_model.h"
+#include "depthguard/optim/loss_scaler.h"
 #include "depthguard/optim/lr_schedule.h"
 #include "depthguard/optim/optimizer.h"
 #include "depthguard/report/progress_bar.h"
@@ -163,12 +164,17 @@ class TrainingRun {
     if (config_.train.channels_last) to_channels_last(*model_);
     model_->to(device_);
     move_optimizer_state(*optimizer_, device_);
+    if (uses_loss_scaling(config_.train)) {
+      scaler_ = std::make_unique<LossScaler>(config_.train.loss_scaler, device_);
+      if (state_.loss_scale > 0) scaler_->restore(state_.loss_scale, state_.scale_good_steps);
+    }
     if (group_) {
       broadcast_module(*group_, *model_);  // one starting point, whatever each rank loaded
       reducer_ = std::make_unique<GradientReducer>(*group_, model_->parameters(), options_.dist->bucket_bytes());
     }
-    spdlog::info("device {}, precision {}", describe_device(device_),
-                 choice_name(precision_choices(), config_.train.precision));
+    spdlog::info("device {}, precision {}{}", describe_device(device_),
+                 choice_name(precision_choices(), config_.train.precision),
+                 scaler_ ? fmt::format(", dynamic loss scaling from {:g}", scaler_->value()) : "");
     prepare_data();
     if (options_.resume && !steps_left()) return false;
     if (root_) open_logs();
@@ -245,6 +251,9 @@ class TrainingRun {
       record({{"step", e.step}, {"nonfinite", event_json(e)}});
     });
     sentinel_->investigate_with([this](const StepEvidence& evidence) { return write_bundle(evidence); });
+    sentinel_->on_scale_overflow([this](const ScaleOverflow& o) {
+      record({{"step", o.step}, {"loss_scale_overflow", {{"scale", o.scale}, {"in_a_row", o.in_a_row}}}});
+    });
     if (group_) sentinel_->agree_with([this](bool found_here) { return flagging_ranks(*group_, found_here); });
   }
 
@@ -269,12 +278,14 @@ class TrainingRun {
     const auto figures = torch::stack({out.report, out.loss.detach()}).to(torch::kCPU, torch::kDouble);
     if (!sentinel_->check_loss(figures[0].item<double>())) return dropped();
     const double objective = figures[1].item<double>();
-    out.loss.backward();
+    (scaler_ ? scaler_->scale(out.loss) : out.loss).backward();
     if (reducer_) reducer_->finish();  // the mean gradient over the ranks
     const auto params = model_->parameters();
     injector_.inject(InjectSite::Gradient, state_.step, params.front().grad());
+    if (scaler_ && !unscale_gradients(params)) return dropped();
     if (!sentinel_->check_gradients(config_.optimizer.grad_clip())) return dropped();
     optimizer_->step();
+    if (scaler_) scaler_->update(/*overflowed=*/false);
     injector_.inject(InjectSite::Weight, state_.step, params.front());
     if (!sentinel_->check_weights()) return dropped();
     sentinel_->end_step(lr_);
@@ -287,6 +298,16 @@ class TrainingRun {
     interval_.images += images;
     throughput_.images += static_cast<double>(images);
     return true;
+  }
+
+  // Loss scaling: the gradients back at their true size. An overflow backs the scale off
+  // and is routine for the sentinel (until it persists); a value this step's fault
+  // injection put there is no overflow, and check_gradients reports it as the event it is.
+  bool unscale_gradients(const std::vector<torch::Tensor>& params) {
+    const bool overflowed = scaler_->unscale(params);
+    if (!overflowed || !injector_.fired_at(state_.step).empty()) return true;
+    scaler_->update(/*overflowed=*/true);
+    return sentinel_->check_loss_scale(true, scaler_->value());
   }
 
   // Data-parallel training (a launcher set rank and world size): joins the group. Gloo
@@ -390,14 +411,16 @@ class TrainingRun {
   void log_interval() {
     const auto steps = static_cast<double>(interval_.steps);
     const double mean_loss = interval_.loss_sum / steps;
-    record({{"step", state_.step},
-            {"epoch", state_.epoch},
-            {"loss", mean_loss},
-            {"objective", interval_.objective_sum / steps},
-            {"lr", lr_},
-            {"grad_norm", sentinel_->grad_norm()},
-            {"weight_norm", sentinel_->weight_norm()},
-            {"images_per_s", static_cast<double>(interval_.images) / std::max(seconds_since(interval_.start), 1e-9)}});
+    nlohmann::json line{{"step", state_.step},
+                        {"epoch", state_.epoch},
+                        {"loss", mean_loss},
+                        {"objective", interval_.objective_sum / steps},
+                        {"lr", lr_},
+                        {"grad_norm", sentinel_->grad_norm()},
+                        {"weight_norm", sentinel_->weight_norm()},
+                        {"images_per_s", static_cast<double>(interval_.images) / std::max(seconds_since(interval_.start), 1e-9)}};
+    if (scaler_) line["loss_scale"] = scaler_->value();
+    record(line);
     summary_.last_loss = mean_loss;
     interval_ = IntervalStats{};
   }
@@ -468,7 +491,13 @@ class TrainingRun {
     return s;
   }
 
-  void save(const std::string& path) { save_checkpoint(path, *model_, optimizer_.get(), state_); }
+  void save(const std::string& path) {
+    if (scaler_) {
+      state_.loss_scale = scaler_->value();
+      state_.scale_good_steps = scaler_->good_steps();
+    }
+    save_checkpoint(path, *model_, optimizer_.get(), state_);
+  }
 
   void write_summary(int64_t first_step) {
     nlohmann::json j{{"steps", summary_.steps},
@@ -485,6 +514,10 @@ class TrainingRun {
                      {"precision", choice_name(precision_choices(), config_.train.precision)},
                      {"version", build_version()}};
     j["final_eval"] = summary_.final_eval ? metrics_json(*summary_.final_eval) : nlohmann::json();
+    if (scaler_) {
+      j["loss_scale"] = scaler_->value();
+      j["loss_scale_overflows"] = sentinel_->scale_overflows();
+    }
     if (reducer_) {  // rank 0's wait for the gradient all-reduces that backward did not hide
       j["allreduce_wait_s"] = reducer_->wait_seconds();
       spdlog::info("gradient all-reduce: {:.2f} s of waiting after backward over {:.1f} s ({:.1f}%)",
@@ -511,6 +544,7 @@ class TrainingRun {
   std::unique_ptr<Sentinel> sentinel_;
   std::unique_ptr<ProcessGroup> group_;  ///< data-parallel training only
   std::unique_ptr<GradientReducer> reducer_;
+  std::unique_ptr<LossScaler> scaler_;  ///< loss scaling (train.loss_scaling) only
   FaultInjector injector_;
   const Batch* current_batch_ = nullptr;  ///< the batch of the step being checked, for the bundle
   TrainState state_;

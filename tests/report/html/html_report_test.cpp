@@ -49,6 +49,7 @@ TEST(HtmlReport, ReadsARunsLinesEventsAndFacts) {
               "{\"step\":1,\"loss\":2.5,\"lr\":0.1}\n"
               "{\"step\":2,\"nonfinite\":{\"stage\":\"loss\",\"action\":\"skip\",\"samples\":[\"a\"]}}\n"
               "{\"step\":2,\"eval\":{\"abs_rel\":0.3},\"images\":4}\n"
+              "{\"step\":2,\"loss_scale_overflow\":{\"scale\":512,\"in_a_row\":1}}\n"
               "{\"step\":3,\"loss\":");  // a line cut short by a killed writer
   write_lines(dir / "config.yaml", "model: {arch: unet}\n");
   const auto data = run_report_data(dir.str());
@@ -59,6 +60,8 @@ TEST(HtmlReport, ReadsARunsLinesEventsAndFacts) {
   EXPECT_EQ(data["events"][0]["step"], 2);
   EXPECT_EQ(data["events"][0]["stage"], "loss");
   ASSERT_EQ(data["eval"].size(), 1u);
+  ASSERT_EQ(data["overflows"].size(), 1u);  // neither a training line nor an event
+  EXPECT_EQ(data["overflows"][0]["scale"], 512);
   EXPECT_TRUE(data["summary"].is_null());  // still training
   EXPECT_TRUE(data["samples"].is_null());
   EXPECT_EQ(data["config"], "model: {arch: unet}\n");

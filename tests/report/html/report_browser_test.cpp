@@ -60,14 +60,16 @@ class ReportInBrowser : public ::testing::Test {
   }
 
   // A tiny run whose gradient is poisoned at step 2 (skipped by the sentinel), evaluated
-  // twice, then its report.
+  // twice, then its report. Its loss scale starts so high that the first step overflows
+  // (routine overflows, drawn on a chart of their own).
   static fs::path run_report() {
     static bool made = false;
     const auto run = dir() / "run";
     if (!made) {
       std::ofstream(dir() / "tiny.yaml") << testing::tiny_run_yaml(6);
       const auto r = run_cli("--threads 1 train --no-progress --config " + (dir() / "tiny.yaml").string() + " --out " +
-                             run.string() + " --set eval.interval=3 --inject gradient:nan:2");
+                             run.string() + " --set eval.interval=3 --inject gradient:nan:2" +
+                             " --set train.loss_scaling=dynamic --set train.init_scale=1e38");
       EXPECT_EQ(r.exit_code, 0) << r.output;
       const auto report = run_cli("--log-level warn report " + run.string());
       EXPECT_EQ(report.exit_code, 0) << report.output;
@@ -125,7 +127,8 @@ class ReportInBrowser : public ::testing::Test {
 TEST_F(ReportInBrowser, ARunShowsItsCurvesTheNanMarkerSamplesAndTables) {
   const auto check = open_and_check(run_report(), "run-report");
   EXPECT_TRUE(check["rendered"]) << check.dump();
-  for (const char* name : {"loss", "norms", "lr", "throughput", "eval"}) expect_drawn(chart(check, name));
+  for (const char* name : {"loss", "norms", "lr", "throughput", "eval", "loss-scale"}) expect_drawn(chart(check, name));
+  EXPECT_EQ(chart(check, "loss-scale")["markers"], 1) << "the NaN event on the scale's curve too";
   // The skipped step: one marker on each curve that shows events, one event in the list.
   EXPECT_EQ(chart(check, "loss")["markers"], 1) << check.dump();
   EXPECT_EQ(chart(check, "norms")["markers"], 1) << check.dump();

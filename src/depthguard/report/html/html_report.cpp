@@ -43,7 +43,7 @@ json read_json_if_present(const fs::path& path) { return fs::exists(path) ? read
 // metrics.jsonl split by kind of line. A last line cut short by a killed writer is dropped
 // (the log is appended line by line); a malformed line before it is an error.
 struct MetricsLines {
-  json train = json::array(), eval = json::array(), events = json::array();
+  json train = json::array(), eval = json::array(), events = json::array(), overflows = json::array();
 };
 
 MetricsLines read_metrics(const fs::path& path) {
@@ -64,6 +64,8 @@ MetricsLines read_metrics(const fs::path& path) {
     }
     if (j.contains("eval")) {
       lines.eval.push_back(j);
+    } else if (j.contains("loss_scale_overflow")) {
+      lines.overflows.push_back({{"step", j["step"]}, {"scale", j["loss_scale_overflow"].value("scale", 0.0)}});
     } else if (j.contains("nonfinite")) {
       json event = j["nonfinite"];
       event["step"] = j["step"];
@@ -128,6 +130,7 @@ json run_report_data(const std::string& run_dir) {
             {"train", metrics.train},
             {"eval", metrics.eval},
             {"events", metrics.events},
+            {"overflows", metrics.overflows},
             {"summary", read_json_if_present(run / "summary.json")},
             {"evaluation", read_json_if_present(run / "eval.json")},
             {"samples", read_samples(run / "samples")},

@@ -8,7 +8,7 @@
 namespace depthguard {
 
 /// What the page of a run shows, read from its directory: the logged curves
-/// (metrics.jsonl), its non-finite events with their forensics reports, the evaluations, the
+/// (metrics.jsonl), its routine loss-scale overflows, its non-finite events with their forensics reports, the evaluations, the
 /// final metrics next to the median baseline (eval.json, when `depthguard eval
 /// --median-baseline` wrote one), the held-out samples (samples/), the resolved
 /// config.yaml and the run's facts (summary.json; a run still training has none yet).

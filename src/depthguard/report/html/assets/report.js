@@ -150,6 +150,17 @@
     chartCard(grid, 'lr', 'Learning rate', runChart([line('learning rate', 'lr', palette[4]), markersOn(series('lr'), false)]));
     chartCard(grid, 'throughput', 'Throughput (training images per second)',
               runChart([line('images/s', 'images_per_s', palette[5])]));
+    if (series('loss_scale').length) {
+      const overflows = (data.overflows || []).map(o => ({ x: o.step, y: o.scale, text: 'loss-scale overflow at step ' +
+                                                          o.step + ': update dropped, scale backed off to ' + num(o.scale) }));
+      chartCard(grid, 'loss-scale', 'Loss scale (dynamic loss scaling)', runChart([
+        line('loss scale', 'loss_scale', palette[6], { stepped: true }),
+        { label: 'overflow (routine: not a NaN event)', type: 'scatter', data: overflows, pointStyle: 'crossRot',
+          pointRadius: 6, borderColor: palette[1], backgroundColor: palette[1] },
+        markersOn(series('loss_scale'), true)], { y: { type: 'logarithmic' } }),
+        (data.overflows || []).length + ' routine overflow(s): each drops its update and halves the scale; a ' +
+        'non-finite event (red) is an overflow the scale does not explain.');
+    }
 
     drawEvaluations(grid);
     drawEvents(events);
@@ -186,6 +197,7 @@
   function tooltipLabel(ctx) {
     const point = ctx.raw;
     if (point && point.event !== undefined) return describeEvent(data.events[point.event]);
+    if (point && point.text) return point.text;
     return ctx.dataset.label + ': ' + num(point.y);
   }
 
