@@ -7,6 +7,7 @@
 
 #include "depthguard/train/forensics.h"
 #include "depthguard/train/repro_bundle.h"
+#include "device_option.h"
 
 namespace depthguard {
 
@@ -15,12 +16,13 @@ namespace {
 struct DiagnoseArgs {
   std::string bundle;
   bool json = false;
+  std::string device = "auto";
 };
 
 void run(const DiagnoseArgs& a) {
   const auto bundle = load_bundle(a.bundle);
   spdlog::info("replaying step {} of {} ({} samples)", bundle.step, a.bundle, bundle.samples.size());
-  const auto report = replay_bundle(bundle);
+  const auto report = replay_bundle(bundle, device_option_value(a.device));
   std::cout << (a.json ? report.json() + "\n" : report.text()) << std::flush;
 }
 
@@ -31,6 +33,7 @@ void add_diagnose_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("diagnose", "Replay a non-finite step from its reproducer bundle and explain it");
   cmd->add_option("bundle", args->bundle, "RUN/forensics/step-N (or the bundle.pt inside it)")->required();
   cmd->add_flag("--json", args->json, "Print the report as JSON instead of text");
+  add_device_option(cmd, args->device);  // where a bf16 or fp16 run's step is replayed in its precision
   cmd->callback([args] { run(*args); });
 }
 

@@ -322,6 +322,10 @@ TEST(TrainCliFiles, DiagnoseReplaysTheBundleOfAHaltedRun) {
   const auto json = run_cli("--log-level warn diagnose --json " + bundle + "/bundle.pt");
   ASSERT_EQ(json.exit_code, 0) << json.output;
   EXPECT_EQ(nlohmann::json::parse(json.output)["cause"], "v2_log_sigmoid") << json.output;
+  const auto bad_device = run_cli("diagnose --device gpu " + bundle);
+  EXPECT_EQ(bad_device.exit_code, 2) << bad_device.output;
+  EXPECT_NE(bad_device.output.find("--device: "), std::string::npos) << bad_device.output;
+  EXPECT_EQ(run_cli("diagnose --device cpu " + bundle).exit_code, 0);
   const auto missing = run_cli("diagnose " + (dir / "nowhere").string());
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.output.find("nowhere"), std::string::npos) << missing.output;

@@ -118,6 +118,38 @@ TEST(Forensics, V2LogOfAnUnderflowedSigmoidInTheHead) {
   expect_completes(root, "forensics_v2_guideline");
 }
 
+// A bf16 run is replayed in bfloat16 and in float32: the sigmoid underflows in both, so the
+// cause is V2 itself, not precision.
+TEST(Forensics, ABf16RunReplaysInBothPrecisionsAndKeepsTheVulnerability) {
+  auto root = testing::tiny_run(8);
+  root["model"]["head"] = "naive";
+  root["model"]["head_bias"] = -100.0;
+  root["train"]["precision"] = "bf16";
+  root["guard"]["policy"] = "halt";
+  const auto o = expect_halt(root, "forensics_v2_bf16");
+  expect_report(o.report, "v2_log_sigmoid", "loss", {"aten::log", "forward", "model.head"});
+  EXPECT_EQ(o.report["precision_only"], "");
+}
+
+// fp16 where it runs: head bias -20 underflows float16's sigmoid (from logit -17.5) and
+// not float32's, so the cause is precision, with V2 named in the reason.
+TEST(Forensics, AFloat16OnlyUnderflowIsThePrecisionCause) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  auto root = testing::tiny_run(8);
+  root["model"]["head"] = "naive";
+  root["model"]["head_bias"] = -20.0;
+  root["train"]["device"] = "cuda";
+  root["train"]["precision"] = "fp16";
+  root["guard"]["policy"] = "halt";
+  const auto o = expect_halt(root, "forensics_fp16");
+  EXPECT_EQ(o.report["cause"], "precision") << o.report.dump(2);
+  EXPECT_EQ(o.report["precision_only"], "float16");
+  EXPECT_NE(o.report["reason"].get<std::string>().find("V2"), std::string::npos) << o.report.dump(2);
+  root["model"]["head"] = "fused";
+  testing::TempDir tmp("forensics_fp16_fused");
+  EXPECT_EQ(train(read_train_config(root), quiet(tmp.str())).nonfinite_steps, 0);
+}
+
 TEST(Forensics, V3UnbiasedVarianceOfASinglePixelCrop) {
   auto root = sparse_run();
   root["loss"]["variance"] = "unbiased";

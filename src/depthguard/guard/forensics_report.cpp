@@ -49,6 +49,14 @@ void ForensicsReport::classify() {
     return;
   }
   const auto growth = growth_before_event(history);
+  if (op && !precision_only.empty()) {
+    std::string what;
+    const auto in_reduced = cause_of_op(*op, what);
+    cause = NonFiniteCause::Precision;
+    reason = fmt::format("finite in float32, non-finite under {} autocast: {} ({})", precision_only, what,
+                         cause_title(in_reduced));
+    return;
+  }
   if (op) {
     cause = cause_of_op(*op, reason);
     if (growth && (cause == NonFiniteCause::Overflow || cause == NonFiniteCause::Unknown)) {
@@ -80,6 +88,7 @@ std::string ForensicsReport::json() const {
                    {"remedy", cause_remedy(cause)},
                    {"history", history_array(history)}};
   j["op"] = op ? op_json(*op) : nlohmann::json(nullptr);
+  j["precision_only"] = precision_only;
   return j.dump(2);
 }
 

@@ -16,6 +16,7 @@ const ChoiceTable<NonFiniteCause>& nonfinite_cause_choices() {
                                                  {"overflow", NonFiniteCause::Overflow},
                                                  {"nonfinite_input", NonFiniteCause::NonFiniteInput},
                                                  {"exploding", NonFiniteCause::Exploding},
+                                                 {"precision", NonFiniteCause::Precision},
                                                  {"injected", NonFiniteCause::Injected},
                                                  {"unknown", NonFiniteCause::Unknown}};
   return table;
@@ -52,6 +53,10 @@ const CauseText& text_of(NonFiniteCause cause) {
        {"exploding weights or learning rate",
         "lower optimizer.lr, add warm-up (schedule.warmup_steps) or set optimizer.grad_clip; guard.policy: "
         "rollback also lowers the learning rate"}},
+      {NonFiniteCause::Precision,
+       {"reduced precision: finite in float32",
+        "the guideline forms stay finite in float16 (model.head: fused, loss.reduction: none, loss.variance: "
+        "population); else train.precision: bf16 (float32's exponent range) or fp32"}},
       {NonFiniteCause::Injected,
        {"injected on purpose (guard.inject)", "nothing to fix: fault injection is on (guard.inject: none turns it off)"}},
       {NonFiniteCause::Unknown,

@@ -12,6 +12,8 @@
 #include "depthguard/losses/depth_loss.h"
 #include "depthguard/models/depth_model.h"
 #include "depthguard/runtime/atomic_file.h"
+#include "depthguard/runtime/autocast.h"
+#include "depthguard/runtime/precision.h"
 #include "depthguard/train/checkpoint.h"
 
 namespace depthguard {
@@ -29,9 +31,50 @@ std::vector<std::string> batch_findings(const ReproBundle& b) {
   return out;
 }
 
+// The step's forward, loss and backward under first_nonfinite_op, on `device`, under
+// autocast in `dtype` when given (the loss always in float32, as training runs it).
+std::optional<NonFiniteOp> replay_once(const ReproBundle& b, const TrainConfig& config, DepthModel& model,
+                                       c10::Device device, std::optional<c10::ScalarType> dtype) {
+  model->to(device);
+  model->zero_grad();
+  auto image = b.image.to(device);
+  if (config.train.channels_last) image = image.contiguous(torch::MemoryFormat::ChannelsLast);
+  const auto depth = b.depth.to(device);
+  return first_nonfinite_op([&] {
+    torch::Tensor pred;
+    if (dtype) {
+      const Autocast autocast(device.type(), *dtype);
+      pred = model->forward(image).to(torch::kFloat);
+    } else {
+      pred = model->forward(image);
+    }
+    depth_loss(config.loss, pred, depth).loss.backward();
+  });
+}
+
+// A run in reduced precision is replayed in it first, then in float32: a value that only
+// the reduced precision makes non-finite is the precision cause. float16 autocast needs a
+// CUDA device; without one only the float32 replay runs, and a finding says so.
+void replay_step(ForensicsReport& r, const ReproBundle& b, const TrainConfig& config, DepthModel& model,
+                 c10::Device device) {
+  const auto dtype = autocast_dtype(config.train.precision);
+  std::optional<NonFiniteOp> reduced;
+  if (dtype && *dtype == c10::kHalf && !device.is_cuda()) {
+    r.findings.push_back("the float16 replay needs a CUDA device (depthguard diagnose --device cuda); replayed in "
+                         "float32 only");
+  } else if (dtype) {
+    reduced = replay_once(b, config, model, device, dtype);
+  }
+  r.op = replay_once(b, config, model, c10::kCPU, std::nullopt);
+  if (reduced && !r.op) {
+    r.op = reduced;
+    r.precision_only = *dtype == c10::kHalf ? "float16" : "bfloat16";
+  }
+}
+
 }  // namespace
 
-ForensicsReport replay_bundle(const ReproBundle& b) {
+ForensicsReport replay_bundle(const ReproBundle& b, c10::Device device) {
   ForensicsReport r;
   r.step = b.step;
   r.stage = b.stage;
@@ -49,8 +92,7 @@ ForensicsReport replay_bundle(const ReproBundle& b) {
     if (b.stage == "weight") {
       r.findings = parameter_findings(*model);
     } else {
-      const auto image = config.train.channels_last ? b.image.contiguous(torch::MemoryFormat::ChannelsLast) : b.image;
-      r.op = first_nonfinite_op([&] { depth_loss(config.loss, model->forward(image), b.depth).loss.backward(); });
+      replay_step(r, b, config, model, device);
     }
   }
   r.classify();

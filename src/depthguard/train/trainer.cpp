@@ -381,7 +381,7 @@ class TrainingRun {
     take_sentinel_counters();
     b.state = checkpoint_bytes(*model_, optimizer_.get(), state_);
     b.config_yaml = state_.config_yaml;
-    b.image = current_batch_->image.cpu();  // the replay runs on the CPU
+    b.image = current_batch_->image.cpu();  // a bundle replays anywhere; a precision replay moves it back
     b.depth = current_batch_->depth.cpu();
     b.samples = current_batch_->ids;
     b.step = evidence.step;
@@ -391,7 +391,7 @@ class TrainingRun {
     // A rank other than 0 writes its own folder: ranks may see the same step.
     auto folder = fmt::format("step-{}", evidence.step);
     if (group_ && !root_) folder += fmt::format("-rank-{}", group_->rank());
-    Investigation found{replay_bundle(b), (fs::path(options_.out) / "forensics" / folder).string()};
+    Investigation found{replay_bundle(b, device_), (fs::path(options_.out) / "forensics" / folder).string()};
     write_forensics(found.location, b, found.report);
     return found;
   }
