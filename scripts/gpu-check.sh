@@ -2,7 +2,7 @@
 # The GPU machine's check, in one call (issue 11): builds the whole project against the
 # LibTorch inside that machine's Python torch (2.x with CUDA) and the Debian packages that
 # scripts/gpu-deps.sh unpacked into .gpu-deps (carried there), runs the whole suite (the
-# CUDA tests included), a short training run on the GPU in fp32 and bf16, TensorBoard
+# CUDA tests included), a short training run on the GPU in fp32, bf16 and fp16, TensorBoard
 # reading that run's event files, and the GPU benchmarks. Logs go to $OUT (the device tool brings them back) or /tmp/gpu-check.
 #
 #   here:  scripts/gpu-deps.sh
@@ -36,16 +36,17 @@ step "suite"
 (cd build-gpu && ctest -j 8 --timeout 300 --output-on-failure) >"$logs/ctest.log" 2>&1
 suite=$?
 grep -E "tests passed|tests failed|\(Failed\)|Timeout" "$logs/ctest.log"
-grep -E "Cuda|Autocast" "$logs/ctest.log" | grep -E "Passed|Failed|Skipped" | sed 's/^ *//'
+grep -E "Cuda|Autocast|Float16|Fp16|ReportInBrowser" "$logs/ctest.log" | grep -E "Passed|Failed|Skipped" | sed 's/^ *//'
 
-step "training on cuda:0, fp32 and bf16"
-for precision in fp32 bf16; do
+step "training on cuda:0, fp32, bf16 and fp16 (dynamic loss scaling)"
+for precision in fp32 bf16 fp16; do
   rm -rf "/tmp/gpu-run-$precision"
   build-gpu/depthguard train --config configs/demo.yaml --no-progress --out "/tmp/gpu-run-$precision" \
     --set train.device=cuda --set train.precision=$precision --set train.steps=200 \
     --set eval.interval=0 >"$logs/train-$precision.log" 2>&1
   echo "$precision: exit $? $(grep -ho '"images_per_s": [0-9.]*' "/tmp/gpu-run-$precision/summary.json")"
   grep -E "device|eval abs_rel" "$logs/train-$precision.log" | tail -2
+  grep -ho "\"loss_scale[a-z_]*\": [0-9.e+]*" "/tmp/gpu-run-$precision/summary.json"
 done
 
 step "TensorBoard reads the fp32 run's event files (issue 14)"
