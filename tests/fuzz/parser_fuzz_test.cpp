@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <regex>
 
+#include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 #include <torch/torch.h>
 
@@ -14,6 +15,8 @@
 #include "depthguard/data/data_error.h"
 #include "depthguard/data/image_io.h"
 #include "depthguard/data/split_file_dataset.h"
+#include "depthguard/report/html/html_page.h"
+#include "depthguard/report/html/html_report.h"
 #include "depthguard/study/run_result.h"
 #include "depthguard/study/study_config.h"
 #include "depthguard/train/checkpoint.h"
@@ -232,6 +235,28 @@ TEST(ParserFuzz, StudyResults) {
   target.parse = [&] {
     const auto back = read_result(target.input.string());
     EXPECT_GE(back.steps, 0);
+  };
+  const auto tally = run_fuzz(target, fuzz_cases(kSuiteCases));
+  EXPECT_GT(tally.accepted, 0);
+  EXPECT_GT(tally.rejected, 0);
+}
+
+// The HTML report's reading of a run: a damaged metrics.jsonl gives a page or an error
+// naming the file (never a foreign exception).
+TEST(ParserFuzz, RunReports) {
+  testing::TempDir dir("fuzz_run_report");
+  FuzzTarget<std::runtime_error> target;
+  target.input = dir / "metrics.jsonl";
+  target.seeds = {
+      "{\"epoch\":0,\"grad_norm\":0.8,\"images_per_s\":79.1,\"loss\":4.5,\"lr\":4e-05,\"step\":20}\n"
+      "{\"nonfinite\":{\"action\":\"skip\",\"cause\":\"injected\",\"report\":\"run/forensics/step-21\","
+      "\"samples\":[\"synth/1\"],\"stage\":\"gradient\"},\"step\":21}\n"
+      "{\"loss_scale_overflow\":{\"in_a_row\":1,\"scale\":32768.0},\"step\":22}\n"
+      "{\"eval\":{\"abs_rel\":0.2,\"d1\":0.7},\"images\":200,\"skipped\":0,\"step\":40}\n"};
+  target.parse = [&] {
+    const auto data = run_report_data(dir.str());
+    EXPECT_TRUE(data["train"].is_array());
+    EXPECT_FALSE(html_page("run", data).empty());
   };
   const auto tally = run_fuzz(target, fuzz_cases(kSuiteCases));
   EXPECT_GT(tally.accepted, 0);

@@ -59,14 +59,25 @@ MetricsLines read_metrics(const fs::path& path) {
       if (in.peek() == std::char_traits<char>::eof()) break;  // the cut last line
       throw std::runtime_error(fmt::format("{}:{}: not a JSON object", path.string(), number));
     }
-    if (!j.is_object() || !j.contains("step")) {
-      throw std::runtime_error(fmt::format("{}:{}: not a metrics line (no step)", path.string(), number));
+    if (!j.is_object() || !j.contains("step") || !j["step"].is_number_integer()) {
+      throw std::runtime_error(fmt::format("{}:{}: not a metrics line (no integer step)", path.string(), number));
     }
+    const auto object_or_null = [&](const char* key) {
+      if (!j[key].is_object() && !j[key].is_null()) {
+        throw std::runtime_error(fmt::format("{}:{}: \"{}\" is not an object", path.string(), number, key));
+      }
+    };
     if (j.contains("eval")) {
+      object_or_null("eval");
       lines.eval.push_back(j);
     } else if (j.contains("loss_scale_overflow")) {
-      lines.overflows.push_back({{"step", j["step"]}, {"scale", j["loss_scale_overflow"].value("scale", 0.0)}});
+      object_or_null("loss_scale_overflow");
+      const auto scale = j["loss_scale_overflow"].is_object() ? j["loss_scale_overflow"].value("scale", json()) : json();
+      lines.overflows.push_back({{"step", j["step"]}, {"scale", scale.is_number() ? scale : json()}});
     } else if (j.contains("nonfinite")) {
+      if (!j["nonfinite"].is_object()) {
+        throw std::runtime_error(fmt::format("{}:{}: \"nonfinite\" is not an object", path.string(), number));
+      }
       json event = j["nonfinite"];
       event["step"] = j["step"];
       lines.events.push_back(event);
@@ -77,22 +88,32 @@ MetricsLines read_metrics(const fs::path& path) {
   return lines;
 }
 
+// `key` of `j` when it is a string, else "".
+std::string text_field(const json& j, const char* key) {
+  return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
+}
+
+bool file_exists(const fs::path& path) {
+  std::error_code error;  // a name too long for the file system is simply not there
+  return fs::exists(path, error);
+}
+
 // An event's forensics report (report.json and report.txt in its folder), when it has one.
 void attach_forensics(json& event, const fs::path& run) {
-  if (!event.contains("report")) return;
-  fs::path folder(event["report"].get<std::string>());
-  if (!fs::exists(folder)) folder = run / "forensics" / folder.filename();  // the run was moved
-  if (!fs::exists(folder / "report.json")) return;
+  fs::path folder(text_field(event, "report"));
+  if (folder.empty()) return;
+  if (!file_exists(folder)) folder = run / "forensics" / folder.filename();  // the run was moved
+  if (!file_exists(folder / "report.json")) return;
   const auto report = read_json(folder / "report.json");
-  json found{{"cause_title", report.value("cause_title", "")},
-             {"reason", report.value("reason", "")},
-             {"remedy", report.value("remedy", "")}};
-  if (report.contains("op") && report["op"].is_object()) {
-    found["operator"] = report["op"].value("name", "");
-    found["direction"] = report["op"].value("direction", "");
-    found["module"] = report["op"].value("module", "");
+  json found{{"cause_title", text_field(report, "cause_title")},
+             {"reason", text_field(report, "reason")},
+             {"remedy", text_field(report, "remedy")}};
+  if (report.is_object() && report.contains("op")) {
+    found["operator"] = text_field(report["op"], "name");
+    found["direction"] = text_field(report["op"], "direction");
+    found["module"] = text_field(report["op"], "module");
   }
-  if (fs::exists(folder / "report.txt")) found["text"] = read_text(folder / "report.txt");
+  if (file_exists(folder / "report.txt")) found["text"] = read_text(folder / "report.txt");
   event["forensics"] = found;
 }
 
