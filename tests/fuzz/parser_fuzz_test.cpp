@@ -263,5 +263,30 @@ TEST(ParserFuzz, RunReports) {
   EXPECT_GT(tally.rejected, 0);
 }
 
+// The study page's reading of study.json: a damaged one gives a page or an error naming it.
+TEST(ParserFuzz, StudyReports) {
+  testing::TempDir dir("fuzz_study_report");
+  FuzzTarget<std::runtime_error> target;
+  target.input = dir / "study.json";
+  target.seeds = {R"({"command": "depthguard study --config q.yaml --out s",
+  "summary": [{"variant": "baseline", "stress": "high-lr", "runs": 2, "nonfinite": 1, "failed": 0, "rate": 0.5,
+               "rate_ci95": [0.09, 0.91], "median_first_step": 1, "causes": {"v2_log_sigmoid": 1},
+               "abs_rel": {"mean": 0.4, "std": 0.0, "n": 1}, "rmse": null, "d1": null}],
+  "runs": [{"id": "baseline--high-lr--seed0", "variant": "baseline", "stress": "high-lr", "seed": 0,
+            "status": "halted", "steps": 1, "nonfinite_step": 1, "stage": "loss", "cause": "v2_log_sigmoid",
+            "metrics": null, "metrics_from": "", "seconds": 0.5},
+           {"id": "baseline--high-lr--seed1", "variant": "baseline", "stress": "high-lr", "seed": 1,
+            "status": "completed", "steps": 4, "nonfinite_step": null, "stage": "", "cause": "",
+            "metrics": {"abs_rel": 0.4, "rmse": 1.2, "d1": 0.5}, "metrics_from": "final", "seconds": 0.7}]})"};
+  target.parse = [&] {
+    const auto data = study_report_data(dir.str());
+    EXPECT_EQ(data["kind"], "study");
+    EXPECT_FALSE(html_page("study", data).empty());
+  };
+  const auto tally = run_fuzz(target, fuzz_cases(kSuiteCases));
+  EXPECT_GT(tally.accepted, 0);
+  EXPECT_GT(tally.rejected, 0);
+}
+
 }  // namespace
 }  // namespace depthguard

@@ -160,12 +160,48 @@ json run_report_data(const std::string& run_dir) {
   return data;
 }
 
+namespace {
+
+// What the study page draws from each entry, with the JSON type it must have (study.json
+// as study/study_report.cpp writes it); metrics may be null.
+void check_study_shape(const json& data, const std::string& file) {
+  const auto fail = [&](const std::string& what) { throw std::runtime_error(file + ": not a study result (" + what + ")"); };
+  if (!data.is_object() || !data.contains("summary") || !data.contains("runs")) fail("no summary or runs");
+  if (!data["summary"].is_array() || !data["runs"].is_array()) fail("summary and runs must be lists");
+  if (!data.contains("command") || !data["command"].is_string()) fail("no command");
+  const auto need = [&](const json& entry, const char* key, bool (json::*is)() const noexcept, const char* where) {
+    if (!entry.is_object() || !entry.contains(key) || !(entry[key].*is)()) fail(std::string(where) + " without " + key);
+  };
+  for (const auto& arm : data["summary"]) {
+    for (const char* key : {"variant", "stress"}) need(arm, key, &json::is_string, "an arm");
+    for (const char* key : {"runs", "nonfinite", "failed"}) need(arm, key, &json::is_number_integer, "an arm");
+    need(arm, "rate", &json::is_number, "an arm");
+    need(arm, "causes", &json::is_object, "an arm");
+    need(arm, "rate_ci95", &json::is_array, "an arm");
+    if (arm["rate_ci95"].size() != 2 || !arm["rate_ci95"][0].is_number() || !arm["rate_ci95"][1].is_number()) {
+      fail("an arm's rate_ci95 is not [low, high]");
+    }
+    for (const char* key : {"abs_rel", "d1"}) {
+      const auto& m = arm[key];
+      if (!m.is_null() && !(m.is_object() && m.value("mean", json()).is_number() && m.value("std", json()).is_number())) {
+        fail(std::string("an arm's ") + key + " is not {mean, std, n}");
+      }
+    }
+  }
+  for (const auto& run : data["runs"]) {
+    for (const char* key : {"id", "variant", "stress", "status"}) need(run, key, &json::is_string, "a run");
+    need(run, "seed", &json::is_number_integer, "a run");
+    if (!run["metrics"].is_null() && !run["metrics"].is_object()) fail("a run's metrics are not an object");
+    if (!run["nonfinite_step"].is_null() && !run["nonfinite_step"].is_number()) fail("a run's nonfinite_step is not a number");
+  }
+}
+
+}  // namespace
+
 json study_report_data(const std::string& study_dir) {
   const fs::path study(study_dir);
   json data = read_json(study / "study.json");
-  if (!data.is_object() || !data.contains("summary") || !data.contains("runs")) {
-    throw std::runtime_error((study / "study.json").string() + ": not a study result (no summary or runs)");
-  }
+  check_study_shape(data, (study / "study.json").string());
   data["kind"] = "study";
   data["path"] = fs::absolute(study).lexically_normal().string();
   data["report"] = made_by();
