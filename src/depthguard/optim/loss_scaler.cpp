@@ -24,6 +24,8 @@ bool has_amp_kernels(c10::Device device) {
     auto probe = torch::ones({1}, torch::TensorOptions().device(device));
     auto found = torch::zeros({1}, probe.options());
     at::_amp_foreach_non_finite_check_and_unscale_(std::vector<at::Tensor>{probe}, found, torch::ones({1}, probe.options()));
+    auto tracker = torch::zeros({1}, probe.options().dtype(torch::kInt));
+    at::_amp_update_scale_(probe, tracker, found, 2.0, 0.5, 1);  // both operators, or neither
     return true;
   } catch (const c10::Error&) {
     return false;
