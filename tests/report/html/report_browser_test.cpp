@@ -174,6 +174,28 @@ TEST_F(ReportInBrowser, TheNanMarkerShowsItsCauseOnHoverAndOpensItsReportOnClick
   EXPECT_TRUE(browser.problems().empty()) << ::testing::PrintToString(browser.problems());
 }
 
+// A long run's log (120 000 lines: a million steps logged every 10 minus a bit) draws: no
+// argument-count or stack limit of the browser is reached, and the marker is on the curve.
+TEST_F(ReportInBrowser, ALongRunDrawsWithinTheBrowsersLimits) {
+  const auto run = dir() / "long";
+  fs::create_directories(run);
+  {
+    std::ofstream log(run / "metrics.jsonl");
+    for (int64_t step = 10; step <= 1200000; step += 10) {
+      log << json{{"step", step}, {"loss", 3.0 - step * 1e-6}, {"objective", 1.0}, {"lr", 1e-3},
+                  {"grad_norm", 1.5}, {"weight_norm", 50.0}, {"images_per_s", 80.0}}.dump() << "\n";
+      if (step == 600000) log << json{{"step", step}, {"nonfinite", {{"stage", "loss"}, {"action", "skip"}}}}.dump() << "\n";
+    }
+  }
+  const auto report = run_cli("--log-level warn report " + run.string());
+  ASSERT_EQ(report.exit_code, 0) << report.output;
+  const auto check = open_and_check(run / "report.html", "long-run-report");
+  expect_drawn(chart(check, "loss"));
+  // Chart.js's decimation draws each 120 000-point curve with 1000 points.
+  EXPECT_EQ(chart(check, "loss")["points"], 2 * 1000) << "two curves, decimated";
+  EXPECT_EQ(chart(check, "loss")["markers"], 1);
+}
+
 // The browser check itself can fail: a page with a console error, an uncaught exception
 // and a missing picture reports all three.
 TEST_F(ReportInBrowser, TheBrowserCheckSeesErrorsExceptionsAndMissingFiles) {

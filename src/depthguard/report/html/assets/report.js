@@ -183,7 +183,10 @@
         normalized: true,
         interaction: { mode: 'nearest', intersect: false },
         scales: Object.assign({ x: { type: 'linear', title: { display: true, text: 'step' } } }, scales || {}),
-        plugins: { tooltip: { callbacks: { label: tooltipLabel } } },
+        // A long run logs hundreds of thousands of points: draw at most ~1000 per curve
+        // (largest-triangle sampling keeps the spikes); the NaN markers are never thinned.
+        plugins: { tooltip: { callbacks: { label: tooltipLabel } },
+                   decimation: { enabled: true, algorithm: 'lttb', samples: 1000 } },
         onClick: (evt, elements, chart) => {
           for (const e of elements) {
             const point = chart.data.datasets[e.datasetIndex].data[e.index];
@@ -218,7 +221,7 @@
   function eventMarkers(events, points, logScale) {
     if (!events.length) return null;
     const usable = points.filter(p => isNumber(p.y) && (!logScale || p.y > 0));
-    const top = usable.length ? Math.max(...usable.map(p => p.y)) : 1;
+    const top = usable.length ? usable.reduce((m, p) => Math.max(m, p.y), -Infinity) : 1;  // no spread: 10^5 points
     const markers = events.map((e, i) => {
       let y = top;
       for (const p of usable) if (p.x <= e.step) y = p.y;
