@@ -45,8 +45,6 @@ class LossScaler {
   /// What a checkpoint restores.
   void restore(double scale, int64_t good_steps);
 
-  const LossScalerOptions& options() const { return options_; }
-
  private:
   LossScalerOptions options_;
   torch::Tensor scale_;        ///< float32 [1], on the device
