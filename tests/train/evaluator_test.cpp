@@ -64,9 +64,17 @@ TEST(PredictDepth, AnyInputSizeGivesAPositiveMapOfThatSize) {
 TEST(EvaluateModel, RestoresTrainingModeAndCountsEveryImage) {
   DepthModel model(ModelOptions().width(4));
   model->train();
-  const auto average = evaluate_model(model, ConstantDepths({1, 2, 3}), {}, EvalOptions());
+  std::vector<int64_t> seen;
+  const ConstantDepths data({1, 2, 3});
+  const auto average = evaluate_model(model, data, {}, EvalOptions(), BadSamplePolicy::Error, {},
+                                      [&](int64_t index, const RgbdSample& sample, const torch::Tensor& depth) {
+                                        seen.push_back(index);
+                                        EXPECT_EQ(depth.size(0), sample.depth.rows);
+                                        EXPECT_EQ(depth.size(1), sample.depth.cols);
+                                      });
   EXPECT_TRUE(model->is_training());
   EXPECT_EQ(average.images(), 3);
+  EXPECT_EQ(seen, (std::vector<int64_t>{0, 1, 2}));  // each prediction handed on once, in order
 }
 
 }  // namespace

@@ -118,9 +118,9 @@ TEST(Forensics, V2LogOfAnUnderflowedSigmoidInTheHead) {
   expect_completes(root, "forensics_v2_guideline");
 }
 
-// A bf16 run is replayed in bfloat16 and in float32: the sigmoid underflows in both, so the
+// A bf16 run whose step float32 reproduces: the sigmoid underflows in float32 too, so the
 // cause is V2 itself, not precision.
-TEST(Forensics, ABf16RunReplaysInBothPrecisionsAndKeepsTheVulnerability) {
+TEST(Forensics, ABf16RunThatFloat32ReproducesKeepsTheVulnerability) {
   auto root = testing::tiny_run(8);
   root["model"]["head"] = "naive";
   root["model"]["head_bias"] = -100.0;

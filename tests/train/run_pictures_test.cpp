@@ -6,10 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include "data/data_test_support.h"
-#include "depthguard/config/data_config.h"
 #include "depthguard/config/train_config.h"
 #include "depthguard/data/image_codec.h"
-#include "depthguard/models/depth_model.h"
+#include "depthguard/data/rgbd_sample.h"
 #include "depthguard/train/sample_gallery.h"
 #include "depthguard/train/trainer.h"
 #include "report/tensorboard/event_reader.h"
@@ -148,15 +147,15 @@ TEST(RunPictures, AResumedRunAddsAnEventFileStartingAtTheCheckpoint) {
 
 // A wide frame (KITTI's are 1242 pixels) is drawn at most 320 pixels per tile.
 TEST(RunPictures, WideSamplesAreDrawnShrunk) {
-  auto root = testing::tiny_run(1);
-  root["eval"]["data"]["synthetic"]["width"] = 640;
-  const auto config = read_train_config(root);
-  DepthModel model(config.model);
-  const auto data = make_dataset(config.eval.data);
-  const auto drawn = draw_samples(model, *data, {}, 5, BadSamplePolicy::Error);
-  ASSERT_EQ(drawn.size(), 2u);  // the evaluation data holds two scenes
-  EXPECT_EQ(drawn[0].picture.cols, 4 * 320 + 2 * 64);  // two tiles carry a 64-pixel legend
-  EXPECT_TRUE(model->is_training());  // the mode it had
+  RgbdSample sample;
+  sample.id = "wide";
+  sample.rgb = cv::Mat(40, 640, CV_8UC3, cv::Scalar(10, 20, 30));
+  sample.depth = cv::Mat(40, 640, CV_32FC1, cv::Scalar(2.0f));
+  const auto drawn = draw_sample(sample, torch::full({40, 640}, 2.5f));
+  EXPECT_EQ(drawn.id, "wide");
+  EXPECT_EQ(drawn.picture.cols, 4 * 320 + 2 * 64);  // two tiles carry a 64-pixel legend
+  EXPECT_NE(testing::error_message([&] { draw_sample(sample, torch::full({40, 639}, 2.5f)); }).find("sample's size"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -29,13 +29,15 @@ torch::Tensor predict_depth(DepthModel& model, const cv::Mat& rgb, PredictSize s
 
 MetricsAverage evaluate_model(DepthModel& model, const RgbdDataset& data, PredictSize size,
                               const EvalOptions& options, BadSamplePolicy on_bad_sample,
-                              const EvalProgress& progress) {
+                              const EvalProgress& progress, const PredictionSink& on_prediction) {
   const bool was_training = model->is_training();
   model->eval();
   MetricsAverage average;
   for (int64_t i = 0; i < data.size(); ++i) {
     if (const auto sample = read_sample(data, i, on_bad_sample)) {
-      average.add(evaluate_image(predict_depth(model, sample->rgb, size), depth_view(sample->depth), options));
+      const auto depth = predict_depth(model, sample->rgb, size);
+      average.add(evaluate_image(depth, depth_view(sample->depth), options));
+      if (on_prediction) on_prediction(i, *sample, depth);
     } else {
       average.add_unreadable();
     }

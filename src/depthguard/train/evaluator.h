@@ -8,6 +8,7 @@
 
 #include "depthguard/data/loader_options.h"
 #include "depthguard/data/rgbd_dataset.h"
+#include "depthguard/data/rgbd_sample.h"
 #include "depthguard/metrics/depth_metrics.h"
 #include "depthguard/models/depth_model.h"
 
@@ -28,13 +29,17 @@ torch::Tensor predict_depth(DepthModel& model, const cv::Mat& rgb, PredictSize s
 /// Called after each image with (done, total); returning false stops early.
 using EvalProgress = std::function<bool(int64_t done, int64_t total)>;
 
+/// Called with each sample the evaluation read (its index in the dataset) and the
+/// prediction it made for it (predict_depth's map), e.g. to draw the first few.
+using PredictionSink = std::function<void(int64_t index, const RgbdSample& sample, const torch::Tensor& depth)>;
+
 /// The mean Eigen metrics of the model over every sample of `data` (in eval mode; the
 /// model's train/eval mode is restored). Images without a valid pixel are counted as skipped.
 /// A sample that cannot be read (DataError: missing, corrupt) stops the evaluation, or under
 /// BadSamplePolicy::Skip is logged and counted as unreadable, as training skips it.
 MetricsAverage evaluate_model(DepthModel& model, const RgbdDataset& data, PredictSize size,
                               const EvalOptions& options, BadSamplePolicy on_bad_sample = BadSamplePolicy::Error,
-                              const EvalProgress& progress = {});
+                              const EvalProgress& progress = {}, const PredictionSink& on_prediction = {});
 
 /// The median of the valid ground-truth depths of the first `max_samples` samples (the
 /// "predict the training median" baseline). Throws std::runtime_error when there is no

@@ -52,24 +52,22 @@ std::optional<NonFiniteOp> replay_once(const ReproBundle& b, const TrainConfig& 
   });
 }
 
-// A run in reduced precision is replayed in it first, then in float32: a value that only
-// the reduced precision makes non-finite is the precision cause. float16 autocast needs a
-// CUDA device; without one only the float32 replay runs, and a finding says so.
+// The step in float32 first; when that stays finite and the run trained in reduced
+// precision, again in it: a value only the reduced precision makes non-finite is the
+// precision cause. float16 autocast needs a CUDA device; without one a finding says the
+// float32 replay ran alone.
 void replay_step(ForensicsReport& r, const ReproBundle& b, const TrainConfig& config, DepthModel& model,
                  c10::Device device) {
+  r.op = replay_once(b, config, model, c10::kCPU, std::nullopt);
   const auto dtype = autocast_dtype(config.train.precision);
-  std::optional<NonFiniteOp> reduced;
-  if (dtype && *dtype == c10::kHalf && !device.is_cuda()) {
+  if (r.op || !dtype) return;
+  if (*dtype == c10::kHalf && !device.is_cuda()) {
     r.findings.push_back("the float16 replay needs a CUDA device (depthguard diagnose --device cuda); replayed in "
                          "float32 only");
-  } else if (dtype) {
-    reduced = replay_once(b, config, model, device, dtype);
+    return;
   }
-  r.op = replay_once(b, config, model, c10::kCPU, std::nullopt);
-  if (reduced && !r.op) {
-    r.op = reduced;
-    r.precision_only = *dtype == c10::kHalf ? "float16" : "bfloat16";
-  }
+  r.op = replay_once(b, config, model, device, dtype);
+  if (r.op) r.precision_only = *dtype == c10::kHalf ? "float16" : "bfloat16";
 }
 
 }  // namespace

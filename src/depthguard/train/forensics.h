@@ -17,10 +17,11 @@ namespace depthguard {
 ///   first_nonfinite_op, with the model's and the loss's OpScope paths;
 /// - weight stage: names the non-finite parameters and buffers (BatchNorm statistics; the
 ///   update itself is not replayed: the bundle holds the state after it).
-/// A run in bf16 or fp16 (its config's train.precision) is replayed under autocast in that
-/// precision on `device` and again in float32 on the CPU: an operator that only the reduced
-/// precision makes non-finite gives the cause precision (float16 needs a CUDA `device`;
-/// without one the report says the float32 replay ran alone).
+/// The step is replayed in float32 on the CPU; when that stays finite and the run trained
+/// in bf16 or fp16 (its config's train.precision), again under autocast in that precision on
+/// `device`: an operator only the reduced precision makes non-finite gives the cause
+/// precision (float16 needs a CUDA `device`; without one the report says the float32
+/// replay ran alone).
 /// LibTorch's default generator is left as it was. Deterministic ops give the same report
 /// on every replay; a report always carries the bundle's history and injection.
 ForensicsReport replay_bundle(const ReproBundle& bundle, c10::Device device = c10::kCPU);

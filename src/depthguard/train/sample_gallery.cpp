@@ -8,7 +8,6 @@
 #include <torch/torch.h>
 
 #include "depthguard/data/image_codec.h"
-#include "depthguard/data/read_sample.h"
 #include "depthguard/report/sample_panel.h"
 #include "depthguard/runtime/atomic_file.h"
 
@@ -33,21 +32,13 @@ cv::Mat shrunk(const cv::Mat& picture, int interpolation) {
 
 }  // namespace
 
-std::vector<DrawnSample> draw_samples(DepthModel& model, const RgbdDataset& data, PredictSize size, int64_t count,
-                                      BadSamplePolicy on_bad_sample) {
-  const bool was_training = model->is_training();
-  model->eval();
-  std::vector<DrawnSample> drawn;
-  for (int64_t i = 0; i < std::min(count, data.size()); ++i) {
-    const auto sample = read_sample(data, i, on_bad_sample);
-    if (!sample) continue;
-    const auto depth = predict_depth(model, sample->rgb, size);
-    const cv::Mat pred(sample->rgb.rows, sample->rgb.cols, CV_32FC1, depth.data_ptr<float>());
-    drawn.push_back({sample->id, sample_panel(shrunk(sample->rgb, cv::INTER_AREA), shrunk(sample->depth, cv::INTER_NEAREST),
-                                              shrunk(pred, cv::INTER_NEAREST), ColorMap::Turbo)});
-  }
-  model->train(was_training);
-  return drawn;
+DrawnSample draw_sample(const RgbdSample& sample, const torch::Tensor& depth) {
+  TORCH_CHECK(depth.device().is_cpu() && depth.scalar_type() == torch::kFloat && depth.is_contiguous() &&
+                  depth.dim() == 2 && depth.size(0) == sample.rgb.rows && depth.size(1) == sample.rgb.cols,
+              "draw_sample: depth must be a contiguous CPU float32 map of the sample's size");
+  const cv::Mat pred(sample.rgb.rows, sample.rgb.cols, CV_32FC1, depth.data_ptr<float>());
+  return {sample.id, sample_panel(shrunk(sample.rgb, cv::INTER_AREA), shrunk(sample.depth, cv::INTER_NEAREST),
+                                  shrunk(pred, cv::INTER_NEAREST), ColorMap::Turbo)};
 }
 
 void write_samples(const std::string& directory, int64_t step, const std::vector<DrawnSample>& samples) {

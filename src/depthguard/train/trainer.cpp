@@ -15,6 +15,7 @@
 #include "depthguard/core/version.h"
 #include "depthguard/data/data_loader.h"
 #include "depthguard/data/rgbd_dataset.h"
+#include "depthguard/data/rgbd_sample.h"
 #include "depthguard/dist/gradient_reducer.h"
 #include "depthguard/dist/process_group.h"
 #include "depthguard/guard/fault_injector.h"
@@ -442,15 +443,20 @@ class TrainingRun {
 
   void evaluate() {
     const auto start = Clock::now();
+    // The first eval.samples held-out samples, drawn from the evaluation's own predictions.
+    std::vector<DrawnSample> drawn;
+    const auto draw = [&](int64_t index, const RgbdSample& sample, const torch::Tensor& depth) {
+      if (index < config_.eval.samples) drawn.push_back(draw_sample(sample, depth));
+    };
     const auto average = evaluate_model(model_, *eval_data_, {config_.eval.height, config_.eval.width},
-                                        config_.eval.metrics, config_.eval.data.loader.on_bad_sample());
+                                        config_.eval.metrics, config_.eval.data.loader.on_bad_sample(), {}, draw);
     const auto m = average.mean();
     summary_.final_eval = m;
     record({{"step", state_.step},
-                      {"eval", m ? metrics_json(*m) : nlohmann::json()},  // null: no valid ground truth
-                      {"images", average.images()},
-                      {"skipped", average.skipped()},
-                      {"unreadable", average.unreadable()}});
+            {"eval", m ? metrics_json(*m) : nlohmann::json()},  // null: no valid ground truth
+            {"images", average.images()},
+            {"skipped", average.skipped()},
+            {"unreadable", average.unreadable()}});
     if (!m) {
       spdlog::warn("step {}: eval: none of the {} evaluation images has valid ground truth; no metrics", state_.step,
                    average.skipped());
@@ -458,7 +464,7 @@ class TrainingRun {
       spdlog::info("step {}: eval abs_rel {:.4f} rmse {:.4f} d1 {:.4f} on {} images ({:.1f} s)", state_.step,
                    m->abs_rel, m->rmse, m->d1, average.images(), seconds_since(start));
     }
-    draw_held_out_samples();
+    show_held_out_samples(drawn);
     if (m && (state_.best_step < 0 || m->abs_rel < state_.best_metric)) {
       state_.best_metric = m->abs_rel;
       state_.best_step = state_.step;
@@ -468,12 +474,10 @@ class TrainingRun {
     interval_.start = Clock::now();  // evaluation time is not training throughput
   }
 
-  // The first eval.samples held-out samples as the model sees them now: RUN/samples/ (the
-  // HTML report's grid) and TensorBoard's images.
-  void draw_held_out_samples() {
-    if (config_.eval.samples == 0) return;
-    const auto drawn = draw_samples(model_, *eval_data_, {config_.eval.height, config_.eval.width},
-                                    config_.eval.samples, config_.eval.data.loader.on_bad_sample());
+  // The held-out samples as the model sees them now: RUN/samples/ (the HTML report's grid)
+  // and TensorBoard's images.
+  void show_held_out_samples(const std::vector<DrawnSample>& drawn) {
+    if (drawn.empty()) return;
     write_samples((fs::path(options_.out) / "samples").string(), state_.step, drawn);
     for (size_t i = 0; tensorboard_ && i < drawn.size(); ++i) {
       tensorboard_->add_image(fmt::format("samples/{}", i), drawn[i].picture, state_.step);

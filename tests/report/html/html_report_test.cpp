@@ -86,6 +86,11 @@ TEST(HtmlReport, AMalformedLineOrAMissingFileIsNamed) {
   fs::create_directories(dir / "samples");
   write_lines(dir / "samples" / "samples.json", R"({"step": 1, "samples": [{"id": "x", "file": "sample-0.png"}]})");
   EXPECT_NE(error_message([&] { run_report_data(dir.str()); }).find("sample-0.png: cannot be read"), std::string::npos);
+  write_lines(dir / "samples" / "samples.json", R"({"step": 1, "samples": 5})");
+  EXPECT_NE(error_message([&] { run_report_data(dir.str()); }).find("samples.json: no list of samples"), std::string::npos);
+  write_lines(dir / "samples" / "samples.json", R"({"step": 1, "samples": [{"id": "x", "file": "../../etc/passwd"}]})");
+  EXPECT_NE(error_message([&] { run_report_data(dir.str()); }).find("a sample without a file name in samples/"),
+            std::string::npos);
 
   const auto neither = error_message([&] { write_html_report((dir / "samples").string()); });
   EXPECT_NE(neither.find("neither a training run (no metrics.jsonl) nor a study (no study.json)"), std::string::npos);

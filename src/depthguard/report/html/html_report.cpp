@@ -121,8 +121,15 @@ void attach_forensics(json& event, const fs::path& run) {
 json read_samples(const fs::path& dir) {
   if (!fs::exists(dir / "samples.json")) return json();
   json index = read_json(dir / "samples.json");
-  for (auto& sample : index.at("samples")) {
-    sample["src"] = "data:image/png;base64," + base64_encode(read_text(dir / sample.at("file").get<std::string>()));
+  if (!index.is_object() || !index.contains("samples") || !index["samples"].is_array()) {
+    throw std::runtime_error((dir / "samples.json").string() + ": no list of samples");
+  }
+  for (auto& sample : index["samples"]) {
+    const auto file = text_field(sample, "file");
+    if (file.empty() || fs::path(file).has_parent_path()) {
+      throw std::runtime_error((dir / "samples.json").string() + ": a sample without a file name in samples/");
+    }
+    sample["src"] = "data:image/png;base64," + base64_encode(read_text(dir / file));
   }
   return index;
 }
@@ -137,30 +144,6 @@ std::string directory_name(const fs::path& dir) {
   if (path.filename().empty()) path = path.parent_path();
   return path.filename().string();
 }
-
-json made_by() { return {{"generated", now_utc()}, {"version", build_version()}}; }
-
-}  // namespace
-
-json run_report_data(const std::string& run_dir) {
-  const fs::path run(run_dir);
-  auto metrics = read_metrics(run / "metrics.jsonl");
-  for (auto& event : metrics.events) attach_forensics(event, run);
-  json data{{"kind", "run"},
-            {"path", fs::absolute(run).lexically_normal().string()},
-            {"train", metrics.train},
-            {"eval", metrics.eval},
-            {"events", metrics.events},
-            {"overflows", metrics.overflows},
-            {"summary", read_json_if_present(run / "summary.json")},
-            {"evaluation", read_json_if_present(run / "eval.json")},
-            {"samples", read_samples(run / "samples")},
-            {"config", fs::exists(run / "config.yaml") ? json(read_text(run / "config.yaml")) : json()},
-            {"report", made_by()}};
-  return data;
-}
-
-namespace {
 
 // What the study page draws from each entry, with the JSON type it must have (study.json
 // as study/study_report.cpp writes it); metrics may be null.
@@ -196,7 +179,27 @@ void check_study_shape(const json& data, const std::string& file) {
   }
 }
 
+json made_by() { return {{"generated", now_utc()}, {"version", build_version()}}; }
+
 }  // namespace
+
+json run_report_data(const std::string& run_dir) {
+  const fs::path run(run_dir);
+  auto metrics = read_metrics(run / "metrics.jsonl");
+  for (auto& event : metrics.events) attach_forensics(event, run);
+  json data{{"kind", "run"},
+            {"path", fs::absolute(run).lexically_normal().string()},
+            {"train", metrics.train},
+            {"eval", metrics.eval},
+            {"events", metrics.events},
+            {"overflows", metrics.overflows},
+            {"summary", read_json_if_present(run / "summary.json")},
+            {"evaluation", read_json_if_present(run / "eval.json")},
+            {"samples", read_samples(run / "samples")},
+            {"config", fs::exists(run / "config.yaml") ? json(read_text(run / "config.yaml")) : json()},
+            {"report", made_by()}};
+  return data;
+}
 
 json study_report_data(const std::string& study_dir) {
   const fs::path study(study_dir);
