@@ -1,5 +1,5 @@
 // The cost of data parallelism's small collectives (issue 12): the sentinel's consensus
-// (flagging_ranks, one per input, loss and weight check and one for the stop flag) between
+// (rank_flags, one per step: every check's flag and the stop request in one all-reduce) between
 // two ranks on the loopback, here as two threads of this process over Gloo.
 #include <benchmark/benchmark.h>
 
@@ -20,13 +20,13 @@ void BM_FlagConsensus(benchmark::State& state) {
     auto rounds = torch::zeros({1}, torch::kLong);
     std::vector<torch::Tensor> tensors{rounds};
     group.broadcast(tensors);
-    for (int64_t i = 0; i < rounds.item<int64_t>(); ++i) flagging_ranks(group, false);
+    for (int64_t i = 0; i < rounds.item<int64_t>(); ++i) rank_flags(group, 0);
   });
   ProcessGroup group(store, 0, 2, std::chrono::seconds(60));
   auto rounds = torch::full({1}, static_cast<int64_t>(state.max_iterations), torch::kLong);
   std::vector<torch::Tensor> tensors{rounds};
   group.broadcast(tensors);
-  for (auto _ : state) benchmark::DoNotOptimize(flagging_ranks(group, false));
+  for (auto _ : state) benchmark::DoNotOptimize(rank_flags(group, 0));
   other.join();
   state.SetLabel("2 ranks, Gloo on the loopback");
 }

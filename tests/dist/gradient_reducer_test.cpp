@@ -139,7 +139,7 @@ TEST(SentinelConsensus, EveryRankSkipsTheStepOneRankFoundNonFinite) {
     auto& net = *nets[static_cast<size_t>(group.rank())];
     torch::optim::SGD optimizer(net.parameters(), 0.1);
     Sentinel sentinel(net, optimizer, GuardOptions().policy(GuardPolicy::Skip));
-    sentinel.agree_with([&](bool found_here) { return flagging_ranks(group, found_here); });
+    sentinel.agree_with([&](int64_t flags) { return rank_flags(group, flags); });
     sentinel.start(0);
     sentinel.begin_step({"sample-" + std::to_string(group.rank())});
     auto x = torch::ones({1, 3, 4, 4});

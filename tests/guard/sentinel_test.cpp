@@ -37,31 +37,60 @@ struct Loop {
     sentinel.start(0);
   }
 
-  // One guarded step; `poison` puts a NaN into the stage it names.
-  bool step(const std::string& poison = "") {
+  // A batch; `poison` "input" puts a NaN into it.
+  std::pair<torch::Tensor, torch::Tensor> batch(const std::string& poison) {
     auto x = torch::randn({4, 3});
     const auto y = torch::randn({4, 1});
     if (poison == "input") x[0][0] = kNaN;
-    const auto loss_of = [&] {
-      auto l = torch::mse_loss(net.forward(x), y);
-      return poison == "loss" ? torch::log(l - l - 1) : l;  // log of -1
-    };
-    sentinel.begin_step({"a", "b", "c", "d"}, loss_of);
+    return {x, y};
+  }
+
+  // The loss, NaN (log of -1) when `poison` is "loss".
+  torch::Tensor loss_of(const torch::Tensor& x, const torch::Tensor& y, const std::string& poison) {
+    auto l = torch::mse_loss(net.forward(x), y);
+    return poison == "loss" ? torch::log(l - l - 1) : l;
+  }
+
+  void poison_gradient_or_weight(const std::string& poison) {
+    torch::NoGradGuard no_grad;
+    if (poison == "gradient" && net.linear->weight.grad().defined()) net.linear->weight.grad()[0][0] = kNaN;
+    if (poison == "weight") net.linear->bias[0] = kNaN;
+  }
+
+  // One guarded step, one check per stage; `poison` puts a NaN into the stage it names.
+  bool step(const std::string& poison = "") {
+    const auto [x, y] = batch(poison);
+    sentinel.begin_step({"a", "b", "c", "d"}, [&, x = x, y = y] { return loss_of(x, y, poison); });
     if (!sentinel.check_inputs({x, y})) return false;
     optimizer.zero_grad();
-    const auto loss = loss_of();
+    const auto loss = loss_of(x, y, poison);
     if (!sentinel.check_loss(loss.item<double>())) return false;
     loss.backward();
-    if (poison == "gradient") net.linear->weight.grad()[0][0] = kNaN;
+    if (poison == "gradient") poison_gradient_or_weight(poison);
     if (!sentinel.check_gradients()) return false;
     optimizer.step();
-    if (poison == "weight") {
-      torch::NoGradGuard no_grad;
-      net.linear->bias[0] = kNaN;
-    }
+    if (poison == "weight") poison_gradient_or_weight(poison);
     if (!sentinel.check_weights()) return false;
     sentinel.end_step(0.1);
     return true;
+  }
+
+  // The same step checked with one device read (check_step); the weights one step late.
+  bool step_in_one_read(const std::string& poison = "") {
+    const auto [x, y] = batch(poison);
+    sentinel.begin_step({"a", "b", "c", "d"}, [&, x = x, y = y] { return loss_of(x, y, poison); });
+    sentinel.expect_inputs({x, y}, poison != "input");
+    optimizer.zero_grad();
+    const auto loss = loss_of(x, y, poison);
+    loss.backward();
+    if (poison == "gradient") poison_gradient_or_weight(poison);
+    StepFigures figures;
+    figures.loss = loss.detach();
+    figures.along = {loss.detach() * 2};
+    if (!sentinel.check_step(figures)) return false;
+    optimizer.step();
+    if (poison == "weight") poison_gradient_or_weight(poison);
+    return sentinel.end_step(0.1);
   }
 
   Net net;
@@ -185,6 +214,137 @@ TEST(Sentinel, DefaultForensicsNamesNonFiniteInputsAndWeights) {
   const auto& named = weight.sentinel.first_investigation()->report.findings;
   ASSERT_FALSE(named.empty());
   EXPECT_EQ(named[0].rfind("parameter linear.bias: 1 NaN", 0), 0u) << named[0];
+}
+
+TEST(SentinelOneRead, TrainsExactlyAsTheChecksOneByOneWithOneReadPerStep) {
+  // The same five steps from the same random stream, each way.
+  std::vector<double> losses, grad_norms;
+  torch::manual_seed(0);
+  Loop one_by_one(GuardOptions{});
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(one_by_one.step());
+    losses.push_back(one_by_one.sentinel.loss());
+    grad_norms.push_back(one_by_one.sentinel.grad_norm());
+  }
+  torch::manual_seed(0);
+  Loop one_read(GuardOptions{});
+  for (size_t i = 0; i < 5; ++i) {
+    ASSERT_TRUE(one_read.step_in_one_read());
+    EXPECT_DOUBLE_EQ(one_read.sentinel.loss(), losses[i]);
+    EXPECT_DOUBLE_EQ(one_read.sentinel.grad_norm(), grad_norms[i]);
+    EXPECT_DOUBLE_EQ(one_read.sentinel.along().at(0), 2 * losses[i]);
+  }
+  EXPECT_EQ(one_read.sentinel.device_reads(), 5);
+  EXPECT_EQ(one_by_one.sentinel.device_reads(), 0);  // only the one-read path counts
+  EXPECT_TRUE(torch::equal(one_read.net.linear->weight, one_by_one.net.linear->weight));
+  EXPECT_TRUE(torch::equal(one_read.net.norm->running_var, one_by_one.net.norm->running_var));
+  // The last update's weight check is still queued; settle reads it (and only once).
+  EXPECT_TRUE(one_read.sentinel.settle());
+  EXPECT_TRUE(one_read.sentinel.settle());
+  EXPECT_EQ(one_read.sentinel.device_reads(), 6);
+  EXPECT_DOUBLE_EQ(one_read.sentinel.weight_norm(), one_by_one.sentinel.weight_norm());
+}
+
+TEST(SentinelOneRead, InputLossAndGradientEventsAreHandledAtTheirStep) {
+  for (const std::string stage : {"input", "loss", "gradient"}) {
+    Loop loop(GuardOptions().forensics(false));
+    ASSERT_TRUE(loop.step_in_one_read());
+    const auto weight = loop.net.linear->weight.clone();
+    const auto running_mean = loop.net.norm->running_mean.clone();
+    EXPECT_FALSE(loop.step_in_one_read(stage)) << stage;
+    ASSERT_EQ(loop.sentinel.events().size(), 1u) << stage;
+    const auto& e = loop.sentinel.events()[0];
+    EXPECT_EQ(choice_name(guard_stage_choices(), e.stage), stage);
+    EXPECT_EQ(e.step, 1);
+    EXPECT_EQ(e.action, GuardAction::Skip);
+    EXPECT_TRUE(torch::equal(weight, loop.net.linear->weight)) << stage;
+    if (stage == "input") {  // the forward pass over the NaN batch ran; its statistics are put back
+      EXPECT_TRUE(torch::equal(running_mean, loop.net.norm->running_mean));
+    }
+    EXPECT_TRUE(loop.step_in_one_read()) << "the loop goes on after " << stage;
+  }
+}
+
+TEST(SentinelOneRead, NonFiniteWeightsAreTheEventOfTheUpdateFoundWithTheNextRead) {
+  Loop loop(GuardOptions().forensics(false));
+  ASSERT_TRUE(loop.step_in_one_read());
+  ASSERT_TRUE(loop.step_in_one_read());
+  const auto weight = loop.net.linear->weight.clone();
+  const auto reads = loop.sentinel.device_reads();
+  EXPECT_TRUE(loop.step_in_one_read("weight"));  // queued, not read yet
+  EXPECT_EQ(loop.sentinel.step(), 3);
+  EXPECT_EQ(loop.sentinel.device_reads(), reads + 1);  // its own figures' read only
+  EXPECT_FALSE(loop.step_in_one_read());  // the next step's read finds it
+  ASSERT_EQ(loop.sentinel.events().size(), 1u);
+  const auto& e = loop.sentinel.events()[0];
+  EXPECT_EQ(e.stage, GuardStage::Weight);
+  EXPECT_EQ(e.step, 2);  // the update that made them
+  EXPECT_EQ(e.action, GuardAction::Rollback);
+  EXPECT_EQ(e.samples.size(), 4u);
+  EXPECT_EQ(loop.sentinel.step(), 0);  // the snapshot of step 0
+  EXPECT_FALSE(torch::equal(weight, loop.net.linear->weight));
+  EXPECT_TRUE(torch::isfinite(loop.net.linear->bias).all().item<bool>());
+}
+
+TEST(SentinelOneRead, SettleAndADueSnapshotReadTheQueuedCheckAtOnce) {
+  Loop settled(GuardOptions().forensics(false));
+  ASSERT_TRUE(settled.step_in_one_read());
+  EXPECT_TRUE(settled.step_in_one_read("weight"));
+  EXPECT_FALSE(settled.sentinel.settle());
+  EXPECT_EQ(settled.sentinel.events().at(0).step, 1);
+  EXPECT_TRUE(settled.sentinel.settle());  // nothing queued any more
+
+  Loop snapshot(GuardOptions().forensics(false).snapshot_interval(2));
+  ASSERT_TRUE(snapshot.step_in_one_read());
+  EXPECT_FALSE(snapshot.step_in_one_read("weight"));  // a snapshot is due at step 2: read first
+  EXPECT_EQ(snapshot.sentinel.events().at(0).step, 1);
+  EXPECT_EQ(snapshot.sentinel.step(), 0);  // the non-finite state was never snapshotted
+}
+
+TEST(SentinelOneRead, AsksTheConsensusOncePerStepAndNamesTheRanks) {
+  Loop loop(GuardOptions{});
+  int64_t asked = 0, other_rank = 0;
+  loop.sentinel.agree_with([&](int64_t here) {
+    ++asked;
+    return std::vector<int64_t>{here, other_rank};
+  });
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(loop.step_in_one_read());
+  EXPECT_EQ(asked, 3);
+  other_rank = stage_flag(GuardStage::Loss) | (int64_t{1} << 20);  // bits above the stages are ignored
+  EXPECT_FALSE(loop.step_in_one_read());
+  EXPECT_EQ(asked, 4);
+  const auto& e = loop.sentinel.events().at(0);
+  EXPECT_EQ(e.stage, GuardStage::Loss);
+  EXPECT_EQ(e.ranks, std::vector<int64_t>({1}));
+  EXPECT_FALSE(e.cause);  // this rank did not see the value: the rank that did investigates
+}
+
+TEST(SentinelOneRead, ARoutineScaleOverflowIsCountedNotAnEvent) {
+  Loop loop(GuardOptions{});
+  std::vector<ScaleOverflow> overflows;
+  loop.sentinel.on_scale_overflow([&](const ScaleOverflow& o) { overflows.push_back(o); });
+  loop.sentinel.begin_step({"a"});
+  loop.sentinel.expect_inputs({}, true);
+  loop.optimizer.zero_grad();
+  const auto loss = torch::mse_loss(loop.net.forward(torch::randn({4, 3})), torch::zeros({4, 1}));
+  loss.backward();
+  StepFigures figures;
+  figures.loss = loss.detach();
+  figures.overflowed = torch::ones({1});
+  figures.back_off = [] { return 512.0; };
+  EXPECT_FALSE(loop.sentinel.check_step(figures));
+  EXPECT_EQ(loop.sentinel.scale_overflows(), 1);
+  EXPECT_TRUE(loop.sentinel.events().empty());
+  ASSERT_EQ(overflows.size(), 1u);
+  EXPECT_EQ(overflows[0].scale, 512.0);
+  EXPECT_FALSE(loop.net.linear->weight.grad().defined() && loop.net.linear->weight.grad().abs().sum().item<double>() > 0);
+}
+
+TEST(SentinelOneRead, RequiresTheLoss) {
+  Loop loop(GuardOptions{});
+  loop.sentinel.begin_step();
+  EXPECT_NE(testing::error_message<c10::Error>([&] { loop.sentinel.check_step({}); }).find("StepFigures: loss"),
+            std::string::npos);
 }
 
 TEST(Sentinel, RejectsBadOptionsByTheirNames) {

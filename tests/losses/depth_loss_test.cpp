@@ -14,7 +14,7 @@ TEST(DepthLoss, AllInvalidGroundTruthGivesZeroForEveryKind) {
     config.kind = kind;
     const auto out = depth_loss(config, log_pred, gt);
     EXPECT_EQ(out.loss.item<float>(), 0.0f) << name;
-    EXPECT_EQ(out.empty_samples, 3) << name;
+    EXPECT_EQ(out.empty_samples.item<int64_t>(), 3) << name;
   }
 }
 

@@ -18,7 +18,7 @@ TEST(MaskedL1Loss, HandComputedValueOverValidPixelsOnly) {
   const auto mask = gt > 0;
   const auto out = masked_l1_loss(pred, gt, mask);
   EXPECT_FLOAT_EQ(out.loss.item<float>(), (0.5f + 2.0f) / 2);
-  EXPECT_EQ(out.valid_pixels, 2);
+  EXPECT_EQ(out.valid_pixels.item<int64_t>(), 2);
   const auto g = grad_of([&](const torch::Tensor& p) { return masked_l1_loss(p, gt, mask).loss; }, pred);
   EXPECT_TRUE(torch::equal(g, torch::tensor({{-0.5f, -0.5f, 0.0f, 0.0f}})));
 }
@@ -28,7 +28,7 @@ TEST(MaskedL1Loss, NoValidPixelGivesZeroAndZeroGradient) {
   const auto gt = torch::zeros({2, 3});
   const auto out = masked_l1_loss(pred, gt, gt > 0);
   EXPECT_EQ(out.loss.item<float>(), 0);
-  EXPECT_EQ(out.empty_samples, 2);
+  EXPECT_EQ(out.empty_samples.item<int64_t>(), 2);
   const auto g = grad_of([&](const torch::Tensor& p) { return masked_l1_loss(p, gt, gt > 0).loss; }, pred);
   EXPECT_TRUE(torch::equal(g, torch::zeros_like(pred)));
 }
@@ -51,7 +51,7 @@ TEST(MaskedL1Loss, ZeroSizedBatch) {
   const auto e = torch::empty({0, 1, 4, 4});
   const auto out = masked_l1_loss(e, e, e > 0);
   EXPECT_EQ(out.loss.item<float>(), 0);
-  EXPECT_EQ(out.empty_samples, 0);
+  EXPECT_EQ(out.empty_samples.item<int64_t>(), 0);
 }
 
 }  // namespace

@@ -32,8 +32,8 @@ TEST(SilogLoss, HandComputedValue) {
   EXPECT_NEAR(sqrt.loss.item<double>(), 10 * std::sqrt(0.016), 1e-12);
   EXPECT_NEAR(none.report.item<double>(), 10 * std::sqrt(0.016), 1e-12);
   EXPECT_NEAR(sqrt.report.item<double>(), 10 * std::sqrt(0.016), 1e-12);
-  EXPECT_EQ(none.valid_pixels, 2);
-  EXPECT_EQ(none.empty_samples, 0);
+  EXPECT_EQ(none.valid_pixels.item<int64_t>(), 2);
+  EXPECT_EQ(none.empty_samples.item<int64_t>(), 0);
 }
 
 // V1: D = 0 when the prediction equals the ground truth.
@@ -77,8 +77,8 @@ TEST(SilogLoss, NoValidPixelGivesZeroLossZeroGradientAndCountsSamples) {
         const auto opts = SilogLossOptions().reduction(reduction).scope(scope).variance(variance);
         const auto out = silog_loss(log_pred, gt, mask, opts);
         EXPECT_EQ(out.loss.item<float>(), 0) << rname << sname << vname;
-        EXPECT_EQ(out.empty_samples, 3);
-        EXPECT_EQ(out.valid_pixels, 0);
+        EXPECT_EQ(out.empty_samples.item<int64_t>(), 3);
+        EXPECT_EQ(out.valid_pixels.item<int64_t>(), 0);
         const auto g = grad_of([&](const torch::Tensor& p) { return silog_loss(p, gt, mask, opts).loss; },
                                log_pred);
         EXPECT_TRUE(torch::equal(g, torch::zeros_like(g))) << rname << sname << vname;
@@ -94,7 +94,7 @@ TEST(SilogLoss, PerImageScopeSkipsEmptyImagesEvenWithSqrt) {
   const auto opts = SilogLossOptions().scope(LossScope::Image).reduction(SilogReduction::Sqrt);
   const auto out = silog_loss(log_pred, gt, mask, opts);
   EXPECT_NEAR(out.loss.item<float>(), 10 * std::sqrt(0.016), 1e-5);
-  EXPECT_EQ(out.empty_samples, 1);
+  EXPECT_EQ(out.empty_samples.item<int64_t>(), 1);
   const auto g = grad_of([&](const torch::Tensor& p) { return silog_loss(p, gt, mask, opts).loss; },
                          log_pred);
   EXPECT_TRUE(all_finite(g));

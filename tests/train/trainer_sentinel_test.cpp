@@ -1,7 +1,10 @@
 // The NaN sentinel inside the trainer: every injection site is caught and handled by each
 // policy; a healthy run sees no event.
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+
+#include <ATen/record_function.h>
 
 #include <nlohmann/json.hpp>
 
@@ -42,6 +45,49 @@ bool checkpoint_is_finite(const std::string& path) {
   DepthModel model(ModelOptions().width(4));
   load_checkpoint(path, *model, nullptr);
   return all_finite(model->parameters());
+}
+
+// Operators on this thread that make the host wait for a device: a scalar read (.item()) and
+// those whose output size depends on the values.
+std::atomic<int64_t> host_waits{0};
+
+std::unique_ptr<at::ObserverContext> count_host_wait(const at::RecordFunction& fn) {
+  const std::string name = fn.name();
+  if (name == "aten::_local_scalar_dense" || name == "aten::nonzero" || name == "aten::masked_select" ||
+      name == "aten::_unique2") {
+    ++host_waits;
+  }
+  return nullptr;
+}
+
+// Counts host_waits while alive (thread-local: the loader's threads stay out).
+struct HostWaitCounter {
+  HostWaitCounter() { host_waits = 0; }
+  ~HostWaitCounter() { at::removeCallback(handle); }
+  at::CallbackHandle handle =
+      at::addThreadLocalCallback(at::RecordFunctionCallback(count_host_wait).scopes({at::RecordScope::FUNCTION}));
+};
+
+// Two runs that differ only in their number of steps: the difference is what steps cost. On
+// a GPU each read waits for the device; a step has one (the sentinel's) and nothing else.
+TEST(TrainerSentinel, AHealthyStepReadsTheDeviceOnceAndWaitsForNothingElse) {
+  const auto cost = [](int64_t steps) {
+    testing::TempDir dir("sentinel_reads_" + std::to_string(steps));
+    auto root = testing::tiny_run(steps);
+    root["train"]["log_interval"] = 1000;
+    root["train"]["checkpoint_interval"] = 0;
+    root["eval"]["interval"] = 0;
+    root["guard"]["snapshot_interval"] = 1000;
+    const auto config = read_train_config(root);
+    const HostWaitCounter counter;
+    const auto s = train(config, quiet(dir.str()));
+    return std::pair<int64_t, int64_t>{s.device_reads, host_waits.load()};
+  };
+  const auto [reads4, waits4] = cost(4);
+  const auto [reads9, waits9] = cost(9);
+  EXPECT_EQ(reads9 - reads4, 5);
+  EXPECT_GT(waits4, 0) << "the counter sees .item() (the evaluation at the end has some)";
+  EXPECT_EQ(waits9, waits4);
 }
 
 TEST(TrainerSentinel, HealthyRunHasNoEvent) {

@@ -11,6 +11,7 @@
 #include "depthguard/data/image_tensor.h"
 #include "depthguard/data/random.h"
 #include "depthguard/data/read_sample.h"
+#include "depthguard/guard/finite_check.h"
 
 namespace depthguard {
 
@@ -155,6 +156,7 @@ std::optional<Batch> DataLoader::load(const std::vector<int64_t>& order, int64_t
     batch.ids.push_back(samples[i].id);
   }
   batch.mask = batch.depth > 0;
+  batch.finite = all_finite({batch.image, batch.depth});
   return batch;
 }
 

@@ -25,6 +25,9 @@ struct Batch {
   torch::Tensor mask;   ///< [B, 1, H, W] bool, depth > 0
   std::vector<std::string> ids;
   std::vector<int64_t> indices;  ///< dataset indices
+  /// Whether every value of image and depth is finite: checked in the loader's worker
+  /// thread, so the training loop need not read the device to know (Sentinel::expect_inputs).
+  bool finite = true;
 };
 
 /// The sample order of one epoch for one rank (deterministic in seed and epoch); its

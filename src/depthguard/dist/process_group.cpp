@@ -113,16 +113,13 @@ void ProcessGroup::barrier() {
   wait_for(collective([&] { return gloo_->barrier(c10d::BarrierOptions{}); }));
 }
 
-std::vector<int64_t> flagging_ranks(ProcessGroup& group, bool flag) {
-  auto flags = torch::zeros({group.size()}, torch::kUInt8);
-  flags[group.rank()] = static_cast<uint8_t>(flag);
-  group.max(flags);
-  std::vector<int64_t> ranks;
-  const auto* seen = flags.data_ptr<uint8_t>();
-  for (int64_t r = 0; r < group.size(); ++r) {
-    if (seen[r] != 0) ranks.push_back(r);
-  }
-  return ranks;
+std::vector<int64_t> rank_flags(ProcessGroup& group, int64_t flags) {
+  TORCH_CHECK(flags >= 0, "rank_flags: flags must be >= 0, got ", flags);
+  auto all = torch::zeros({group.size()}, torch::kLong);
+  all[group.rank()] = flags;
+  group.max(all);
+  const auto* seen = all.data_ptr<int64_t>();
+  return {seen, seen + group.size()};
 }
 
 void broadcast_module(ProcessGroup& group, torch::nn::Module& module) {

@@ -70,9 +70,10 @@ class CollectiveFailure : public std::runtime_error {
 /// Waits for `work`, rethrowing its failure as CollectiveFailure with c10d's reason.
 void wait_for(const c10::intrusive_ptr<c10d::Work>& work);
 
-/// The ranks whose `flag` is true, on every rank (one all-reduce of a one-hot vector): the
-/// sentinel's consensus (Sentinel::agree_with).
-std::vector<int64_t> flagging_ranks(ProcessGroup& group, bool flag);
+/// Every rank's `flags` (>= 0), in rank order, on every rank: one all-reduce (max) of a
+/// vector holding this rank's flags in its own slot. The sentinel's consensus
+/// (Sentinel::agree_with), with the trainer's stop request riding along.
+std::vector<int64_t> rank_flags(ProcessGroup& group, int64_t flags);
 
 /// Rank 0's parameters and buffers of `module` on every rank: the ranks start from one model.
 void broadcast_module(ProcessGroup& group, torch::nn::Module& module);

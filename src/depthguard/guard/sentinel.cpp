@@ -77,32 +77,55 @@ void Sentinel::begin_step(std::vector<std::string> samples, LossFn loss_fn) {
   samples_ = std::move(samples);
   loss_fn_ = std::move(loss_fn);
   inputs_.clear();
+  saved_buffers_.clear();
+  inputs_finite_ = true;
+  deferring_weights_ = false;
 }
 
-// Whether the check passed on every rank (on this one, alone), noting who failed it.
-bool Sentinel::agreed(bool finite_here) {
-  found_here_ = !finite_here;
-  if (!consensus_) return finite_here;
-  ranks_ = consensus_(found_here_);
-  return ranks_.empty();
+// Every rank's flags (this rank's alone without a consensus).
+std::vector<int64_t> Sentinel::gathered(int64_t flags_here) {
+  flags_here_ = flags_here;
+  return consensus_ ? consensus_(flags_here) : std::vector<int64_t>{flags_here};
+}
+
+// Whether some rank flagged `stage`, noting which and whether this rank was one of them.
+bool Sentinel::found(GuardStage stage, const std::vector<int64_t>& flags) {
+  const int64_t bit = stage_flag(stage);
+  found_here_ = (flags_here_ & bit) != 0;
+  ranks_.clear();
+  for (size_t r = 0; r < flags.size(); ++r) {
+    if ((flags[r] & bit) != 0) ranks_.push_back(static_cast<int64_t>(r));
+  }
+  return !ranks_.empty();
+}
+
+// Whether one check passed on every rank (on this one, alone).
+bool Sentinel::agreed(GuardStage stage, bool finite_here) {
+  return !found(stage, gathered(finite_here ? 0 : stage_flag(stage)));
 }
 
 bool Sentinel::check_inputs(const std::vector<torch::Tensor>& inputs) {
   const bool finite = all_finite(inputs);
   if (!finite) inputs_ = inputs;
-  return agreed(finite) || handle(GuardStage::Input);
+  return agreed(GuardStage::Input, finite) || handle(GuardStage::Input);
 }
 
 bool Sentinel::check_loss(double loss) {
   loss_ = loss;
-  return agreed(std::isfinite(loss)) || handle(GuardStage::Loss);
+  return agreed(GuardStage::Loss, std::isfinite(loss)) || handle(GuardStage::Loss);
 }
 
 bool Sentinel::check_gradients(double max_norm) {
   const auto grads = gradients_of(model_.parameters());
-  grad_norm_ = global_norm(grads);
+  return judge_gradients(grads, global_norm(grads), max_norm);
+}
+
+// The gradient check on a norm already read: averaged gradients are the same on every rank,
+// so no consensus is asked.
+bool Sentinel::judge_gradients(const std::vector<torch::Tensor>& grads, double norm, double max_norm) {
+  grad_norm_ = norm;
   found_here_ = !std::isfinite(grad_norm_);
-  ranks_.clear();  // averaged gradients: every rank sees what any rank sees
+  ranks_.clear();
   if (found_here_) return handle(GuardStage::Gradient);
   if (max_norm > 0 && grad_norm_ > max_norm) {
     torch::NoGradGuard no_grad;
@@ -139,16 +162,118 @@ bool Sentinel::check_weights() {
   weight_norm_ = global_norm(model_.parameters());
   // BatchNorm's running statistics can overflow while the weights and the loss (computed
   // with batch statistics) stay finite; evaluation and every checkpoint would then break.
-  return agreed(std::isfinite(weight_norm_) && all_finite(model_.buffers())) || handle(GuardStage::Weight);
+  return agreed(GuardStage::Weight, std::isfinite(weight_norm_) && all_finite(model_.buffers())) ||
+         handle(GuardStage::Weight);
 }
 
-void Sentinel::end_step(double lr) {
+void Sentinel::expect_inputs(std::vector<torch::Tensor> inputs, bool finite) {
+  inputs_finite_ = finite;
+  if (finite) return;
+  inputs_ = std::move(inputs);
+  saved_buffers_ = buffer_copies(model_);
+}
+
+namespace {
+
+// A figure as one float64 element on `device`; an undefined one (no tensors) as 0.
+torch::Tensor figure(const torch::Tensor& t, const c10::Device& device) {
+  if (!t.defined()) return torch::zeros({1}, torch::TensorOptions().dtype(torch::kDouble).device(device));
+  return t.detach().reshape({1}).to(torch::kDouble);
+}
+
+// The figures in one device-to-host copy.
+std::vector<double> read_figures(const std::vector<torch::Tensor>& figures) {
+  const auto host = torch::cat(figures).to(torch::kCPU).contiguous();
+  const auto* values = host.data_ptr<double>();
+  return {values, values + host.numel()};
+}
+
+}  // namespace
+
+bool Sentinel::check_step(const StepFigures& figures, double max_norm) {
+  TORCH_CHECK(figures.loss.defined(), "StepFigures: loss must be defined");
+  deferring_weights_ = true;
+  const auto device = figures.loss.device();
+  const auto grads = gradients_of(model_.parameters());
+  // [loss, along..., overflowed?, gradient norm, queued weight norm?, queued buffer sum?]
+  std::vector<torch::Tensor> parts{figure(figures.loss, device)};
+  for (const auto& t : figures.along) parts.push_back(figure(t, device));
+  const bool scaling = figures.overflowed.defined();
+  if (scaling) parts.push_back(figure(figures.overflowed.sum(), device));
+  parts.push_back(figure(norm_on_device(grads), device));
+  const bool weights_queued = queued_weights_.defined();
+  if (weights_queued) parts.push_back(queued_weights_.to(device));
+  const auto read = read_figures(parts);
+  ++device_reads_;
+
+  size_t at = 0;
+  loss_ = read[at++];
+  along_.assign(read.begin() + 1, read.begin() + 1 + static_cast<std::ptrdiff_t>(figures.along.size()));
+  at += figures.along.size();
+  const bool overflowed = scaling && read[at++] != 0;
+  const double fast_grad_norm = read[at++];
+  const bool weights_finite = !weights_queued || queued_weights_finite(&read[at]);
+
+  const int64_t here = (weights_finite ? 0 : stage_flag(GuardStage::Weight)) |
+                       (inputs_finite_ ? 0 : stage_flag(GuardStage::Input)) |
+                       (std::isfinite(loss_) ? 0 : stage_flag(GuardStage::Loss));
+  const auto flags = gathered(here);
+  if (found(GuardStage::Weight, flags)) return handle_late_weights();
+  if (found(GuardStage::Input, flags)) return handle(GuardStage::Input);
+  if (found(GuardStage::Loss, flags)) return handle(GuardStage::Loss);
+  if (overflowed && !check_loss_scale(true, figures.back_off())) return false;
+  // A float32 norm that overflowed is read again in float64 (global_norm): rare, and only then.
+  return judge_gradients(grads, std::isfinite(fast_grad_norm) ? fast_grad_norm : global_norm(grads), max_norm);
+}
+
+// The queued weight check as read: [weight norm, buffer sum]. The history's record of the
+// update it checks gets its weight norm, or is dropped when the update was not good.
+bool Sentinel::queued_weights_finite(const double* read) {
+  queued_weights_ = torch::Tensor();
+  // A float32 norm that overflowed is computed again in float64, as check_weights would.
+  weight_norm_ = std::isfinite(read[0]) ? read[0] : global_norm(model_.parameters());
+  const bool finite = std::isfinite(weight_norm_) && std::isfinite(read[1]);
+  if (finite) {
+    history_.back().weight_norm = weight_norm_;
+  } else {
+    history_.pop_back();
+  }
+  return finite;
+}
+
+bool Sentinel::settle() {
+  if (!queued_weights_.defined()) return true;
+  const auto read = read_figures({queued_weights_});
+  ++device_reads_;
+  const bool finite = queued_weights_finite(read.data());
+  return !found(GuardStage::Weight, gathered(finite ? 0 : stage_flag(GuardStage::Weight))) || handle_late_weights();
+}
+
+// Non-finite weights found one step late: the event of the step whose update made them (a
+// weight event always rolls back or halts, so step() goes back to a snapshot either way).
+bool Sentinel::handle_late_weights() {
+  --step_;
+  samples_ = std::move(queued_samples_);
+  return handle(GuardStage::Weight);
+}
+
+bool Sentinel::end_step(double lr) {
   history_.push_back({step_, loss_, grad_norm_, weight_norm_, lr});
   if (history_.size() > kHistory) history_.pop_front();
   ++step_;
   consecutive_ = 0;
   overflows_in_a_row_ = 0;
-  if (step_ % options_.snapshot_interval() == 0) take_snapshot();
+  if (deferring_weights_) {
+    torch::NoGradGuard no_grad;
+    const auto params = model_.parameters();
+    const auto device = params.empty() ? c10::Device(c10::kCPU) : params.front().device();
+    queued_weights_ = torch::cat({figure(norm_on_device(params), device), figure(finite_sum(model_.buffers()), device)});
+    queued_samples_ = samples_;
+  }
+  if (step_ % options_.snapshot_interval() != 0) return true;
+  if (!settle()) return false;
+  take_snapshot();
+  return true;
 }
 
 // Snapshots serve skip and rollback; a halting sentinel never returns to one.
@@ -186,6 +311,7 @@ bool Sentinel::handle(GuardStage stage) {
                                     choice_name(guard_policy_choices(), options_.policy()), consecutive_));
   }
   optimizer_.zero_grad();
+  if (!saved_buffers_.empty()) restore_buffers(model_, saved_buffers_);  // a non-finite batch's forward changed them
   if (event.action == GuardAction::Rollback) {
     step_ = snapshot_.restore(model_, optimizer_);
     if (options_.policy() == GuardPolicy::Rollback) lr_scale_ *= options_.lr_factor();

@@ -25,6 +25,21 @@
 // A check that fails has already handled the event: the update is dropped or undone (or
 // NonFiniteHalt is thrown), and the loop goes on with the next batch. step() says where
 // the loop stands after a rollback.
+//
+// On a GPU every check above is a device read, which stalls the host until the device has
+// caught up. The trainer's loop reads the device once per step instead (check_step):
+//
+//     sentinel.begin_step(ids, loss_fn);
+//     sentinel.expect_inputs({x, y}, finite);  // known on the host: the loader checked the batch
+//     optimizer.zero_grad();
+//     auto loss = loss_fn(model->forward(x), y);
+//     loss.backward();
+//     if (!sentinel.check_step({loss.detach()}, /*max_norm=*/1.0)) continue;  // the one read
+//     optimizer.step();
+//     if (!sentinel.end_step(lr)) continue;  // queues the weight check for the next read
+//
+// The weights after an update are then checked one step late, with the next step's figures,
+// or earlier by settle(), which a loop calls before it logs, evaluates or saves them.
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -67,6 +82,21 @@ struct Investigation {
   std::string location;  ///< a directory or file; "" when the report lives only in memory
 };
 
+/// A step's figures for check_step: tensors on the training device, none read yet.
+struct StepFigures {
+  torch::Tensor loss;                ///< scalar: the value check_loss would be given
+  std::vector<torch::Tensor> along;  ///< more scalars read in the same copy (Sentinel::along())
+  /// Loss scaling: the scaler's found-inf flag (one element, nonzero when the scaled
+  /// gradients overflowed) and what backs the scale off and returns the scale after it.
+  /// Undefined without loss scaling, or when this step's non-finite gradient is not the
+  /// scale's doing (then it is a gradient event).
+  torch::Tensor overflowed;
+  std::function<double()> back_off;
+};
+
+/// The consensus bit of a check's stage (Sentinel::Consensus).
+constexpr int64_t stage_flag(GuardStage stage) { return int64_t{1} << static_cast<int>(stage); }
+
 /// What an investigation knows: the step, the stage and the good steps before it.
 struct StepEvidence {
   int64_t step = 0;
@@ -80,9 +110,11 @@ class Sentinel {
   using LossFn = std::function<torch::Tensor()>;
   using Investigator = std::function<Investigation(const StepEvidence&)>;
   using EventSink = std::function<void(const NonFiniteEvent&)>;
-  /// Told whether this rank's check found a non-finite value; returns the ranks of the
-  /// group that found one (an all-reduce), empty when none did.
-  using Consensus = std::function<std::vector<int64_t>(bool found_here)>;
+  /// Told this rank's flags (the stage_flag of each stage whose check found a non-finite
+  /// value here, or 0), returns every rank's flags in rank order: one all-reduce. Bits above
+  /// the stages' are the caller's (the trainer's stop request rides along); the sentinel
+  /// ignores them.
+  using Consensus = std::function<std::vector<int64_t>(int64_t flags_here)>;
 
   /// Watches `model` and `optimizer` (both must outlive the sentinel). Checks options with
   /// TORCH_CHECK: max_skips >= 0, snapshot_interval >= 1, lr_factor in [0, 1].
@@ -95,9 +127,10 @@ class Sentinel {
   Sentinel& on_event(EventSink sink);
   /// Data-parallel training: the checks whose values differ between ranks (inputs, loss,
   /// weights with their BatchNorm buffers) ask `consensus`, so every rank takes the same
-  /// action at the same step and none waits for a rank that skipped. The gradient check
-  /// asks nothing: averaged gradients are the same on every rank, a rank's NaN included.
-  /// Only a rank that saw the value investigates it; events name the ranks.
+  /// action at the same step and none waits for a rank that skipped; check_step and settle
+  /// ask it once for all their checks. The gradient check asks nothing: averaged gradients
+  /// are the same on every rank, a rank's NaN included. Only a rank that saw the value
+  /// investigates it; events name the ranks.
   Sentinel& agree_with(Consensus consensus);
   /// Called after each routine loss-scale overflow (the trainer logs it).
   Sentinel& on_scale_overflow(std::function<void(const ScaleOverflow&)> sink);
@@ -127,9 +160,32 @@ class Sentinel {
   bool check_loss_scale(bool overflowed, double scale);
   /// Parameters after the update (weight_norm()) and every floating buffer.
   bool check_weights();
+
+  /// The one-read step, first part: this step's inputs and whether all their values are
+  /// finite, known on the host (the data loader checks each batch in its worker threads).
+  /// Non-finite inputs still go through forward and backward, so that every rank of a group
+  /// takes part in the gradient all-reduce; the floating buffers (BatchNorm statistics) are
+  /// copied here and put back when check_step handles the event.
+  void expect_inputs(std::vector<torch::Tensor> inputs, bool finite);
+  /// The one-read step, after backward: reads `figures`, the gradient norm and the weight
+  /// check the last end_step queued in one device-to-host copy, asks the consensus once, and
+  /// checks in order: the previous update's weights (an event of that step), the inputs
+  /// (expect_inputs), the loss, the loss scale's overflow (as check_loss_scale), the
+  /// gradients (as check_gradients, clipped to `max_norm` when > 0). True when all passed.
+  /// TORCH_CHECKs that figures.loss is defined.
+  bool check_step(const StepFigures& figures, double max_norm = 0);
+  /// Reads a weight check end_step queued, now (a device read and, in a group, a consensus);
+  /// false when the weights were not finite (the event of the step that updated them,
+  /// handled: rolled back, or NonFiniteHalt). True when nothing was queued. A loop calls it
+  /// before it logs, evaluates or saves the weights; in a group, on every rank.
+  bool settle();
+
   /// After a step whose checks all passed: records it, advances step(), snapshots every
-  /// snapshot_interval steps. `lr` is kept in the history for the forensics.
-  void end_step(double lr);
+  /// snapshot_interval steps. `lr` is kept in the history for the forensics. After
+  /// check_step the weight check is queued on the device, and read here at once when a
+  /// snapshot is due (a snapshot must hold finite weights): false when that read found the
+  /// event (handled as settle() does); true otherwise.
+  bool end_step(double lr);
 
   int64_t step() const { return step_; }
   int64_t nonfinite_steps() const { return nonfinite_steps_; }
@@ -140,13 +196,23 @@ class Sentinel {
   double loss() const { return loss_; }
   double grad_norm() const { return grad_norm_; }
   double weight_norm() const { return weight_norm_; }
+  /// check_step's `along` figures of the last step it read.
+  const std::vector<double>& along() const { return along_; }
+  /// Device-to-host reads by check_step, settle and end_step this session (one per step
+  /// checked, plus one for each settle with a queued check).
+  int64_t device_reads() const { return device_reads_; }
   const std::vector<NonFiniteEvent>& events() const { return events_; }
   /// The investigation of this session's first event (only the first is investigated).
   const std::optional<Investigation>& first_investigation() const { return first_investigation_; }
 
  private:
-  bool agreed(bool finite_here);
+  std::vector<int64_t> gathered(int64_t flags_here);
+  bool found(GuardStage stage, const std::vector<int64_t>& flags);
+  bool agreed(GuardStage stage, bool finite_here);
+  bool queued_weights_finite(const double* read);
+  bool judge_gradients(const std::vector<torch::Tensor>& grads, double norm, double max_norm);
   bool handle(GuardStage stage);
+  bool handle_late_weights();
   std::optional<NonFiniteCause> investigate(GuardStage stage);
   Investigation replay_in_place(const StepEvidence& evidence);
   void take_snapshot();
@@ -159,6 +225,7 @@ class Sentinel {
   Consensus consensus_;
   std::vector<int64_t> ranks_;  ///< of the check in hand: the ranks that found a non-finite value
   bool found_here_ = false;     ///< whether this rank was one of them
+  int64_t flags_here_ = 0;      ///< this rank's flags of the last consensus
   StateSnapshot snapshot_;
   int64_t step_ = 0, nonfinite_steps_ = 0, consecutive_ = 0;
   int64_t scale_overflows_ = 0, overflows_in_a_row_ = 0;
@@ -167,6 +234,15 @@ class Sentinel {
   std::vector<std::string> samples_;
   LossFn loss_fn_;
   std::vector<torch::Tensor> inputs_;  ///< of the current step, for the input-stage report
+  std::vector<torch::Tensor> saved_buffers_;  ///< expect_inputs' copies, when the inputs were not finite
+  bool inputs_finite_ = true;                 ///< as expect_inputs was told
+  bool deferring_weights_ = false;            ///< this step went through check_step
+  /// The weight check end_step queued: [weight norm, sum of the buffers] (float64, on the
+  /// device), with the step and samples of the update it checks. Undefined when none.
+  torch::Tensor queued_weights_;
+  std::vector<std::string> queued_samples_;
+  std::vector<double> along_;
+  int64_t device_reads_ = 0;
   static constexpr size_t kHistory = 50;
   std::deque<StepRecord> history_;  ///< the last good steps, for the forensics report
   std::vector<NonFiniteEvent> events_;

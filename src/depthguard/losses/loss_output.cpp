@@ -8,9 +8,9 @@ LossOutput make_loss_output(torch::Tensor loss, torch::Tensor report, const torc
   LossOutput out;
   out.loss = std::move(loss);
   out.report = report.detach();
-  out.valid_pixels = mask.sum().item<int64_t>();
+  out.valid_pixels = mask.sum();
   const auto per_sample = as_rows(mask, mask.dim() > 0 ? mask.size(0) : 1).sum(1);
-  out.empty_samples = (per_sample == 0).sum().item<int64_t>();
+  out.empty_samples = (per_sample == 0).sum();
   return out;
 }
 

@@ -9,8 +9,11 @@ namespace depthguard {
 struct LossOutput {
   torch::Tensor loss;         ///< scalar, differentiable: what the optimiser minimises
   torch::Tensor report;       ///< scalar, detached: the figure logs show
-  int64_t empty_samples = 0;  ///< samples (dim 0) with no valid pixel; they contribute 0
-  int64_t valid_pixels = 0;   ///< valid pixels over the whole batch
+  // Counts as int64 scalars on the loss's device, so that a training step need not read
+  // them (on a GPU a read waits for the device): the trainer reads valid_pixels with the
+  // sentinel's figures.
+  torch::Tensor empty_samples;  ///< samples (dim 0) with no valid pixel; they contribute 0
+  torch::Tensor valid_pixels;   ///< valid pixels over the whole batch
 };
 
 /// Fills the counts of a LossOutput from the batch's valid mask [B, ...].

@@ -54,14 +54,14 @@ torch::Tensor LossScaler::scale(const torch::Tensor& loss) const {
   return loss * scale_.to(loss.options()).squeeze();
 }
 
-bool LossScaler::unscale(const std::vector<torch::Tensor>& parameters) {
+torch::Tensor LossScaler::unscale(const std::vector<torch::Tensor>& parameters) {
   torch::NoGradGuard no_grad;
   found_inf_.zero_();
   std::vector<torch::Tensor> grads;
   for (const auto& p : parameters) {
     if (p.grad().defined()) grads.push_back(p.grad());
   }
-  if (grads.empty()) return false;
+  if (grads.empty()) return found_inf_;
   // In float32 whatever the scale: 1 / 2^k is exact, so unscaled gradients are exact too.
   const auto inverse = scale_.reciprocal();
   if (amp_kernels_) {
@@ -72,7 +72,7 @@ bool LossScaler::unscale(const std::vector<torch::Tensor>& parameters) {
       g.mul_(inverse.to(g.dtype()));
     }
   }
-  return found_inf_.item<float>() != 0;
+  return found_inf_;
 }
 
 void LossScaler::update(bool overflowed) {

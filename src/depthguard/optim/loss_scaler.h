@@ -30,10 +30,12 @@ class LossScaler {
   /// `loss` times the scale (the scale in the loss's dtype and device).
   torch::Tensor scale(const torch::Tensor& loss) const;
 
-  /// Divides every defined gradient of `parameters` by the scale, in place, and returns
-  /// whether any scaled gradient was inf or NaN (one read of a device flag). Undefined
-  /// gradients are left alone; with none at all nothing overflowed.
-  bool unscale(const std::vector<torch::Tensor>& parameters);
+  /// Divides every defined gradient of `parameters` by the scale, in place, and returns the
+  /// found-inf flag: float32 [1] on the device, 1 when any scaled gradient was inf or NaN,
+  /// else 0. Not read here (the sentinel reads it with the step's other figures). Undefined
+  /// gradients are left alone; with none at all nothing overflowed. The flag is overwritten
+  /// by the next unscale or update.
+  torch::Tensor unscale(const std::vector<torch::Tensor>& parameters);
 
   /// After a step: `overflowed` backs the scale off and restarts the count of good steps;
   /// otherwise the count grows, and at growth_interval the scale grows (unless that would

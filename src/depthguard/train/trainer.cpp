@@ -19,6 +19,7 @@
 #include "depthguard/dist/gradient_reducer.h"
 #include "depthguard/dist/process_group.h"
 #include "depthguard/guard/fault_injector.h"
+#include "depthguard/guard/finite_check.h"
 #include "depthguard/guard/guard_options.h"
 #include "depthguard/guard/sentinel.h"
 #include "depthguard/losses/depth_loss.h"
@@ -117,6 +118,7 @@ class TrainingRun {
         after_step();
       }
       if (stop_requested()) {
+        settled();  // the last update's weights are checked before they are saved
         if (root_) save(last_checkpoint(options_.out));
         bar.finish();
         throw Interrupted(fmt::format("interrupted at step {}; saved {}; continue with: depthguard train --out {} --resume",
@@ -131,6 +133,7 @@ class TrainingRun {
     summary_.best_abs_rel = state_.best_metric;
     summary_.best_step = state_.best_step;
     summary_.nonfinite_steps = state_.nonfinite_steps;
+    summary_.device_reads = sentinel_->device_reads();
     if (root_) write_summary(first_step);
     return summary_;
   }
@@ -255,10 +258,22 @@ class TrainingRun {
     sentinel_->on_scale_overflow([this](const ScaleOverflow& o) {
       record({{"step", o.step}, {"loss_scale_overflow", {{"scale", o.scale}, {"in_a_row", o.in_a_row}}}});
     });
-    if (group_) sentinel_->agree_with([this](bool found_here) { return flagging_ranks(*group_, found_here); });
+    // One all-reduce per step: every check's flag, and the stop request riding along.
+    if (group_) {
+      sentinel_->agree_with([this](int64_t flags_here) {
+        auto flags = rank_flags(*group_, flags_here | (interrupt_requested() ? kStopFlag : 0));
+        for (auto& f : flags) {
+          stop_agreed_ = stop_agreed_ || (f & kStopFlag) != 0;
+          f &= ~kStopFlag;
+        }
+        return flags;
+      });
+    }
   }
 
-  // One optimiser step under the NaN sentinel; false when a non-finite value dropped it.
+  // One optimiser step under the NaN sentinel; false when a non-finite value dropped it. The
+  // device is read once (check_step): the loss, objective, valid pixels, loss-scale
+  // overflow, gradient norm and the previous update's weight check in one copy.
   bool step(Batch& batch) {
     model_->train();
     lr_ = learning_rate(config_.schedule, config_.optimizer.lr(), state_.step, total_steps_) * sentinel_->lr_scale();
@@ -268,31 +283,31 @@ class TrainingRun {
     batch.depth = batch.depth.to(device_, /*non_blocking=*/true);
     current_batch_ = &batch;
     sentinel_->begin_step(batch.ids);
-    injector_.inject(InjectSite::Image, state_.step, batch.image);
-    injector_.inject(InjectSite::Depth, state_.step, batch.depth);
-    if (!sentinel_->check_inputs({batch.image, batch.depth})) return dropped();
+    const bool injected = injector_.inject(InjectSite::Image, state_.step, batch.image) |
+                          injector_.inject(InjectSite::Depth, state_.step, batch.depth);
+    sentinel_->expect_inputs({batch.image, batch.depth}, batch.finite && !injected);
     auto image = config_.train.channels_last ? batch.image.contiguous(torch::MemoryFormat::ChannelsLast) : batch.image;
     clear_gradients(*optimizer_);
     const auto out = depth_loss(config_.loss, forward(image), batch.depth);
-    check_ground_truth(out.valid_pixels);
-    // The reported figure and the objective the optimiser minimises, in one copy to the host.
-    const auto figures = torch::stack({out.report, out.loss.detach()}).to(torch::kCPU, torch::kDouble);
-    if (!sentinel_->check_loss(figures[0].item<double>())) return dropped();
-    const double objective = figures[1].item<double>();
     (scaler_ ? scaler_->scale(out.loss) : out.loss).backward();
     if (reducer_) reducer_->finish();  // the mean gradient over the ranks
     const auto params = model_->parameters();
     injector_.inject(InjectSite::Gradient, state_.step, params.front().grad());
-    if (scaler_ && !unscale_gradients(params)) return dropped();
-    if (!sentinel_->check_gradients(config_.optimizer.grad_clip())) return dropped();
+    // The reported figure (checked), the objective the optimiser minimises and the valid
+    // pixels, read along.
+    StepFigures figures;
+    figures.loss = out.report;
+    figures.along = {out.loss.detach(), out.valid_pixels};
+    if (scaler_) scale_figures(figures, params);
+    if (!sentinel_->check_step(figures, config_.optimizer.grad_clip())) return dropped();
+    check_ground_truth(static_cast<int64_t>(sentinel_->along()[1]));
     optimizer_->step();
     if (scaler_) scaler_->update(/*overflowed=*/false);
     injector_.inject(InjectSite::Weight, state_.step, params.front());
-    if (!sentinel_->check_weights()) return dropped();
-    sentinel_->end_step(lr_);
+    if (!sentinel_->end_step(lr_)) return dropped();
     state_.step = sentinel_->step();
     interval_.loss_sum += sentinel_->loss();
-    interval_.objective_sum += objective;
+    interval_.objective_sum += sentinel_->along()[0];
     ++interval_.steps;
     // Every rank's batch has this size (the loader pads the shards): images of the group.
     const int64_t images = batch.image.size(0) * (group_ ? group_->size() : 1);
@@ -301,14 +316,18 @@ class TrainingRun {
     return true;
   }
 
-  // Loss scaling: the gradients back at their true size. An overflow backs the scale off
-  // and is routine for the sentinel (until it persists); a value this step's fault
-  // injection put there is no overflow, and check_gradients reports it as the event it is.
-  bool unscale_gradients(const std::vector<torch::Tensor>& params) {
-    const bool overflowed = scaler_->unscale(params);
-    if (!overflowed || !injector_.fired_at(state_.step).empty()) return true;
-    scaler_->update(/*overflowed=*/true);
-    return sentinel_->check_loss_scale(true, scaler_->value());
+  // Loss scaling: the gradients back at their true size, and the overflow flag for the
+  // sentinel to read. An overflow backs the scale off and is routine for the sentinel
+  // (until it persists); a value this step's fault injection put there is no overflow, and
+  // the gradient check reports it as the event it is.
+  void scale_figures(StepFigures& figures, const std::vector<torch::Tensor>& params) {
+    const auto found_inf = scaler_->unscale(params);
+    if (!injector_.fired_at(state_.step).empty()) return;
+    figures.overflowed = found_inf;
+    figures.back_off = [this] {
+      scaler_->update(/*overflowed=*/true);
+      return scaler_->value();
+    };
   }
 
   // Data-parallel training (a launcher set rank and world size): joins the group. Gloo
@@ -323,11 +342,9 @@ class TrainingRun {
                  config_.data.loader.batch_size());
   }
 
-  // Ctrl-C or SIGTERM, on any rank: every rank stops after the same step.
-  bool stop_requested() {
-    if (!group_) return interrupt_requested();
-    return !flagging_ranks(*group_, interrupt_requested()).empty();
-  }
+  // Ctrl-C or SIGTERM, on any rank: every rank stops after the same step (the request
+  // travels with the sentinel's consensus, which every rank asks at the same points).
+  bool stop_requested() const { return group_ ? stop_agreed_ : interrupt_requested(); }
 
   // A line of metrics.jsonl, mirrored to TensorBoard: rank 0 writes the run's files.
   void record(const nlohmann::json& line) {
@@ -384,7 +401,7 @@ class TrainingRun {
     b.config_yaml = state_.config_yaml;
     b.image = current_batch_->image.cpu();  // a bundle replays anywhere; a precision replay moves it back
     b.depth = current_batch_->depth.cpu();
-    b.samples = current_batch_->ids;
+    b.samples = evidence.samples;  // a weight event's are those of the update that made them
     b.step = evidence.step;
     b.stage = choice_name(guard_stage_choices(), evidence.stage);
     b.injected = injector_.fired_at(evidence.step);
@@ -400,13 +417,23 @@ class TrainingRun {
   void after_step() {
     const auto& t = config_.train;
     const bool end = state_.step == total_steps_;
-    if (state_.step % t.log_interval == 0 || end) log_interval();
+    const bool log_now = state_.step % t.log_interval == 0 || end;
     const bool evaluate_now = (config_.eval.interval > 0 && state_.step % config_.eval.interval == 0) || end;
+    const bool save_now = evaluate_now || (t.checkpoint_interval > 0 && state_.step % t.checkpoint_interval == 0);
+    // Weights are logged, evaluated and saved only once checked: the check of this step's
+    // update, queued on the device, is read now (on every rank: it asks the consensus).
+    if ((log_now || save_now) && !settled()) return;
+    if (log_now) log_interval();
     if (evaluate_now && root_) evaluate_keeping_last();
     if (evaluate_now && group_) group_->barrier();  // the other ranks wait for rank 0's evaluation
-    if (root_ && (evaluate_now || (t.checkpoint_interval > 0 && state_.step % t.checkpoint_interval == 0))) {
-      save(last_checkpoint(options_.out));
-    }
+    if (save_now && root_) save(last_checkpoint(options_.out));
+  }
+
+  // The sentinel's queued weight check, read; false when it found an event (handled).
+  bool settled() {
+    if (sentinel_->settle()) return true;
+    take_sentinel_counters();
+    return false;
   }
 
   void log_interval() {
@@ -558,6 +585,9 @@ class TrainingRun {
   IntervalStats interval_;
   Throughput throughput_;
   bool seen_ground_truth_ = false;
+  bool stop_agreed_ = false;  ///< data-parallel: some rank asked to stop (kStopFlag)
+  /// The stop request's bit in the sentinel's consensus, above the stages' bits.
+  static constexpr int64_t kStopFlag = int64_t{1} << 16;
   int64_t batches_without_ground_truth_ = 0;
   static constexpr int64_t kGroundTruthProbeBatches = 50;
 };

@@ -43,6 +43,7 @@ struct TrainSummary {
   int64_t best_step = -1;
   int64_t nonfinite_steps = 0;  ///< steps the sentinel skipped or rolled back, over the whole run
   bool already_finished = false;  ///< a resumed run that had no step left: nothing was trained or written
+  int64_t device_reads = 0;  ///< the sentinel's device-to-host reads this session (Sentinel::device_reads)
 };
 
 /// Trains `config` into `options.out`, holding the directory's lock (DirectoryLock) for the
