@@ -18,11 +18,13 @@
 #include "depthguard/losses/depth_loss.h"
 #include "depthguard/models/conv_flops.h"
 #include "depthguard/models/depth_model.h"
+#include "depthguard/optim/loss_scaler.h"
 #include "depthguard/optim/optimizer.h"
 #include "depthguard/report/operator_profile.h"
 #include "depthguard/runtime/atomic_file.h"
 #include "depthguard/runtime/autocast.h"
 #include "depthguard/runtime/op_profiler.h"
+#include "depthguard/runtime/precision.h"
 #include "depthguard/train/checkpoint.h"
 #include "depthguard/train/forensics.h"
 #include "depthguard/train/repro_bundle.h"
@@ -77,14 +79,15 @@ DepthModel seeded_model(Architecture arch) {
   return DepthModel(ModelOptions().arch(arch).width(default_width(arch)));
 }
 
-// One optimiser step (forward, SILog, backward, AdamW) on a fixed batch; with bf16, the
-// forward under autocast and the loss in float32. On a GPU each step ends with a
-// synchronisation, so a timed step is the GPU's work, not its launch.
+// One optimiser step (forward, SILog, backward, AdamW) on a fixed batch; in bf16 or fp16, the
+// forward under autocast and the loss in float32, and fp16 with dynamic loss scaling as the
+// trainer runs it. On a GPU each step ends with a synchronisation, so a timed step is the
+// GPU's work, not its launch.
 class TrainStep {
  public:
-  TrainStep(Architecture arch, bool channels_last, bool bf16 = false, torch::Device device = torch::kCPU,
-            int64_t batch = kBatch)
-      : bf16_(bf16),
+  TrainStep(Architecture arch, bool channels_last, Precision precision = Precision::Fp32,
+            torch::Device device = torch::kCPU, int64_t batch = kBatch)
+      : autocast_(autocast_dtype(precision)),
         device_(device),
         model_(seeded_model(arch)),
         image_(torch::randn({batch, 3, kHeight, kWidth}).contiguous(format_of(channels_last)).to(device)),
@@ -92,36 +95,46 @@ class TrainStep {
     if (channels_last) to_channels_last(*model_);
     model_->to(device);
     optimizer_ = make_optimizer(OptimizerOptions(), *model_);
+    if (precision == Precision::Fp16) scaler_ = std::make_unique<LossScaler>(LossScalerOptions(), device);
     for (int i = 0; i < (device.is_cuda() ? 3 : 1); ++i) run();  // warm-up (allocations, kernel selection)
   }
 
   void run() {
     clear_gradients(*optimizer_);
-    depth_loss(loss_, forward(), depth_).loss.backward();
+    backward(depth_loss(loss_, forward(), depth_).loss);
+    if (scaler_) scaler_->unscale(model_->parameters());
     optimizer_->step();
-    if (device_.is_cuda()) torch::cuda::synchronize();
+    if (scaler_) scaler_->update(false);
+    synchronize();
   }
 
-  // The trainer's step under the NaN sentinel (train/trainer.cpp, docs/guard.md).
+  // The trainer's step under the NaN sentinel (train/trainer.cpp): the batch known finite on
+  // the host (the loader checks it in its workers), one device read after backward, the
+  // weight check queued for the next read.
   void run(Sentinel& sentinel) {
     sentinel.begin_step();
-    if (!sentinel.check_inputs({image_, depth_})) return;
+    sentinel.expect_inputs({image_, depth_}, true);
     clear_gradients(*optimizer_);
     const auto out = depth_loss(loss_, forward(), depth_);
-    if (!sentinel.check_loss(out.report.item<double>())) return;
-    out.loss.backward();
-    if (!sentinel.check_gradients()) return;
-    optimizer_->step();
-    if (!sentinel.check_weights()) return;
-    sentinel.end_step(OptimizerOptions().lr());
+    backward(out.loss);
+    StepFigures figures;
+    figures.loss = out.report;
+    figures.along = {out.loss.detach(), out.valid_pixels};
+    if (scaler_) figures.overflowed = scaler_->unscale(model_->parameters());
+    if (sentinel.check_step(figures)) {
+      optimizer_->step();
+      if (scaler_) scaler_->update(false);
+      sentinel.end_step(OptimizerOptions().lr());
+    }
+    synchronize();
   }
 
   torch::nn::Module& model() { return *model_; }
   torch::optim::Optimizer& optimizer() { return *optimizer_; }
 
   torch::Tensor forward() {
-    if (!bf16_) return model_->forward(image_);
-    Autocast autocast(device_.type());
+    if (!autocast_) return model_->forward(image_);
+    Autocast autocast(device_.type(), *autocast_);
     return model_->forward(image_).to(torch::kFloat);
   }
 
@@ -133,19 +146,25 @@ class TrainStep {
   }
 
  private:
-  bool bf16_;
+  void backward(const torch::Tensor& loss) { (scaler_ ? scaler_->scale(loss) : loss).backward(); }
+  void synchronize() const {
+    if (device_.is_cuda()) torch::cuda::synchronize();
+  }
+
+  std::optional<c10::ScalarType> autocast_;
   torch::Device device_;
   DepthModel model_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  std::unique_ptr<LossScaler> scaler_;  ///< fp16 only
   torch::Tensor image_, depth_;
   const LossConfig loss_;
 };
 
 Architecture architecture_arg(int64_t unet) { return unet ? Architecture::ResNetUnet : Architecture::ResNet18Mim; }
 
-void train_steps(benchmark::State& state, Architecture arch, bool channels_last, bool bf16 = false) {
+void train_steps(benchmark::State& state, Architecture arch, bool channels_last, Precision precision = Precision::Fp32) {
   at::set_num_threads(kThreads);
-  TrainStep step(arch, channels_last, bf16);
+  TrainStep step(arch, channels_last, precision);
   const double forward_flops = step.forward_flops();
   for (auto _ : state) step.run();
   const double steps = static_cast<double>(state.iterations());
@@ -177,7 +196,7 @@ void BM_TrainStepBf16(benchmark::State& state) {
   const auto arch = architecture_arg(state.range(0));
   state.SetLabel(choice_name(architecture_choices(), arch) + (state.range(1) ? " channels_last" : " contiguous") +
                  " bf16 autocast");
-  train_steps(state, arch, state.range(1) != 0, true);
+  train_steps(state, arch, state.range(1) != 0, Precision::Bf16);
 }
 BENCHMARK(BM_TrainStepBf16)
     ->ArgNames({"unet", "channels_last"})
@@ -189,24 +208,25 @@ BENCHMARK(BM_TrainStepBf16)
     ->UseRealTime();
 
 // The step on the first GPU: resnet18-mim, channels-last, batch 8 in float32 and batch 32
-// in bf16 autocast (issue 11's comparison with plain PyTorch on the same GPU). Skipped
-// without CUDA.
+// in bf16 and fp16 autocast (fp16 with dynamic loss scaling): issue 11's comparison with
+// plain PyTorch on the same GPU (bench/peer/). Skipped without CUDA.
 void BM_TrainStepCuda(benchmark::State& state) {
   if (!torch::cuda::is_available()) {
     state.SkipWithError("no CUDA device");
     return;
   }
   const int64_t batch = state.range(0);
-  const bool bf16 = state.range(1) != 0;
-  state.SetLabel(std::string("resnet18-mim channels_last cuda:0 ") + (bf16 ? "bf16" : "fp32"));
-  TrainStep step(Architecture::ResNet18Mim, true, bf16, torch::Device(torch::kCUDA, 0), batch);
+  const auto precision = static_cast<Precision>(state.range(1));
+  state.SetLabel("resnet18-mim channels_last cuda:0 " + choice_name(precision_choices(), precision));
+  TrainStep step(Architecture::ResNet18Mim, true, precision, torch::Device(torch::kCUDA, 0), batch);
   for (auto _ : state) step.run();
   state.SetItemsProcessed(state.iterations() * batch);
 }
 BENCHMARK(BM_TrainStepCuda)
-    ->ArgNames({"batch", "bf16"})
-    ->Args({8, 0})
-    ->Args({32, 1})
+    ->ArgNames({"batch", "precision"})  // precision: 0 fp32, 1 bf16, 2 fp16
+    ->Args({8, static_cast<int64_t>(Precision::Fp32)})
+    ->Args({32, static_cast<int64_t>(Precision::Bf16)})
+    ->Args({32, static_cast<int64_t>(Precision::Fp16)})
     ->Iterations(20)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
@@ -279,14 +299,22 @@ void BM_SentinelChecks(benchmark::State& state) {
 }
 BENCHMARK(BM_SentinelChecks)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-// The sentinel's cost as a real on/off A/B: the trainer's step with every check and the
-// snapshot every guard.snapshot_interval (50) steps, alternating step by step with the same
-// step without them, on one model and batch (so drift in the machine's speed hits both
-// alike). Counters: mean and median milliseconds of each, and the mean overhead (the mean
-// carries the snapshot's share).
+// The sentinel's cost as a real on/off A/B: the trainer's step with every check (one device
+// read per step) and the snapshot every guard.snapshot_interval (50) steps, alternating step
+// by step with the same step without them, on one model and batch (so drift in the machine's
+// speed hits both alike). On the CPU: resnet18-mim batch 8 fp32; on the first GPU
+// (cuda = 1, skipped without one): batch 32 bf16. Counters: mean and median milliseconds of
+// each, and the mean overhead (the mean carries the snapshot's share).
 void BM_SentinelOnOff(benchmark::State& state) {
+  const bool cuda = state.range(0) != 0;
+  if (cuda && !torch::cuda::is_available()) {
+    state.SkipWithError("no CUDA device");
+    return;
+  }
   at::set_num_threads(kThreads);
-  TrainStep step(Architecture::ResNet18Mim, true);
+  TrainStep step = cuda ? TrainStep(Architecture::ResNet18Mim, true, Precision::Bf16, torch::Device(torch::kCUDA, 0), 32)
+                        : TrainStep(Architecture::ResNet18Mim, true);
+  state.SetLabel(cuda ? "resnet18-mim cuda:0 batch 32 bf16" : "resnet18-mim cpu batch 8 fp32");
   Sentinel sentinel(step.model(), step.optimizer(), GuardOptions());
   sentinel.start(0);
   std::vector<double> on, off;
@@ -296,7 +324,7 @@ void BM_SentinelOnOff(benchmark::State& state) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   };
   for (auto _ : state) {
-    for (int64_t i = 0; i < state.range(0); ++i) {
+    for (int64_t i = 0; i < state.range(1); ++i) {
       on.push_back(time_ms([&] { step.run(sentinel); }));
       off.push_back(time_ms([&] {
         step.run();
@@ -314,9 +342,16 @@ void BM_SentinelOnOff(benchmark::State& state) {
   state.counters["on_median_ms"] = median(on);
   state.counters["off_median_ms"] = median(off);
   state.counters["overhead_%"] = 100.0 * (mean(on) / mean(off) - 1.0);
-  if (sentinel.nonfinite_steps() != 0) state.SkipWithError("a healthy step was flagged");
+  state.counters["reads_per_step"] = static_cast<double>(sentinel.device_reads()) / static_cast<double>(on.size());
+  if (!sentinel.settle() || sentinel.nonfinite_steps() != 0) state.SkipWithError("a healthy step was flagged");
 }
-BENCHMARK(BM_SentinelOnOff)->ArgName("pairs")->Arg(50)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+BENCHMARK(BM_SentinelOnOff)
+    ->ArgNames({"cuda", "pairs"})
+    ->Args({0, 50})
+    ->Args({1, 200})
+    ->Iterations(1)
+    ->Unit(benchmark::kSecond)
+    ->UseRealTime();
 
 // The in-memory snapshot that skip and rollback return to (every guard.snapshot_interval
 // steps): resnet18-mim weights, BN buffers and AdamW state after one step.

@@ -40,7 +40,7 @@ TEST_F(DistributedCli, TwoRanksTrainAndRankZeroAloneWritesTheRun) {
   const auto r = train("");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("2 ranks of 1 thread(s)"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("rank 0 of 2; batch size 2 per rank"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("rank 0 of 2 on cpu; batch size 2 per rank"), std::string::npos) << r.output;
   const auto rank1 = testing::file_content(run / "rank-1.log");
   EXPECT_NE(rank1.find("rank 1 of 2"), std::string::npos) << rank1;
   EXPECT_EQ(rank1.find("run directory:"), std::string::npos) << rank1;  // rank 0 reports
@@ -178,6 +178,13 @@ TEST(DistributedEnvironment, TheTorchrunVariablesAreReadAndCheckedByName) {
   EXPECT_EQ(o->master_addr(), "node7");
   EXPECT_EQ(o->master_port(), 1234);
   EXPECT_EQ(o->timeout_s(), 9);
+  EXPECT_EQ(o->local_rank(), 0);  // unset: 0
+  ::setenv("LOCAL_RANK", "2", 1);
+  EXPECT_EQ(dist_options_from_environment()->local_rank(), 2);
+  ::setenv("LOCAL_RANK", "4", 1);
+  EXPECT_EQ(testing::error_message<InvalidArgument>([] { dist_options_from_environment(); }),
+            "LOCAL_RANK: '4' is not a whole number in [0, 3]");
+  ::unsetenv("LOCAL_RANK");
   ::setenv("RANK", "4", 1);
   EXPECT_EQ(testing::error_message<InvalidArgument>([] { dist_options_from_environment(); }),
             "RANK: '4' is not a whole number in [0, 3]");

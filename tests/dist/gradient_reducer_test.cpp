@@ -8,6 +8,8 @@
 #include <torch/csrc/distributed/c10d/HashStore.hpp>
 #include <torch/torch.h>
 
+#include "depthguard/core/errors.h"
+#include "depthguard/dist/process_group.h"
 #include "depthguard/guard/sentinel.h"
 #include "test_support.h"
 
@@ -154,6 +156,93 @@ TEST(SentinelConsensus, EveryRankSkipsTheStepOneRankFoundNonFinite) {
   EXPECT_EQ(ranks[0], std::vector<int64_t>({1}));
   EXPECT_EQ(ranks[1], std::vector<int64_t>({1}));
   EXPECT_EQ(investigated, std::vector<bool>({false, true}));
+}
+
+// The trainer's step (check_step): a NaN batch on rank 1 runs forward and backward with the
+// others (the gradient all-reduce needs every rank), then one consensus per step makes both
+// skip it; rank 1's BatchNorm statistics are put back, and both go on in lockstep.
+TEST(SentinelConsensus, OneConsensusPerStepAndEveryRankSkipsARanksNonFiniteBatch) {
+  torch::manual_seed(0);
+  const auto base = torch::nn::Sequential(torch::nn::Conv2d(torch::nn::Conv2dOptions(3, 2, 3).padding(1)),
+                                          torch::nn::BatchNorm2d(2));
+  std::vector<std::shared_ptr<torch::nn::Module>> nets{base->clone(), base->clone()};
+  std::vector<int64_t> asked(2), steps(2);
+  std::vector<std::vector<NonFiniteEvent>> events(2);
+  std::vector<bool> statistics_kept(2);
+  on_ranks(2, [&](ProcessGroup& group) {
+    const auto r = static_cast<size_t>(group.rank());
+    auto& net = *std::dynamic_pointer_cast<torch::nn::SequentialImpl>(nets[r]);
+    torch::optim::SGD optimizer(net.parameters(), 0.1);
+    Sentinel sentinel(net, optimizer, GuardOptions().policy(GuardPolicy::Skip).forensics(false));
+    sentinel.agree_with([&](int64_t flags) {
+      ++asked[r];
+      return rank_flags(group, flags);
+    });
+    GradientReducer reducer(group, net.parameters(), 1 << 20);
+    sentinel.start(0);
+    for (int step = 0; step < 3; ++step) {
+      auto x = torch::randn({2, 3, 4, 4});
+      const bool poisoned = step == 1 && group.rank() == 1;
+      if (poisoned) x[0][0][0][0] = testing::kNaN;
+      sentinel.begin_step({"sample-" + std::to_string(group.rank())});
+      sentinel.expect_inputs({x}, !poisoned);
+      const auto mean_before = net[1]->named_buffers()["running_mean"].clone();
+      optimizer.zero_grad();
+      const auto loss = net.forward(x).square().mean();
+      loss.backward();
+      reducer.finish();
+      StepFigures figures;
+      figures.loss = loss.detach();
+      if (sentinel.check_step(figures)) {
+        optimizer.step();
+        sentinel.end_step(0.1);
+      } else if (poisoned) {
+        statistics_kept[r] = torch::equal(mean_before, net[1]->named_buffers()["running_mean"]);
+      }
+    }
+    EXPECT_TRUE(sentinel.settle());
+    steps[r] = sentinel.step();
+    events[r] = sentinel.events();
+  });
+  EXPECT_EQ(asked, std::vector<int64_t>({4, 4}));  // one per step, and one for the last settle
+  EXPECT_EQ(steps, std::vector<int64_t>({2, 2}));
+  for (size_t r = 0; r < 2; ++r) {
+    ASSERT_EQ(events[r].size(), 1u) << r;
+    EXPECT_EQ(events[r][0].step, 1);
+    EXPECT_EQ(events[r][0].stage, GuardStage::Input);
+    EXPECT_EQ(events[r][0].ranks, std::vector<int64_t>({1}));
+  }
+  EXPECT_TRUE(statistics_kept[1]);
+  EXPECT_TRUE(torch::equal(nets[0]->parameters()[0], nets[1]->parameters()[0]));  // in lockstep
+}
+
+TEST(ProcessGroup, AGpuGroupNeedsABuildWithNccl) {
+  if (has_nccl()) GTEST_SKIP() << "this build has NCCL";
+  const auto message = testing::error_message<InvalidArgument>([] {
+    ProcessGroup(c10::make_intrusive<c10d::HashStore>(), 0, 1, std::chrono::seconds(5), torch::Device(torch::kCUDA, 0));
+  });
+  EXPECT_NE(message.find("data-parallel training on cuda:0 needs NCCL"), std::string::npos) << message;
+}
+
+// NCCL at world size 1 on the first GPU (skipped without one, or in a build without NCCL):
+// the module broadcast and the gradient buckets over NCCL, the host consensus over Gloo.
+TEST(ProcessGroup, NcclAveragesCudaGradientsAtWorldSizeOne) {
+  if (!torch::cuda::is_available() || !has_nccl()) GTEST_SKIP() << "needs a GPU and a build with NCCL";
+  const torch::Device gpu(torch::kCUDA, 0);
+  ProcessGroup group(c10::make_intrusive<c10d::HashStore>(), 0, 1, std::chrono::seconds(30), gpu);
+  torch::manual_seed(0);
+  auto net = small_net();
+  net->to(gpu);
+  auto reference = std::dynamic_pointer_cast<torch::nn::SequentialImpl>(net->clone());
+  broadcast_module(group, *net);
+  GradientReducer reducer(group, net->parameters(), 600);
+  const auto x = torch::randn({2, 3, 8, 8}, gpu);
+  net->forward(x).mean().backward();
+  reducer.finish();
+  reference->forward(x).mean().backward();
+  const auto expected = gradients(*reference), got = gradients(*net);
+  for (size_t i = 0; i < expected.size(); ++i) EXPECT_TRUE(torch::allclose(got[i], expected[i])) << i;
+  EXPECT_EQ(rank_flags(group, 5), std::vector<int64_t>({5}));
 }
 
 }  // namespace

@@ -68,25 +68,36 @@ struct HostWaitCounter {
       at::addThreadLocalCallback(at::RecordFunctionCallback(count_host_wait).scopes({at::RecordScope::FUNCTION}));
 };
 
+// The sentinel's device reads and the host waits of a healthy run of `steps` on `device`.
+std::pair<int64_t, int64_t> reads_and_waits(int64_t steps, const std::string& device) {
+  testing::TempDir dir("sentinel_reads_" + std::to_string(steps));
+  auto root = testing::tiny_run(steps);
+  root["train"]["device"] = device;
+  root["train"]["log_interval"] = 1000;
+  root["train"]["checkpoint_interval"] = 0;
+  root["eval"]["interval"] = 0;
+  root["guard"]["snapshot_interval"] = 1000;
+  const auto config = read_train_config(root);
+  const HostWaitCounter counter;
+  const auto s = train(config, quiet(dir.str()));
+  return {s.device_reads, host_waits.load()};
+}
+
 // Two runs that differ only in their number of steps: the difference is what steps cost. On
 // a GPU each read waits for the device; a step has one (the sentinel's) and nothing else.
 TEST(TrainerSentinel, AHealthyStepReadsTheDeviceOnceAndWaitsForNothingElse) {
-  const auto cost = [](int64_t steps) {
-    testing::TempDir dir("sentinel_reads_" + std::to_string(steps));
-    auto root = testing::tiny_run(steps);
-    root["train"]["log_interval"] = 1000;
-    root["train"]["checkpoint_interval"] = 0;
-    root["eval"]["interval"] = 0;
-    root["guard"]["snapshot_interval"] = 1000;
-    const auto config = read_train_config(root);
-    const HostWaitCounter counter;
-    const auto s = train(config, quiet(dir.str()));
-    return std::pair<int64_t, int64_t>{s.device_reads, host_waits.load()};
-  };
-  const auto [reads4, waits4] = cost(4);
-  const auto [reads9, waits9] = cost(9);
+  const auto [reads4, waits4] = reads_and_waits(4, "cpu");
+  const auto [reads9, waits9] = reads_and_waits(9, "cpu");
   EXPECT_EQ(reads9 - reads4, 5);
   EXPECT_GT(waits4, 0) << "the counter sees .item() (the evaluation at the end has some)";
+  EXPECT_EQ(waits9, waits4);
+}
+
+TEST(TrainerSentinel, AHealthyCudaStepReadsTheDeviceOnceAndWaitsForNothingElse) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  const auto [reads4, waits4] = reads_and_waits(4, "cuda");
+  const auto [reads9, waits9] = reads_and_waits(9, "cuda");
+  EXPECT_EQ(reads9 - reads4, 5);
   EXPECT_EQ(waits9, waits4);
 }
 

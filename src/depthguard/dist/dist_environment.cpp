@@ -36,6 +36,7 @@ std::optional<DistOptions> dist_options_from_environment(const DistOptions& base
   DistOptions options = base;
   options.world_size(integer_variable("WORLD_SIZE", 1, 1 << 20, std::nullopt));
   options.rank(integer_variable("RANK", 0, options.world_size() - 1, std::nullopt));
+  options.local_rank(integer_variable("LOCAL_RANK", 0, options.world_size() - 1, 0));
   options.master_port(integer_variable("MASTER_PORT", 1, 65535, 29500));
   if (const char* addr = std::getenv("MASTER_ADDR")) options.master_addr(addr);
   return options;

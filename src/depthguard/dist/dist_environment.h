@@ -10,7 +10,8 @@ namespace depthguard {
 /// `base` with rank, world size and rendezvous address from the environment; none when
 /// WORLD_SIZE is unset (a single process). Throws InvalidArgument naming the variable when
 /// one is missing or not a number in its range (RANK in [0, WORLD_SIZE), MASTER_PORT in
-/// [1, 65535]); MASTER_ADDR defaults to 127.0.0.1 and MASTER_PORT to 29500.
+/// [1, 65535], LOCAL_RANK in [0, WORLD_SIZE)); MASTER_ADDR defaults to 127.0.0.1,
+/// MASTER_PORT to 29500 and LOCAL_RANK to 0.
 std::optional<DistOptions> dist_options_from_environment(const DistOptions& base = {});
 
 }  // namespace depthguard

@@ -10,6 +10,8 @@ namespace depthguard {
 struct DistOptions {
   TORCH_ARG(int64_t, rank) = 0;
   TORCH_ARG(int64_t, world_size) = 1;
+  /// The rank's place on its machine: on CUDA, the GPU it trains on (cuda:local_rank).
+  TORCH_ARG(int64_t, local_rank) = 0;
   /// Rank 0 hosts the rendezvous store (c10d's TCPStore) here; the others connect to it.
   TORCH_ARG(std::string, master_addr) = "127.0.0.1";
   TORCH_ARG(int64_t, master_port) = 29500;

@@ -6,6 +6,14 @@
 
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#ifdef DEPTHGUARD_NCCL
+#include <c10/cuda/CUDAFunctions.h>
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
+
+#include "depthguard/core/errors.h"
+#include "depthguard/runtime/device.h"
 
 namespace depthguard {
 
@@ -22,6 +30,20 @@ std::shared_ptr<::gloo::transport::Device> gloo_device(const std::string& master
     return c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1");
   }
   return c10d::ProcessGroupGloo::createDefaultDevice();
+}
+
+// Before the rendezvous: a GPU group needs NCCL.
+void require_backend(const c10::Device& device) {
+  if (device.is_cuda() && !has_nccl()) {
+    throw InvalidArgument("data-parallel training on " + device.str() +
+                          " needs NCCL, and this build has none (it needs a CUDA LibTorch and nccl.h: cmake "
+                          "-DNCCL_INCLUDE_DIR=DIR); train on the CPU (Gloo) or build with NCCL");
+  }
+}
+
+// Whether `tensors` go over NCCL: a GPU's, in a group that has it.
+[[maybe_unused]] bool on_gpu(const std::vector<torch::Tensor>& tensors) {
+  return !tensors.empty() && tensors.front().is_cuda();
 }
 
 std::chrono::milliseconds milliseconds(double seconds) {
@@ -54,7 +76,26 @@ void wait_for(const c10::intrusive_ptr<c10d::Work>& work) {
   collective([&] { return work->wait(); });
 }
 
-ProcessGroup::ProcessGroup(const DistOptions& options) : rank_(options.rank()), size_(options.world_size()) {
+bool has_nccl() {
+#ifdef DEPTHGUARD_NCCL
+  return true;
+#else
+  return false;
+#endif
+}
+
+c10::Device rank_device(const DistOptions& options) {
+  try {
+    return resolve_device("cuda:" + std::to_string(options.local_rank()));
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument("LOCAL_RANK " + std::to_string(options.local_rank()) + " (rank " +
+                          std::to_string(options.rank()) + "): " + e.what());
+  }
+}
+
+ProcessGroup::ProcessGroup(const DistOptions& options, c10::Device device)
+    : rank_(options.rank()), size_(options.world_size()) {
+  require_backend(device);
   TORCH_CHECK(options.world_size() >= 1, "DistOptions::world_size must be >= 1, got ", options.world_size());
   TORCH_CHECK(options.rank() >= 0 && options.rank() < options.world_size(), "DistOptions::rank must be in [0, ",
               options.world_size(), "), got ", options.rank());
@@ -68,7 +109,7 @@ ProcessGroup::ProcessGroup(const DistOptions& options) : rank_(options.rank()), 
   const auto where = options.master_addr() + ":" + std::to_string(options.master_port());
   try {
     join(c10::make_intrusive<c10d::TCPStore>(options.master_addr(), store), milliseconds(options.timeout_s()),
-         gloo_device(options.master_addr()));
+         gloo_device(options.master_addr()), device);
   } catch (const std::exception& e) {
     throw std::runtime_error("rank " + std::to_string(options.rank()) + " of " +
                              std::to_string(options.world_size()) + " could not join the group at " + where + ": " +
@@ -77,22 +118,40 @@ ProcessGroup::ProcessGroup(const DistOptions& options) : rank_(options.rank()), 
 }
 
 ProcessGroup::ProcessGroup(c10::intrusive_ptr<c10d::Store> store, int64_t rank, int64_t world_size,
-                           std::chrono::milliseconds timeout)
+                           std::chrono::milliseconds timeout, c10::Device device)
     : rank_(rank), size_(world_size) {
-  join(store, timeout, gloo_device("127.0.0.1"));
+  require_backend(device);
+  join(store, timeout, gloo_device("127.0.0.1"), device);
 }
 
 ProcessGroup::~ProcessGroup() = default;
 
+// Gloo always: the sentinel's consensus, the stop request and the barriers are host values.
+// NCCL beside it for a GPU's tensors, on keys of its own in the shared store.
 void ProcessGroup::join(const c10::intrusive_ptr<c10d::Store>& store, std::chrono::milliseconds timeout,
-                        std::shared_ptr<::gloo::transport::Device> device) {
+                        std::shared_ptr<::gloo::transport::Device> device, c10::Device tensors) {
   auto options = c10d::ProcessGroupGloo::Options::create(timeout);
   options->devices.push_back(std::move(device));
   gloo_ = c10::make_intrusive<c10d::ProcessGroupGloo>(store, static_cast<int>(rank_), static_cast<int>(size_),
                                                       options);
+  if (!tensors.is_cuda()) return;
+#ifdef DEPTHGUARD_NCCL
+  c10::cuda::set_device(tensors.index());  // NCCL's communicator binds to the current GPU
+  auto nccl_options = c10d::ProcessGroupNCCL::Options::create();
+  nccl_options->timeout = timeout;
+  c10::intrusive_ptr<c10d::Store> nccl_store = c10::make_intrusive<c10d::PrefixStore>("nccl", store);
+  nccl_ = c10::make_intrusive<c10d::ProcessGroupNCCL>(nccl_store, static_cast<int>(rank_), static_cast<int>(size_),
+                                                      nccl_options);
+#endif
 }
 
+// A GPU's tensors go over NCCL, the CPU's over Gloo.
 c10::intrusive_ptr<c10d::Work> ProcessGroup::sum_async(std::vector<torch::Tensor>& tensors) {
+#ifdef DEPTHGUARD_NCCL
+  if (nccl_ && on_gpu(tensors)) {
+    return collective([&] { return nccl_->allreduce(tensors, c10d::AllreduceOptions{}); });
+  }
+#endif
   return collective([&] { return gloo_->allreduce(tensors, c10d::AllreduceOptions{}); });
 }
 
@@ -106,6 +165,12 @@ void ProcessGroup::max(torch::Tensor& tensor) {
 void ProcessGroup::broadcast(std::vector<torch::Tensor>& tensors, int64_t root) {
   c10d::BroadcastOptions options;
   options.rootRank = root;
+#ifdef DEPTHGUARD_NCCL
+  if (nccl_ && on_gpu(tensors)) {
+    wait_for(collective([&] { return nccl_->broadcast(tensors, options); }));
+    return;
+  }
+#endif
   wait_for(collective([&] { return gloo_->broadcast(tensors, options); }));
 }
 

@@ -1,12 +1,15 @@
 #pragma once
 // One rank of a data-parallel group on PyTorch's own distributed engine (c10d): Gloo over
-// TCP for CPU tensors. The collectives the trainer needs, with the group's timeout.
+// TCP for CPU tensors and the host's small collectives, and NCCL for CUDA tensors in a
+// build against a CUDA LibTorch (DEPTHGUARD_NCCL). The collectives the trainer needs, with
+// the group's timeout.
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <vector>
 
+#include <c10/core/Device.h>
 #include <torch/csrc/distributed/c10d/Store.hpp>
 #include <torch/csrc/distributed/c10d/Work.hpp>
 #include <torch/nn/module.h>
@@ -16,6 +19,7 @@
 
 namespace c10d {
 class ProcessGroupGloo;
+class ProcessGroupNCCL;
 }
 namespace gloo::transport {
 class Device;
@@ -28,26 +32,29 @@ class ProcessGroup {
   /// Joins the group `options` describes: rank 0 hosts a TCPStore on master_addr:master_port
   /// and every rank connects to it; returns when all world_size ranks have joined. Throws
   /// std::runtime_error naming the address when the others do not come within timeout_s.
-  /// TORCH_CHECKs rank in [0, world_size) and world_size >= 1.
-  explicit ProcessGroup(const DistOptions& options);
+  /// TORCH_CHECKs rank in [0, world_size) and world_size >= 1. With a CUDA `device` (the
+  /// rank's GPU) it also joins an NCCL group for CUDA tensors; a build without NCCL throws
+  /// InvalidArgument saying so.
+  explicit ProcessGroup(const DistOptions& options, c10::Device device = c10::kCPU);
 
   /// Joins through an existing store over the loopback (tests run the ranks as threads on
   /// one HashStore).
   ProcessGroup(c10::intrusive_ptr<c10d::Store> store, int64_t rank, int64_t world_size,
-               std::chrono::milliseconds timeout);
+               std::chrono::milliseconds timeout, c10::Device device = c10::kCPU);
   ~ProcessGroup();
 
   int64_t rank() const { return rank_; }
   int64_t size() const { return size_; }
 
-  /// Starts summing `tensors` (CPU, each contiguous) in place over the ranks; wait on the
-  /// returned work before reading them.
+  /// Starts summing `tensors` (each contiguous, all on the CPU or all on the group's GPU) in
+  /// place over the ranks; wait on the returned work before reading them.
   c10::intrusive_ptr<c10d::Work> sum_async(std::vector<torch::Tensor>& tensors);
 
-  /// The element-wise maximum of `tensor` over the ranks, in place (blocking).
+  /// The element-wise maximum of CPU `tensor` over the ranks, in place (blocking).
   void max(torch::Tensor& tensor);
 
-  /// Rank `root`'s values of `tensors` on every rank, in place (blocking).
+  /// Rank `root`'s values of `tensors` (all on the CPU or all on the group's GPU) on every
+  /// rank, in place (blocking).
   void broadcast(std::vector<torch::Tensor>& tensors, int64_t root = 0);
 
   /// Returns when every rank has reached it.
@@ -55,11 +62,21 @@ class ProcessGroup {
 
  private:
   void join(const c10::intrusive_ptr<c10d::Store>& store, std::chrono::milliseconds timeout,
-            std::shared_ptr<::gloo::transport::Device> device);
+            std::shared_ptr<::gloo::transport::Device> device, c10::Device tensors);
 
   int64_t rank_ = 0, size_ = 1;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> gloo_;  ///< holds the store it joined through
+#ifdef DEPTHGUARD_NCCL
+  c10::intrusive_ptr<c10d::ProcessGroupNCCL> nccl_;  ///< CUDA tensors; null for a CPU group
+#endif
 };
+
+/// Whether this build reduces CUDA tensors (it was built against a CUDA LibTorch with NCCL).
+bool has_nccl();
+
+/// The GPU of a rank on CUDA: cuda:local_rank. Throws InvalidArgument naming LOCAL_RANK
+/// when this machine has no such GPU.
+c10::Device rank_device(const DistOptions& options);
 
 /// A collective that failed: another rank died, threw or stopped answering (the timeout).
 class CollectiveFailure : public std::runtime_error {

@@ -330,15 +330,13 @@ class TrainingRun {
     };
   }
 
-  // Data-parallel training (a launcher set rank and world size): joins the group. Gloo
-  // reduces CPU tensors; NCCL for CUDA is not built yet.
+  // Data-parallel training (a launcher set rank and world size): joins the group. On CUDA
+  // each rank trains on the GPU of its local rank, and gradients travel over NCCL.
   void join_group() {
     if (!options_.dist || options_.dist->world_size() == 1) return;
-    if (device_.is_cuda()) {
-      throw InvalidArgument("data-parallel training runs on the CPU (Gloo) so far; train with the device cpu");
-    }
-    group_ = std::make_unique<ProcessGroup>(*options_.dist);
-    spdlog::info("rank {} of {}; batch size {} per rank", group_->rank(), group_->size(),
+    if (device_.is_cuda()) device_ = rank_device(*options_.dist);
+    group_ = std::make_unique<ProcessGroup>(*options_.dist, device_);
+    spdlog::info("rank {} of {} on {}; batch size {} per rank", group_->rank(), group_->size(), device_.str(),
                  config_.data.loader.batch_size());
   }
 
