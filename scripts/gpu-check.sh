@@ -2,11 +2,16 @@
 # The GPU machine's check, in one call (issue 11): builds the whole project against the
 # LibTorch inside that machine's Python torch (2.x with CUDA) and the Debian packages that
 # scripts/gpu-deps.sh unpacked into .gpu-deps (carried there), runs the whole suite (the
-# CUDA tests included), a short training run on the GPU in fp32, bf16 and fp16, TensorBoard
-# reading that run's event files, and the GPU benchmarks. Logs go to $OUT (the device tool brings them back) or /tmp/gpu-check.
+# CUDA tests included; NCCL at world size 1 when the build found nccl.h), a short training
+# run on the GPU in fp32, bf16 and fp16, TensorBoard reading that run's event files, the GPU
+# benchmarks (the step in each precision, the sentinel's on/off A/B) and the same step in
+# plain PyTorch (bench/peer/train_step.py). Logs go to $OUT (the device tool brings them
+# back) or /tmp/gpu-check.
 #
 #   here:  scripts/gpu-deps.sh
 #   there: run(command="scripts/gpu-check.sh", carry=[".gpu-deps"], timeout_s=540)
+#
+# DEPTHGUARD_NCCL=OFF scripts/gpu-check.sh builds without NCCL (should its part not build).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 deps="$PWD/.gpu-deps"
@@ -22,11 +27,16 @@ step "machine"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, "gpu", torch.cuda.is_available())'
 torch_prefix=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
+# nccl.h: the torch package's NCCL (nvidia-nccl-*) keeps it under site-packages/nvidia.
+nccl_h=$(find "$(python3 -c 'import site; print(site.getsitepackages()[0])')/nvidia" -name nccl.h 2>/dev/null | head -1)
+echo "nccl.h: ${nccl_h:-none found}"
 
 step "configure and build (build-gpu)"
 cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DDEPTHGUARD_ALLOCATOR=system \
   -DCMAKE_PREFIX_PATH="$torch_prefix;$deps/root/usr" -DOpenCV_DIR="$deps/opencv" \
-  -DDEPTHGUARD_CHART_JS="$deps/root/usr/share/javascript/chart.js/chart.min.js" >"$logs/build.log" 2>&1 &&
+  -DDEPTHGUARD_CHART_JS="$deps/root/usr/share/javascript/chart.js/chart.min.js" \
+  -DDEPTHGUARD_NCCL="${DEPTHGUARD_NCCL:-ON}" ${nccl_h:+-DNCCL_INCLUDE_DIR="$(dirname "$nccl_h")"} \
+  >"$logs/build.log" 2>&1 &&
   cmake --build build-gpu -j "$(nproc)" >>"$logs/build.log" 2>&1
 build=$?
 tail -5 "$logs/build.log"
@@ -36,7 +46,8 @@ step "suite"
 (cd build-gpu && ctest -j 8 --timeout 300 --output-on-failure) >"$logs/ctest.log" 2>&1
 suite=$?
 grep -E "tests passed|tests failed|\(Failed\)|Timeout" "$logs/ctest.log"
-grep -E "Cuda|Autocast|Float16|Fp16|ReportInBrowser" "$logs/ctest.log" | grep -E "Passed|Failed|Skipped" | sed 's/^ *//'
+grep -E "NCCL" "$logs/build.log" | head -2
+grep -E "Cuda|Autocast|Float16|Fp16|Nccl|OneRead|ReportInBrowser" "$logs/ctest.log" | grep -E "Passed|Failed|Skipped" | sed 's/^ *//'
 
 step "training on cuda:0, fp32, bf16 and fp16 (dynamic loss scaling)"
 for precision in fp32 bf16 fp16; do
@@ -64,9 +75,12 @@ PY
 cp -r /tmp/gpu-run-fp32/tb "$logs/tb-fp32" 2>/dev/null
 build-gpu/depthguard --log-level warn report /tmp/gpu-run-fp32 && cp /tmp/gpu-run-fp32/report.html "$logs/"
 
-step "benchmarks"
-build-gpu/depthguard_bench --benchmark_filter='BM_TrainStepCuda' --benchmark_format=console \
+step "benchmarks: depthguard's step, then the same in plain PyTorch, then the sentinel on/off"
+build-gpu/depthguard_bench --benchmark_filter='BM_TrainStepCuda|BM_SentinelOnOff/cuda:1' --benchmark_format=console \
   --benchmark_out="$logs/bench.json" --benchmark_out_format=json 2>&1 | grep -E "BM_|Run on"
+for args in "--batch 8" "--batch 32 --precision bf16" "--batch 32 --precision fp16"; do
+  python3 bench/peer/train_step.py --device cuda --channels-last --steps 20 $args 2>&1 | tail -1
+done
 
 step "done"
 exit $suite

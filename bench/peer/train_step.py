@@ -7,6 +7,11 @@ full-resolution head (3x3 64->64, ReLU, 3x3 64->1), the fused log-depth head, th
 SILog loss and AdamW with weight decay on the convolution weights only: the same shapes and
 operators as depthguard's model. Prints the median milliseconds per step as JSON.
 
+On a GPU (--device cuda) with --precision bf16 or fp16 the forward pass runs under autocast
+and the loss in float32, fp16 with torch.amp.GradScaler: the peer of BM_TrainStepCuda
+(issue 11; scripts/gpu-check.sh runs both in one session). Each timed step ends with a
+synchronisation, as the C++ benchmark's does.
+
 Benchmark-only: training never needs Python. Run through bench/peer/run.sh.
 """
 import argparse
@@ -57,31 +62,54 @@ def main():
     parser.add_argument("--width", type=int, default=320)
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--channels-last", action="store_true")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--precision", choices=["fp32", "bf16", "fp16"], default="fp32")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
+    device = torch.device(args.device)
     fmt = torch.channels_last if args.channels_last else torch.contiguous_format
-    model = MimDepth().to(memory_format=fmt)
+    model = MimDepth().to(device=device, memory_format=fmt)
     decayed = [p for p in model.parameters() if p.dim() > 1]
     others = [p for p in model.parameters() if p.dim() <= 1]
     optimizer = torch.optim.AdamW([{"params": decayed, "weight_decay": 0.01}, {"params": others, "weight_decay": 0.0}],
                                   lr=1e-3)
-    image = torch.randn(args.batch, 3, args.height, args.width).contiguous(memory_format=fmt)
-    depth = torch.rand(args.batch, 1, args.height, args.width) * 9 + 0.5
+    image = torch.randn(args.batch, 3, args.height, args.width).contiguous(memory_format=fmt).to(device)
+    depth = (torch.rand(args.batch, 1, args.height, args.width) * 9 + 0.5).to(device)
+    autocast = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(args.precision)
+    scaler = torch.amp.GradScaler(device.type) if args.precision == "fp16" else None
+
+    def forward():
+        if autocast is None:
+            return model(image)
+        with torch.autocast(device.type, dtype=autocast):
+            return model(image).float()
 
     def step():
         optimizer.zero_grad()  # PyTorch 1.13's default: gradients zeroed, not dropped
-        silog(model(image), depth).backward()
-        optimizer.step()
+        loss = silog(forward(), depth)
+        if scaler is None:
+            loss.backward()
+            optimizer.step()
+        else:
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
 
-    step()  # warm-up, as the C++ benchmark
+    for _ in range(3 if device.type == "cuda" else 1):
+        step()  # warm-up, as the C++ benchmark
     times = []
     for _ in range(args.steps):
         start = time.perf_counter()
         step()
         times.append((time.perf_counter() - start) * 1e3)
-    print(json.dumps({"ms_per_step": statistics.median(times), "threads": torch.get_num_threads(),
-                      "torch": torch.__version__, "channels_last": args.channels_last}))
+    median = statistics.median(times)
+    print(json.dumps({"ms_per_step": median, "images_per_s": args.batch * 1e3 / median,
+                      "threads": torch.get_num_threads(), "torch": torch.__version__,
+                      "channels_last": args.channels_last, "device": args.device, "precision": args.precision,
+                      "batch": args.batch}))
 
 
 if __name__ == "__main__":
