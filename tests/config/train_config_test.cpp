@@ -41,6 +41,38 @@ TEST(TrainConfig, ResolvedConfigHoldsEveryKeyAndReadsBackTheSame) {
   EXPECT_EQ(YAML::Dump(again.resolved), YAML::Dump(c.resolved));
 }
 
+TEST(TrainConfig, SwinV2MimTakesAPublishedSizeAndPerStageWindows) {
+  const auto c = read_train_config(YAML::Load(
+      "model: {arch: swinv2-mim, backbone: base, window_size: [30, 30, 30, 15], pretrain_window_size: 12, "
+      "use_shift: [true, true, true, false], drop_path_rate: 0.3}\noptimizer: {layer_decay: 0.9}"));
+  const auto& s = c.model.swin();
+  EXPECT_EQ(s.embed_dim(), 128);
+  EXPECT_EQ(s.depths(), (std::vector<int64_t>{2, 2, 18, 2}));
+  EXPECT_EQ(s.heads(), (std::vector<int64_t>{4, 8, 16, 32}));
+  EXPECT_EQ(s.window_sizes(), (std::vector<int64_t>{30, 30, 30, 15}));
+  EXPECT_EQ(s.pretrain_window_sizes(), (std::vector<int64_t>{12, 12, 12, 12}));  // one value: every stage
+  EXPECT_EQ(s.use_shift(), (std::vector<bool>{true, true, true, false}));
+  EXPECT_EQ(s.drop_path_rate(), 0.3);
+  EXPECT_EQ(c.optimizer.layer_decay(), 0.9);
+  EXPECT_EQ(c.resolved["model"]["window_size"].size(), 4u);
+  const auto again = read_train_config(YAML::Load(YAML::Dump(c.resolved)));
+  EXPECT_EQ(YAML::Dump(again.resolved), YAML::Dump(c.resolved));
+  EXPECT_EQ(read_train_config(YAML::Load("model: {arch: swinv2-mim}")).model.swin().embed_dim(), 96);  // tiny
+
+  EXPECT_NE(config_error("model: {arch: swinv2-mim, window_size: [8, 8, 8]}")
+                .find("model.window_size: 3 values given, expected 4 (one per stage) or a single value for all"),
+            std::string::npos);
+  EXPECT_NE(config_error("model: {arch: swinv2-mim, backbone: huge}").find("model.backbone: 'huge' is not one of"),
+            std::string::npos);
+  EXPECT_NE(config_error("model: {arch: swinv2-mim, window_size: 0}").find("model.window_size: 0 is outside"),
+            std::string::npos);
+  EXPECT_NE(config_error("model: {arch: swinv2-mim, use_shift: [yes, no, maybe, true]}").find("model.use_shift"),
+            std::string::npos);
+  EXPECT_NE(config_error("model: {arch: swinv2-mim, width: 64}").find("model.width: unknown key"), std::string::npos);
+  EXPECT_NE(config_error("model: {backbone: base}").find("model.backbone: unknown key"), std::string::npos);
+  EXPECT_NE(config_error("optimizer: {layer_decay: 0}").find("optimizer.layer_decay"), std::string::npos);
+}
+
 TEST(TrainConfig, SyntheticEvalDataIsHeldOutAndUnaugmented) {
   const auto c = read_train_config(YAML::Load(
       "data: {synthetic: {count: 50, first_index: 10, height: 64}, augment: {crop_height: 32}}"));

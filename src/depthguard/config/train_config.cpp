@@ -7,6 +7,7 @@
 
 #include "depthguard/config/numerics_config.h"
 #include "depthguard/config/yaml_section.h"
+#include "depthguard/models/swin_v2_encoder.h"
 
 namespace depthguard {
 
@@ -26,7 +27,8 @@ OptimizerOptions read_optimizer(YamlSection& s) {
       .beta1(s.number("beta1", d.beta1(), 0, 0.999999))
       .beta2(s.number("beta2", d.beta2(), 0, 0.999999))
       .eps(s.number("eps", d.eps(), 1e-30, 1))
-      .grad_clip(s.number("grad_clip", d.grad_clip(), 0, kUnbounded));
+      .grad_clip(s.number("grad_clip", d.grad_clip(), 0, kUnbounded))
+      .layer_decay(s.number("layer_decay", d.layer_decay(), kAboveZero, 1));
 }
 
 ScheduleOptions read_schedule(YamlSection& s) {
@@ -146,10 +148,28 @@ void check_training_image_size(const DataConfig& data) {
 
 }  // namespace
 
+namespace {
+
+// swinv2-mim's encoder: a published size, then its windows and stochastic depth.
+SwinV2Options read_swin_options(YamlSection& model) {
+  auto o = swin_v2_preset(model.choice("backbone", swin_size_choices(), SwinSize::Tiny));
+  o.window_sizes(model.stage_integers("window_size", o.window_sizes(), 1, 1024));
+  o.pretrain_window_sizes(model.stage_integers("pretrain_window_size", o.pretrain_window_sizes(), 0, 1024));
+  o.use_shift(model.per_stage<bool>("use_shift", o.use_shift()));
+  o.drop_path_rate(model.number("drop_path_rate", o.drop_path_rate(), 0, 0.99));
+  return o;
+}
+
+}  // namespace
+
 ModelOptions read_model_options(YamlSection& model) {
   ModelOptions m;
   m.arch(model.choice("arch", architecture_choices(), m.arch()));
-  m.width(model.integer("width", default_width(m.arch()), 1, 1024));
+  if (m.arch() == Architecture::SwinV2Mim) {
+    m.swin(read_swin_options(model));
+  } else {
+    m.width(model.integer("width", default_width(m.arch()), 1, 1024));
+  }
   m.head(read_depth_head_options(model));
   m.norm(model.choice("norm", norm_kind_choices(), m.norm()));
   m.head_bias(model.number("head_bias", m.head_bias(), -1e4, 1e4));

@@ -81,6 +81,18 @@ int64_t YamlSection::integer(const std::string& key, int64_t fallback, int64_t l
   return value;
 }
 
+std::vector<int64_t> YamlSection::stage_integers(const std::string& key, const std::vector<int64_t>& fallback,
+                                                 int64_t lo, int64_t hi) {
+  const auto values = per_stage<int64_t>(key, fallback);
+  for (const auto value : values) {
+    if (value < lo || value > hi) {
+      throw ConfigError(key_path(key) + ": " + std::to_string(value) + " is outside [" + std::to_string(lo) + ", " +
+                        std::to_string(hi) + "]");
+    }
+  }
+  return values;
+}
+
 YamlSection YamlSection::section(const std::string& key) {
   read_.insert(key);
   const YAML::Node& map = node_;

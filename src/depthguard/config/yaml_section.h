@@ -8,6 +8,7 @@
 #include <set>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include <yaml-cpp/yaml.h>
 
@@ -59,6 +60,16 @@ class YamlSection {
 
   /// A whole number in [lo, hi]; throws ConfigError naming the key, the value and the range.
   int64_t integer(const std::string& key, int64_t fallback, int64_t lo, int64_t hi);
+
+  /// One value per stage of a network: a single value for every stage, or a list of exactly
+  /// fallback.size() values. Throws ConfigError naming the key for a list of another length
+  /// or a value that does not convert to T.
+  template <class T>
+  std::vector<T> per_stage(const std::string& key, const std::vector<T>& fallback);
+
+  /// per_stage of whole numbers, each in [lo, hi].
+  std::vector<int64_t> stage_integers(const std::string& key, const std::vector<int64_t>& fallback, int64_t lo,
+                                      int64_t hi);
 
   /// A named choice; throws ConfigError naming the key and the allowed names.
   template <class E>
@@ -128,6 +139,36 @@ T YamlSection::get(const std::string& key, T fallback) {
     }
   }
   resolved_[key] = result;
+  return result;
+}
+
+template <class T>
+std::vector<T> YamlSection::per_stage(const std::string& key, const std::vector<T>& fallback) {
+  const YAML::Node& map = node_;
+  const auto value = present() ? map[key] : YAML::Node();
+  if (!value || !value.IsSequence()) {
+    const T one = get<T>(key, fallback.front());
+    std::vector<T> result = fallback;
+    if (value && !value.IsNull()) result.assign(fallback.size(), one);
+    resolved_[key] = YAML::Node(YAML::NodeType::Sequence);
+    for (const auto& v : result) resolved_[key].push_back(static_cast<T>(v));
+    return result;
+  }
+  read_.insert(key);
+  if (value.size() != fallback.size()) {
+    throw ConfigError(key_path(key) + ": " + std::to_string(value.size()) + " values given, expected " +
+                      std::to_string(fallback.size()) + " (one per stage) or a single value for all");
+  }
+  std::vector<T> result;
+  for (const auto& item : value) {
+    T v{};
+    if (!YAML::convert<T>::decode(item, v)) {
+      throw ConfigError(key_path(key) + ": cannot read '" + YAML::Dump(item) + "': " + detail::kind_of<T>());
+    }
+    result.push_back(v);
+  }
+  resolved_[key] = YAML::Node(YAML::NodeType::Sequence);
+  for (const auto& v : result) resolved_[key].push_back(static_cast<T>(v));
   return result;
 }
 

@@ -26,7 +26,8 @@ torch::Tensor upsample_to(const torch::Tensor& x, int64_t height, int64_t width)
 
 }  // namespace
 
-MimDecoderImpl::MimDecoderImpl(int64_t in_channels, NormKind norm) {
+MimDecoderImpl::MimDecoderImpl(int64_t in_channels, NormKind norm, int64_t out_channels, bool two_steps)
+    : out_channels_(out_channels), two_steps_(two_steps) {
   deconv_layers = register_module("deconv_layers", torch::nn::Sequential());
   for (int64_t i = 0; i < 3; ++i) {
     deconv_layers->push_back(torch::nn::ConvTranspose2d(
@@ -34,7 +35,7 @@ MimDecoderImpl::MimDecoderImpl(int64_t in_channels, NormKind norm) {
     deconv_layers->push_back(normalization(norm, 32));
     deconv_layers->push_back(torch::nn::ReLU(torch::nn::ReLUOptions(true)));
   }
-  conv_layers = register_module("conv_layers", conv_bn_relu(32, 64, true, norm));
+  conv_layers = register_module("conv_layers", conv_bn_relu(32, out_channels, true, norm));
   torch::NoGradGuard no_grad;
   for (auto& p : named_parameters()) {
     const bool conv_weight = p.key().find("weight") != std::string::npos && p.value().dim() == 4;
@@ -45,7 +46,9 @@ MimDecoderImpl::MimDecoderImpl(int64_t in_channels, NormKind norm) {
 
 torch::Tensor MimDecoderImpl::forward(const std::vector<torch::Tensor>& features) {
   const auto out = conv_layers->forward(deconv_layers->forward(features.back()));
-  return upsample_to(out, out.size(2) * 4, out.size(3) * 4);
+  if (!two_steps_) return upsample_to(out, out.size(2) * 4, out.size(3) * 4);
+  const auto half = upsample_to(out, out.size(2) * 2, out.size(3) * 2);
+  return upsample_to(half, half.size(2) * 2, half.size(3) * 2);
 }
 
 UnetDecoderImpl::UnetDecoderImpl(const std::vector<int64_t>& channels, NormKind norm)

@@ -19,16 +19,21 @@ class DecoderImpl : public torch::nn::Module {
 };
 
 /// The MIM/GLPDepth decoder: only the stride-32 feature, three ConvTranspose2d (kernel 2,
-/// stride 2, 32 channels, no bias) each with BN and ReLU, a 3x3 convolution to 64 with BN
-/// and ReLU, and x4 bilinear upsampling. Convolutions start from normal(0, 0.001) as MIM's.
+/// stride 2, 32 channels, no bias) each with BN and ReLU, a 3x3 convolution to
+/// `out_channels` with BN and ReLU, and x4 bilinear upsampling: in one step (resnet18-mim,
+/// as bench/peer's PyTorch model) or, as MIM's own decoder, in two x2 steps
+/// (`two_steps`). Convolutions start from normal(0, 0.001) as MIM's.
 class MimDecoderImpl : public DecoderImpl {
  public:
-  explicit MimDecoderImpl(int64_t in_channels, NormKind norm = NormKind::Batch);
+  explicit MimDecoderImpl(int64_t in_channels, NormKind norm = NormKind::Batch, int64_t out_channels = 64,
+                          bool two_steps = false);
   torch::Tensor forward(const std::vector<torch::Tensor>& features) override;
-  int64_t out_channels() const override { return 64; }
+  int64_t out_channels() const override { return out_channels_; }
 
  private:
   torch::nn::Sequential deconv_layers{nullptr}, conv_layers{nullptr};
+  int64_t out_channels_;
+  bool two_steps_;
 };
 
 /// A U-Net decoder: from the stride-32 feature, each step upsamples by 2 (bilinear),

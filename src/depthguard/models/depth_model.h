@@ -3,6 +3,7 @@
 // per pixel, and the numerics module's DepthHead turning logits into log-depth.
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/sequential.h>
@@ -10,7 +11,9 @@
 
 #include "depthguard/models/decoders.h"
 #include "depthguard/models/model_options.h"
+#include "depthguard/models/feature_encoder.h"
 #include "depthguard/models/resnet_encoder.h"
+#include "depthguard/models/swin_v2_encoder.h"
 #include "depthguard/numerics/depth_head.h"
 
 namespace depthguard {
@@ -22,10 +25,18 @@ class DepthModelImpl : public torch::nn::Module {
   /// multiples of 32; otherwise throws c10::Error saying so.
   torch::Tensor forward(const torch::Tensor& image);
 
+  /// For layer-wise learning-rate decay (optimizer.layer_decay): the layer of a parameter
+  /// (its name in named_parameters()), counted from the input, and how many layers there
+  /// are. swinv2-mim: SimMIM's and MIM's layers of the encoder (SwinV2Encoder::layer_of),
+  /// the decoder and head in the last. The ResNet models: one layer, so no decay.
+  int64_t layer_of(const std::string& name) const;
+  int64_t layers() const;
+
   ModelOptions options;
 
  private:
-  ResNetEncoder encoder{nullptr};
+  std::shared_ptr<FeatureEncoderImpl> encoder;
+  std::shared_ptr<SwinV2EncoderImpl> swin_;  ///< the encoder when it is SwinV2, else null
   std::shared_ptr<DecoderImpl> decoder;
   torch::nn::Sequential last_layer_depth{nullptr};  // conv 3x3 - ReLU - conv 3x3 to one logit
   DepthHead head{nullptr};
@@ -34,6 +45,9 @@ TORCH_MODULE(DepthModel);
 
 /// Converts the 4-D parameters (convolution weights) to the channels-last memory format.
 void to_channels_last(torch::nn::Module& module);
+
+/// "unet (width 32)", "swinv2-mim (SwinV2 embed 96, depths 2-2-6-2, windows 8-8-8-8)" (for logs).
+std::string describe_model(const ModelOptions& options);
 
 /// The number of parameters of a module (for logs).
 int64_t parameter_count(const torch::nn::Module& module);

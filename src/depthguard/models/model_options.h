@@ -5,6 +5,7 @@
 #include <torch/arg.h>
 
 #include "depthguard/core/choice.h"
+#include "depthguard/models/swin_v2_options.h"
 #include "depthguard/numerics/depth_head_options.h"
 
 namespace depthguard {
@@ -12,6 +13,7 @@ namespace depthguard {
 enum class Architecture {
   ResNet18Mim,  ///< ResNet-18 + the MIM/GLPDepth decoder on the stride-32 feature (benchmark model)
   ResNetUnet,   ///< ResNet-18 layout at a chosen width + a U-Net decoder with skips (CPU default)
+  SwinV2Mim,    ///< MIM itself: a SwinV2 encoder (ModelOptions::swin) + MIM's decoder
 };
 const ChoiceTable<Architecture>& architecture_choices();
 
@@ -21,8 +23,10 @@ const ChoiceTable<NormKind>& norm_kind_choices();
 
 struct ModelOptions {
   TORCH_ARG(Architecture, arch) = Architecture::ResNetUnet;
-  /// Encoder width (channels of its first stage); 64 is ResNet-18 itself.
+  /// Encoder width (channels of its first stage); 64 is ResNet-18 itself. ResNet encoders only.
   TORCH_ARG(int64_t, width) = 32;
+  /// The SwinV2 encoder of swinv2-mim (model.backbone and its keys).
+  TORCH_ARG(SwinV2Options, swin) = {};
   TORCH_ARG(DepthHeadOptions, head) = {};
   /// batch (torchvision's ResNet, the default), group or none.
   TORCH_ARG(NormKind, norm) = NormKind::Batch;

@@ -10,6 +10,7 @@
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/pimpl.h>
 
+#include "depthguard/models/feature_encoder.h"
 #include "depthguard/models/model_options.h"
 
 namespace depthguard {
@@ -35,12 +36,12 @@ struct ResNetEncoderOptions {
 
 /// Features of an [B, 3, H, W] image at strides 2 (stem, before the max-pool), 4, 8, 16
 /// and 32. H and W must be multiples of 32 (the model checks).
-class ResNetEncoderImpl : public torch::nn::Module {
+class ResNetEncoderImpl : public FeatureEncoderImpl {
  public:
   explicit ResNetEncoderImpl(ResNetEncoderOptions options = {});
-  std::vector<torch::Tensor> forward(const torch::Tensor& image);
+  std::vector<torch::Tensor> forward(const torch::Tensor& image) override;
   /// Channels of each feature that forward returns, in the same order.
-  std::vector<int64_t> channels() const;
+  std::vector<int64_t> channels() const override;
 
   ResNetEncoderOptions options;
 

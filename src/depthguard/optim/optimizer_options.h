@@ -24,6 +24,11 @@ struct OptimizerOptions {
   TORCH_ARG(double, eps) = 1e-8;      ///< adamw
   /// Clip the global gradient norm to this; 0 = no clipping.
   TORCH_ARG(double, grad_clip) = 0.0;
+  /// Layer-wise learning-rate decay (BEiT, SimMIM, MIM): a parameter of layer l of a model
+  /// with L layers learns at lr * layer_decay^(L - 1 - l), so the layers near the input,
+  /// pretrained, move least. 1 = off; MIM uses 0.9 for SwinV2-B. Only swinv2-mim has layers
+  /// (DepthModel::layer_of).
+  TORCH_ARG(double, layer_decay) = 1.0;
 };
 
 }  // namespace depthguard

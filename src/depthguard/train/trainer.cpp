@@ -155,6 +155,7 @@ class TrainingRun {
     torch::manual_seed(config_.train.seed);
     model_ = DepthModel(config_.model);
     optimizer_ = make_optimizer(config_.optimizer, *model_);
+    lr_scales_ = learning_rate_scales(config_.optimizer, *model_);
     if (options_.resume) {
       state_ = load_checkpoint(last, *model_, optimizer_.get());
       spdlog::info("resuming {} at step {} (epoch {}, batch {})", options_.out, state_.step, state_.epoch,
@@ -241,9 +242,9 @@ class TrainingRun {
                                         config_.data.loader.batch_size(), train_data_->size()));
     }
     total_steps_ = config_.train.steps > 0 ? config_.train.steps : config_.train.epochs * per_epoch;
-    spdlog::info("model {} (width {}, head {}): {:.2f} M parameters; {} training samples, {} batches per epoch, {} steps",
-                 choice_name(architecture_choices(), config_.model.arch()), config_.model.width(),
-                 choice_name(head_kind_choices(), config_.model.head().kind()), parameter_count(*model_) / 1e6,
+    spdlog::info("model {}, head {}: {:.2f} M parameters; {} training samples, {} batches per epoch, {} steps",
+                 describe_model(config_.model), choice_name(head_kind_choices(), config_.model.head().kind()),
+                 parameter_count(*model_) / 1e6,
                  train_data_->size(), per_epoch, total_steps_);
   }
 
@@ -277,7 +278,7 @@ class TrainingRun {
   bool step(Batch& batch) {
     model_->train();
     lr_ = learning_rate(config_.schedule, config_.optimizer.lr(), state_.step, total_steps_) * sentinel_->lr_scale();
-    set_learning_rate(*optimizer_, lr_);
+    set_learning_rate(*optimizer_, lr_, lr_scales_);
     ++state_.batch_in_epoch;  // this batch is used up, whatever happens to the step
     batch.image = batch.image.to(device_, /*non_blocking=*/true);
     batch.depth = batch.depth.to(device_, /*non_blocking=*/true);
@@ -579,7 +580,8 @@ class TrainingRun {
   TrainState state_;
   TrainSummary summary_;
   int64_t total_steps_ = 0;
-  double lr_ = 0;
+  double lr_ = 0;                  ///< the schedule's rate this step (layer decay scales it per group)
+  std::vector<double> lr_scales_;  ///< per parameter group (optimizer.layer_decay)
   IntervalStats interval_;
   Throughput throughput_;
   bool seen_ground_truth_ = false;
