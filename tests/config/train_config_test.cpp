@@ -70,6 +70,7 @@ TEST(TrainConfig, SwinV2MimTakesAPublishedSizeAndPerStageWindows) {
             std::string::npos);
   EXPECT_NE(config_error("model: {arch: swinv2-mim, width: 64}").find("model.width: unknown key"), std::string::npos);
   EXPECT_NE(config_error("model: {backbone: base}").find("model.backbone: unknown key"), std::string::npos);
+  EXPECT_NO_THROW(read_train_config(YAML::Load("model: {arch: swinv2-mim, width: null}")));  // null clears a key
   EXPECT_NE(config_error("optimizer: {layer_decay: 0}").find("optimizer.layer_decay"), std::string::npos);
 }
 

@@ -58,6 +58,21 @@ TEST(StudyConfig, DefaultsToThePaperVariantsAndChecksKeys) {
   EXPECT_NE(bad("base: nowhere.yaml\n").find("nowhere.yaml"), std::string::npos);
 }
 
+// Every study in configs/study/ validates every one of its runs (devices are resolved when a
+// run starts, so the GPU presets read here too).
+TEST(StudyConfig, EveryShippedStudyReads) {
+  int studies = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(DEPTHGUARD_SOURCE_DIR) + "/configs/study")) {
+    const auto name = entry.path().filename().string();
+    if (entry.path().extension() != ".yaml" || name.find("-base") != std::string::npos) continue;
+    ++studies;
+    EXPECT_NO_THROW(load_study_config(entry.path().string())) << name;
+  }
+  EXPECT_GE(studies, 4);
+  const auto mim = load_study_config(std::string(DEPTHGUARD_SOURCE_DIR) + "/configs/study/mim-gpu.yaml");
+  EXPECT_EQ(study_runs(mim).size(), 18U);  // 2 variants x 3 precisions x 3 seeds
+}
+
 TEST(StudyCli, RunsReportsAndResumes) {
   testing::TempDir dir("study_cli");
   std::ofstream(dir / "base.yaml") << testing::tiny_run_yaml(4) << "guard: {snapshot_interval: 1}\n";

@@ -103,7 +103,7 @@ void YamlSection::finish() const {
   if (!node_ || node_.IsNull()) return;
   for (const auto& entry : node_) {
     const auto key = entry.first.as<std::string>();
-    if (read_.count(key) == 0) {
+    if (read_.count(key) == 0 && !entry.second.IsNull()) {  // null: a key cleared (--set key=null)
       std::string known;
       for (const auto& k : read_) known += (known.empty() ? "" : ", ") + k;
       throw ConfigError(key_path(key) + ": unknown key (known keys: " + known + ")");

@@ -84,7 +84,8 @@ class YamlSection {
   /// The nested mapping under `key` (absent: empty), with its own key checks.
   YamlSection section(const std::string& key);
 
-  /// Throws ConfigError for the first key that no get/number/choice asked for.
+  /// Throws ConfigError for the first key that no get/number/choice asked for (a key set to
+  /// null counts as absent: `--set key=null` clears one another architecture would not read).
   void finish() const;
 
   /// Every key read so far with the value used (defaults included), nested like the input.

@@ -38,6 +38,7 @@
 #include "depthguard/train/forensics.h"
 #include "depthguard/train/metrics_log.h"
 #include "depthguard/train/sample_gallery.h"
+#include "depthguard/train/state_dict_import.h"
 #include "depthguard/train/step_profiler.h"
 #include "depthguard/train/tensorboard_mirror.h"
 
@@ -161,8 +162,7 @@ class TrainingRun {
       spdlog::info("resuming {} at step {} (epoch {}, batch {})", options_.out, state_.step, state_.epoch,
                    state_.batch_in_epoch);
     } else if (!options_.init.empty()) {
-      load_checkpoint(options_.init, *model_, nullptr);
-      spdlog::info("initialised the weights from {}", options_.init);
+      initialise_weights();
     }
     // After loading: a checkpoint's tensors come back on the CPU, in the layout they were
     // saved in.
@@ -187,6 +187,20 @@ class TrainingRun {
     if (root_) write_file_atomically((fs::path(options_.out) / "config.yaml").string(), state_.config_yaml);
     prepare_sentinel();
     return true;
+  }
+
+  // --init: a depthguard checkpoint's weights, or a PyTorch state dict (.pth, as
+  // scripts/convert_weights.py writes from timm's, SimMIM's or MIM's weights).
+  void initialise_weights() {
+    if (!is_state_dict_file(options_.init)) {
+      load_checkpoint(options_.init, *model_, nullptr);
+      spdlog::info("initialised the weights from {}", options_.init);
+      return;
+    }
+    const auto untouched = import_state_dict(options_.init, *model_);
+    const auto total = model_->named_parameters().size();
+    spdlog::info("initialised {} of {} parameter tensors from {}{}", total - untouched.size(), total, options_.init,
+                 untouched.empty() ? "" : "; the others (" + untouched.front() + ", ...) keep their initialisation");
   }
 
   // metrics.jsonl, and TensorBoard's event files in RUN/tb/ (a new file each session).
