@@ -18,6 +18,7 @@
 #include "depthguard/losses/depth_loss.h"
 #include "depthguard/models/conv_flops.h"
 #include "depthguard/models/depth_model.h"
+#include "depthguard/models/swin_v2_encoder.h"
 #include "depthguard/optim/loss_scaler.h"
 #include "depthguard/optim/optimizer.h"
 #include "depthguard/report/operator_profile.h"
@@ -74,10 +75,17 @@ void BM_ConvolutionPeak(benchmark::State& state) {
 }
 BENCHMARK(BM_ConvolutionPeak)->ArgName("channels_last")->Arg(0)->Arg(1)->Iterations(1)->Unit(benchmark::kSecond);
 
-DepthModel seeded_model(Architecture arch) {
+ModelOptions model_options(Architecture arch) { return ModelOptions().arch(arch).width(default_width(arch)); }
+
+DepthModel seeded_model(const ModelOptions& options) {
   torch::manual_seed(0);
-  return DepthModel(ModelOptions().arch(arch).width(default_width(arch)));
+  return DepthModel(options);
 }
+
+// The batch of a step: its size and image side.
+struct BatchShape {
+  int64_t batch = kBatch, height = kHeight, width = kWidth;
+};
 
 // One optimiser step (forward, SILog, backward, AdamW) on a fixed batch; in bf16 or fp16, the
 // forward under autocast and the loss in float32, and fp16 with dynamic loss scaling as the
@@ -85,13 +93,13 @@ DepthModel seeded_model(Architecture arch) {
 // GPU's work, not its launch.
 class TrainStep {
  public:
-  TrainStep(Architecture arch, bool channels_last, Precision precision = Precision::Fp32,
-            torch::Device device = torch::kCPU, int64_t batch = kBatch)
+  TrainStep(const ModelOptions& model, bool channels_last, Precision precision = Precision::Fp32,
+            torch::Device device = torch::kCPU, BatchShape shape = {})
       : autocast_(autocast_dtype(precision)),
         device_(device),
-        model_(seeded_model(arch)),
-        image_(torch::randn({batch, 3, kHeight, kWidth}).contiguous(format_of(channels_last)).to(device)),
-        depth_((torch::rand({batch, 1, kHeight, kWidth}) * 9 + 0.5).to(device)) {
+        model_(seeded_model(model)),
+        image_(torch::randn({shape.batch, 3, shape.height, shape.width}).contiguous(format_of(channels_last)).to(device)),
+        depth_((torch::rand({shape.batch, 1, shape.height, shape.width}) * 9 + 0.5).to(device)) {
     if (channels_last) to_channels_last(*model_);
     model_->to(device);
     optimizer_ = make_optimizer(OptimizerOptions(), *model_);
@@ -164,7 +172,7 @@ Architecture architecture_arg(int64_t unet) { return unet ? Architecture::ResNet
 
 void train_steps(benchmark::State& state, Architecture arch, bool channels_last, Precision precision = Precision::Fp32) {
   at::set_num_threads(kThreads);
-  TrainStep step(arch, channels_last, precision);
+  TrainStep step(model_options(arch), channels_last, precision);
   const double forward_flops = step.forward_flops();
   for (auto _ : state) step.run();
   const double steps = static_cast<double>(state.iterations());
@@ -218,7 +226,7 @@ void BM_TrainStepCuda(benchmark::State& state) {
   const int64_t batch = state.range(0);
   const auto precision = static_cast<Precision>(state.range(1));
   state.SetLabel("resnet18-mim channels_last cuda:0 " + choice_name(precision_choices(), precision));
-  TrainStep step(Architecture::ResNet18Mim, true, precision, torch::Device(torch::kCUDA, 0), batch);
+  TrainStep step(model_options(Architecture::ResNet18Mim), true, precision, torch::Device(torch::kCUDA, 0), {batch});
   for (auto _ : state) step.run();
   state.SetItemsProcessed(state.iterations() * batch);
 }
@@ -231,6 +239,42 @@ BENCHMARK(BM_TrainStepCuda)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
+// MIM's own model (issue 17): swinv2-mim tiny, 256x320, batch 8, in float32 and in bf16
+// autocast, on this machine's CPU (kThreads threads).
+void BM_TrainStepSwin(benchmark::State& state) {
+  at::set_num_threads(kThreads);
+  const auto precision = static_cast<Precision>(state.range(0));
+  state.SetLabel("swinv2-mim tiny " + choice_name(precision_choices(), precision));
+  TrainStep step(model_options(Architecture::SwinV2Mim), false, precision);
+  for (auto _ : state) step.run();
+  state.SetItemsProcessed(state.iterations() * kBatch);
+  state.counters["peak_RSS_MiB"] = peak_rss_mib();
+}
+BENCHMARK(BM_TrainStepSwin)
+    ->ArgName("precision")  // 0 fp32, 1 bf16
+    ->Arg(static_cast<int64_t>(Precision::Fp32))
+    ->Arg(static_cast<int64_t>(Precision::Bf16))
+    ->Iterations(3)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// The same on the first GPU as issue 17 asks: swinv2-mim base (windows 8), 256x256, batch 24,
+// bf16, next to timm's SwinV2-B with MIM's decoder in plain PyTorch (bench/peer/swin_step.py,
+// scripts/gpu-check.sh runs both). Skipped without CUDA.
+void BM_TrainStepCudaSwin(benchmark::State& state) {
+  if (!torch::cuda::is_available()) {
+    state.SkipWithError("no CUDA device");
+    return;
+  }
+  state.SetLabel("swinv2-mim base 256x256 cuda:0 bf16");
+  auto model = model_options(Architecture::SwinV2Mim);
+  model.swin(swin_v2_preset(SwinSize::Base));
+  TrainStep step(model, false, Precision::Bf16, torch::Device(torch::kCUDA, 0), {24, 256, 256});
+  for (auto _ : state) step.run();
+  state.SetItemsProcessed(state.iterations() * 24);
+}
+BENCHMARK(BM_TrainStepCudaSwin)->Iterations(20)->Unit(benchmark::kMillisecond)->UseRealTime();
+
 // Where the step goes: every operator timed (OpProfiler) over the iterations; the full
 // table goes to operator-profile-ARCH.txt in the working directory, the top operators'
 // milliseconds per step to the counters.
@@ -238,7 +282,7 @@ void BM_TrainStepProfile(benchmark::State& state) {
   at::set_num_threads(kThreads);
   const auto arch = architecture_arg(state.range(0));
   const auto name = choice_name(architecture_choices(), arch) + (state.range(1) ? "-channels_last" : "");
-  TrainStep step(arch, state.range(1) != 0);
+  TrainStep step(model_options(arch), state.range(1) != 0);
   OpProfiler profiler;
   profiler.start();
   for (auto _ : state) step.run();
@@ -312,8 +356,9 @@ void BM_SentinelOnOff(benchmark::State& state) {
     return;
   }
   at::set_num_threads(kThreads);
-  TrainStep step = cuda ? TrainStep(Architecture::ResNet18Mim, true, Precision::Bf16, torch::Device(torch::kCUDA, 0), 32)
-                        : TrainStep(Architecture::ResNet18Mim, true);
+  const auto model = model_options(Architecture::ResNet18Mim);
+  TrainStep step = cuda ? TrainStep(model, true, Precision::Bf16, torch::Device(torch::kCUDA, 0), {32})
+                        : TrainStep(model, true);
   state.SetLabel(cuda ? "resnet18-mim cuda:0 batch 32 bf16" : "resnet18-mim cpu batch 8 fp32");
   Sentinel sentinel(step.model(), step.optimizer(), GuardOptions());
   sentinel.start(0);

@@ -4,8 +4,8 @@
 # scripts/gpu-deps.sh unpacked into .gpu-deps (carried there), runs the whole suite (the
 # CUDA tests included; NCCL at world size 1 when the build found nccl.h), a short training
 # run on the GPU in fp32, bf16 and fp16, TensorBoard reading that run's event files, the GPU
-# benchmarks (the step in each precision, the sentinel's on/off A/B) and the same step in
-# plain PyTorch (bench/peer/train_step.py). Logs go to $OUT (the device tool brings them
+# benchmarks (the step in each precision, the sentinel's on/off A/B, swinv2-mim base) and the
+# same steps in plain PyTorch (bench/peer/), and SwinV2 against timm's (scripts/swin-reference.py). Logs go to $OUT (the device tool brings them
 # back) or /tmp/gpu-check.
 #
 #   here:  scripts/gpu-deps.sh
@@ -75,12 +75,18 @@ PY
 cp -r /tmp/gpu-run-fp32/tb "$logs/tb-fp32" 2>/dev/null
 build-gpu/depthguard --log-level warn report /tmp/gpu-run-fp32 && cp /tmp/gpu-run-fp32/report.html "$logs/"
 
+step "SwinV2 against timm with the same weights (issue 17)"
+python3 scripts/swin-reference.py /tmp/swin-reference 2>&1 | tail -2 &&
+  DEPTHGUARD_SWIN_REFERENCE=/tmp/swin-reference build-gpu/tests/depthguard_tests \
+    --gtest_filter='SwinV2Reference.*:SwinV2Encoder.ParameterCounts*' 2>&1 | grep -E "timm|swinv2|OK|FAILED|Failure|Expected|Which"
+
 step "benchmarks: depthguard's step, then the same in plain PyTorch, then the sentinel on/off"
 build-gpu/depthguard_bench --benchmark_filter='BM_TrainStepCuda|BM_SentinelOnOff/cuda:1' --benchmark_format=console \
   --benchmark_out="$logs/bench.json" --benchmark_out_format=json 2>&1 | grep -E "BM_|Run on"
 for args in "--batch 8" "--batch 32 --precision bf16" "--batch 32 --precision fp16"; do
   python3 bench/peer/train_step.py --device cuda --channels-last --steps 20 $args 2>&1 | tail -1
 done
+python3 bench/peer/swin_step.py 2>&1 | tail -1
 
 step "done"
 exit $suite

@@ -4,7 +4,13 @@
 #include "depthguard/models/swin_v2_encoder.h"
 
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <numeric>
+
+#include <nlohmann/json.hpp>
+#include <torch/serialize.h>
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -14,6 +20,8 @@
 #include "depthguard/models/window_attention.h"
 #include "depthguard/models/window_partition.h"
 #include "depthguard/optim/optimizer.h"
+#include "depthguard/runtime/autocast.h"
+#include "depthguard/train/state_dict_import.h"
 
 namespace depthguard {
 namespace {
@@ -159,6 +167,50 @@ TEST(SwinV2Mim, ATinyModelOverfitsABatch) {
     (step == 0 ? first : last) = out.report.item<double>();
   }
   EXPECT_LT(last, 0.5 * first) << "first " << first << ", last " << last;
+}
+
+// The forward pass under bfloat16 autocast (train.precision: bf16), as the trainer runs it:
+// the prediction back in float32 and finite, and the gradients flow.
+TEST(SwinV2Mim, TrainsUnderBfloat16Autocast) {
+  torch::manual_seed(0);
+  DepthModel model(ModelOptions().arch(Architecture::SwinV2Mim).swin(tiny_swin()));
+  torch::Tensor prediction;
+  {
+    const Autocast autocast(c10::kCPU, c10::kBFloat16);
+    prediction = model(torch::randn({2, 3, 64, 96})).to(torch::kFloat);
+  }
+  EXPECT_TRUE(torch::isfinite(prediction).all().item<bool>());
+  depth_loss(LossConfig(), prediction, torch::rand({2, 1, 64, 96}) + 1).loss.backward();
+  for (const auto& p : model->named_parameters()) {
+    ASSERT_TRUE(p.value().grad().defined()) << p.key();
+    EXPECT_TRUE(torch::isfinite(p.value().grad()).all().item<bool>()) << p.key();
+  }
+}
+
+// timm's SwinV2 with the same weights (scripts/swin-reference.py writes them where timm is
+// installed, the GPU machine; scripts/gpu-check.sh runs this with the variable set).
+TEST(SwinV2Reference, MatchesTimmWithTheSameWeights) {
+  const char* dir = std::getenv("DEPTHGUARD_SWIN_REFERENCE");
+  if (dir == nullptr) GTEST_SKIP() << "DEPTHGUARD_SWIN_REFERENCE: not set (scripts/swin-reference.py writes it)";
+  SwinV2Encoder encoder(swin_v2_preset(SwinSize::Tiny));
+  const auto untouched = import_state_dict(std::string(dir) + "/weights.pth", *encoder, "encoder.");
+  EXPECT_TRUE(untouched.empty()) << untouched.size() << " parameters not in timm's, the first " << untouched.front();
+  std::ifstream info_file(std::string(dir) + "/reference.json");
+  const auto info = nlohmann::json::parse(info_file);
+  EXPECT_EQ(parameter_count(*encoder), info["parameters"].get<int64_t>());
+  EXPECT_EQ(static_cast<int64_t>(encoder->parameters().size()), info["parameter_tensors"].get<int64_t>());
+  std::ifstream in(std::string(dir) + "/reference.pth", std::ios::binary);
+  const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto reference = torch::pickle_load(bytes).toGenericDict();
+  const auto image = reference.at("image").toTensor(), expected = reference.at("features").toTensor();
+  encoder->eval();
+  torch::NoGradGuard no_grad;
+  const auto features = encoder->forward(image).back();
+  ASSERT_EQ(features.sizes(), expected.sizes());
+  const double worst = (features - expected).abs().max().item<double>();
+  std::printf("timm %s: largest difference %.3g over features of scale %.3g\n",
+              info["timm"].get<std::string>().c_str(), worst, expected.abs().max().item<double>());
+  EXPECT_TRUE(torch::allclose(features, expected, 1e-4, 1e-4)) << "largest difference " << worst;
 }
 
 }  // namespace

@@ -9,6 +9,8 @@
 #include <torch/torch.h>
 
 #include "data/data_test_support.h"
+#include "depthguard/models/depth_model.h"
+#include "test_paths.h"
 #include "test_support.h"
 
 namespace depthguard {
@@ -69,6 +71,63 @@ TEST(StateDictImport, ReadsWhatPythonsTorchSaveWrote) {
   torch::nn::Linear target(3, 2);
   EXPECT_TRUE(import_state_dict(file, *target).empty());
   EXPECT_TRUE(torch::equal(target->weight, torch::arange(6.0, torch::kFloat).view({2, 3})));
+}
+
+// scripts/convert_weights.py on checkpoints laid out as MIM's and timm's are: the weights of
+// one model reach another by name, whatever the source called them.
+TEST(ConvertWeights, MimAndTimmLayoutsReachTheModelByName) {
+  if (std::system("/usr/bin/python3 -c 'import torch' 2>/dev/null") != 0) GTEST_SKIP() << "no python3-torch";
+  testing::TempDir dir("convert_weights");
+  const auto options = ModelOptions().arch(Architecture::SwinV2Mim).swin(
+      SwinV2Options().embed_dim(8).depths({1, 1, 1, 1}).heads({1, 1, 2, 2}).window_sizes({2, 2, 2, 2}));
+  torch::manual_seed(1);
+  DepthModel source(options);
+  const auto convert = [&](const std::string& name, const std::vector<std::pair<std::string, torch::Tensor>>& entries) {
+    save_dict((dir / (name + ".pt")).string(), entries);
+    const auto command = "/usr/bin/python3 " DEPTHGUARD_SOURCE_DIR "/scripts/convert_weights.py " +
+                         (dir / (name + ".pt")).string() + " " + (dir / (name + ".pth")).string() + " >/dev/null";
+    EXPECT_EQ(std::system(command.c_str()), 0) << name;
+    return (dir / (name + ".pth")).string();
+  };
+  // MIM: the whole model under "module.", its final norm called norm3.
+  std::vector<std::pair<std::string, torch::Tensor>> mim, timm;
+  for (const auto& t : source->named_parameters()) {
+    auto name = t.key();
+    if (name.rfind("encoder.norm.", 0) == 0) name = "encoder.norm3." + name.substr(13);
+    mim.emplace_back("module." + name, t.value().detach());
+    // timm 0.9 on: the encoder alone, no prefix, merging at the start of the next stage, a classifier.
+    if (name.rfind("encoder.", 0) != 0) continue;
+    name = t.key().substr(8);
+    if (name.find(".downsample.") != std::string::npos) name[7] = static_cast<char>(name[7] + 1);
+    timm.emplace_back(name, t.value().detach());
+  }
+  for (const auto& t : source->named_buffers()) mim.emplace_back("module." + t.key(), t.value());
+  timm.emplace_back("head.fc.weight", torch::zeros({10, 64}));
+  const auto image = torch::randn({1, 3, 64, 64});
+  source->eval();
+  for (const auto& [name, entries] : {std::pair{std::string("mim"), mim}, std::pair{std::string("timm"), timm}}) {
+    torch::manual_seed(2);
+    DepthModel target(options);
+    const auto untouched = import_state_dict(convert(name, entries), *target);
+    target->eval();
+    if (name == "mim") {
+      EXPECT_TRUE(untouched.empty()) << untouched.front();
+      EXPECT_TRUE(torch::allclose(target(image), source(image))) << name;
+    } else {  // the encoder's weights only: the decoder and head keep their initialisation
+      for (const auto& n : untouched) EXPECT_NE(n.rfind("encoder.", 0), 0u) << n;
+      EXPECT_FALSE(untouched.empty());
+      const auto expected = source->named_parameters();
+      for (const auto& t : target->named_parameters()) {
+        if (t.key().rfind("encoder.", 0) == 0) EXPECT_TRUE(torch::equal(t.value(), expected[t.key()])) << t.key();
+      }
+    }
+  }
+  // A name the script does not know stops it, naming the name.
+  save_dict((dir / "odd.pt").string(), {{"layers.0.blocks.0.attn.qkv.weight", torch::zeros({24, 8})},
+                                        {"pos_embed", torch::zeros({1})}});
+  const auto odd = "/usr/bin/python3 " DEPTHGUARD_SOURCE_DIR "/scripts/convert_weights.py " + (dir / "odd.pt").string() +
+                   " " + (dir / "odd.pth").string() + " 2>&1 | grep -q 'pos_embed: no depthguard weight'";
+  EXPECT_EQ(std::system(odd.c_str()), 0);
 }
 
 }  // namespace

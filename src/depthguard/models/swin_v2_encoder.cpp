@@ -34,6 +34,13 @@ torch::nn::LayerNorm layer_norm(int64_t channels) {
   return torch::nn::LayerNorm(torch::nn::LayerNormOptions({channels}).eps(1e-5));
 }
 
+// A LayerNorm in its weights' dtype (float32) whatever autocast made of its input: LibTorch
+// 1.13's CPU kernel refuses bfloat16 input with float32 weights, and CUDA's autocast runs
+// layer_norm in float32 anyway.
+torch::Tensor normalised(torch::nn::LayerNorm& norm, const torch::Tensor& x) {
+  return norm(x.to(norm->weight.scalar_type()));
+}
+
 // Pads a token map [B, H, W, C] with zeros at the bottom and right to multiples of `multiple`.
 torch::Tensor pad_to(const torch::Tensor& x, int64_t multiple) {
   const int64_t bottom = (multiple - x.size(1) % multiple) % multiple, right = (multiple - x.size(2) % multiple) % multiple;
@@ -81,8 +88,8 @@ torch::Tensor SwinV2BlockImpl::drop_path(const torch::Tensor& branch) const {
 }
 
 torch::Tensor SwinV2BlockImpl::forward(const torch::Tensor& x) {
-  const auto y = x + drop_path(norm1(attend(x)));
-  return y + drop_path(norm2(mlp->forward(y)));
+  const auto y = x + drop_path(normalised(norm1, attend(x)));
+  return y + drop_path(normalised(norm2, mlp->forward(y)));
 }
 
 PatchMergingImpl::PatchMergingImpl(int64_t channels) {
@@ -97,7 +104,7 @@ torch::Tensor PatchMergingImpl::forward(const torch::Tensor& x) {
     return padded.index({Slice(), Slice(row, torch::indexing::None, 2), Slice(col, torch::indexing::None, 2), Slice()});
   };
   // The reference order: (0,0), (1,0), (0,1), (1,1).
-  return norm(reduction(torch::cat({at(0, 0), at(1, 0), at(0, 1), at(1, 1)}, -1)));
+  return normalised(norm, reduction(torch::cat({at(0, 0), at(1, 0), at(0, 1), at(1, 1)}, -1)));
 }
 
 SwinV2EncoderImpl::SwinV2EncoderImpl(SwinV2Options options_) : options(std::move(options_)) {
@@ -163,13 +170,13 @@ std::vector<torch::Tensor> SwinV2EncoderImpl::forward(const torch::Tensor& image
   TORCH_CHECK(image.size(2) % options.patch_size() == 0 && image.size(3) % options.patch_size() == 0,
               "SwinV2Encoder: image ", image.size(2), "x", image.size(3), " is not a multiple of the patch size ",
               options.patch_size());
-  auto x = embed_norm(embed_proj(image).permute({0, 2, 3, 1}));  // [B, H/4, W/4, C]
+  auto x = normalised(embed_norm, embed_proj(image).permute({0, 2, 3, 1}));  // [B, H/4, W/4, C]
   std::vector<torch::Tensor> features;
   for (size_t s = 0; s < blocks_.size(); ++s) {
     static const char* const kStages[] = {"layers.0", "layers.1", "layers.2", "layers.3"};
     OpScope scope(kStages[s]);  // OpScope keeps the pointer: names with static storage
     for (auto& b : blocks_[s]) x = b(x);
-    features.push_back((s + 1 == blocks_.size() ? norm(x) : x).permute({0, 3, 1, 2}));
+    features.push_back((s + 1 == blocks_.size() ? normalised(norm, x) : x).permute({0, 3, 1, 2}));
     if (s < downsample_.size()) x = downsample_[s](x);
   }
   return features;

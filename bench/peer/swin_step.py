@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""MIM's model in plain PyTorch: timm's SwinV2 with MIM's decoder and head, one training step.
+
+The peer of BM_TrainStepCudaSwin (issue 17): timm's swinv2_base_window8_256 (no classifier)
+feeding MIM's decoder (three 2x transposed convolutions of 32 channels with BN and ReLU, a
+3x3 convolution to the embedding width with BN and ReLU, two 2x bilinear upsamplings) and
+head (3x3, ReLU, 3x3 to one logit, max_depth * sigmoid), the SILog loss and AdamW, the
+forward under bf16 autocast. Prints the median step time, images/s and peak GPU memory as
+JSON. Needs timm (the GPU machine has it); scripts/gpu-check.sh runs it.
+"""
+import argparse
+import json
+import statistics
+import time
+
+import timm
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class MimDepth(nn.Module):
+    def __init__(self, backbone, max_depth=10.0):
+        super().__init__()
+        self.encoder = timm.create_model(backbone, pretrained=False, num_classes=0)
+        channels, embed = self.encoder.num_features, self.encoder.embed_dim
+        layers = []
+        for i in range(3):
+            layers += [nn.ConvTranspose2d(channels if i == 0 else 32, 32, 2, stride=2, bias=False),
+                       nn.BatchNorm2d(32), nn.ReLU(inplace=True)]
+        self.deconv_layers = nn.Sequential(*layers)
+        self.conv_layers = nn.Sequential(nn.Conv2d(32, embed, 3, padding=1), nn.BatchNorm2d(embed), nn.ReLU(inplace=True))
+        self.last_layer_depth = nn.Sequential(nn.Conv2d(embed, embed, 3, padding=1), nn.ReLU(inplace=False),
+                                              nn.Conv2d(embed, 1, 3, padding=1))
+        self.max_depth = max_depth
+
+    def forward(self, image):
+        x = self.encoder.forward_features(image)
+        if x.shape[-1] == self.encoder.num_features:  # timm 0.9 on: NHWC
+            x = x.permute(0, 3, 1, 2)
+        x = self.conv_layers(self.deconv_layers(x))
+        x = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
+        x = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
+        return torch.sigmoid(self.last_layer_depth(x)) * self.max_depth
+
+
+def silog(pred, gt, lam=0.85):
+    mask = gt > 0
+    d = torch.log(pred[mask]) - torch.log(gt[mask])
+    return torch.sqrt((d ** 2).mean() - lam * d.mean() ** 2) * 10
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backbone", default="swinv2_base_window8_256")
+    parser.add_argument("--batch", type=int, default=24)
+    parser.add_argument("--size", type=int, default=256)
+    parser.add_argument("--steps", type=int, default=20)
+    args = parser.parse_args()
+    torch.manual_seed(0)
+    device = torch.device("cuda")
+    model = MimDepth(args.backbone).to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=5e-4, weight_decay=0.05)
+    image = torch.randn(args.batch, 3, args.size, args.size, device=device)
+    depth = torch.rand(args.batch, 1, args.size, args.size, device=device) * 9 + 0.5
+
+    def step():
+        optimizer.zero_grad()
+        with torch.autocast("cuda", dtype=torch.bfloat16):
+            pred = model(image)
+        silog(pred.float(), depth).backward()
+        optimizer.step()
+        torch.cuda.synchronize()
+
+    for _ in range(3):
+        step()
+    torch.cuda.reset_peak_memory_stats()
+    times = []
+    for _ in range(args.steps):
+        start = time.perf_counter()
+        step()
+        times.append((time.perf_counter() - start) * 1e3)
+    median = statistics.median(times)
+    print(json.dumps({"model": f"{args.backbone} + MIM decoder (PyTorch)", "ms_per_step": median,
+                      "images_per_s": args.batch * 1e3 / median,
+                      "peak_gpu_memory_mib": torch.cuda.max_memory_allocated() / 2 ** 20,
+                      "parameters": sum(p.numel() for p in model.parameters()), "torch": torch.__version__,
+                      "timm": timm.__version__}))
+
+
+if __name__ == "__main__":
+    main()
