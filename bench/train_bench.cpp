@@ -75,6 +75,13 @@ void BM_ConvolutionPeak(benchmark::State& state) {
 }
 BENCHMARK(BM_ConvolutionPeak)->ArgName("channels_last")->Arg(0)->Arg(1)->Iterations(1)->Unit(benchmark::kSecond);
 
+// A GPU benchmark on a machine without one: skipped, saying so.
+bool skipped_without_cuda(benchmark::State& state) {
+  if (torch::cuda::is_available()) return false;
+  state.SkipWithError("no CUDA device");
+  return true;
+}
+
 ModelOptions model_options(Architecture arch) { return ModelOptions().arch(arch).width(default_width(arch)); }
 
 DepthModel seeded_model(const ModelOptions& options) {
@@ -219,10 +226,7 @@ BENCHMARK(BM_TrainStepBf16)
 // in bf16 and fp16 autocast (fp16 with dynamic loss scaling): issue 11's comparison with
 // plain PyTorch on the same GPU (bench/peer/). Skipped without CUDA.
 void BM_TrainStepCuda(benchmark::State& state) {
-  if (!torch::cuda::is_available()) {
-    state.SkipWithError("no CUDA device");
-    return;
-  }
+  if (skipped_without_cuda(state)) return;
   const int64_t batch = state.range(0);
   const auto precision = static_cast<Precision>(state.range(1));
   state.SetLabel("resnet18-mim channels_last cuda:0 " + choice_name(precision_choices(), precision));
@@ -262,10 +266,7 @@ BENCHMARK(BM_TrainStepSwin)
 // bf16, next to timm's SwinV2-B with MIM's decoder in plain PyTorch (bench/peer/swin_step.py,
 // scripts/gpu-check.sh runs both). Skipped without CUDA.
 void BM_TrainStepCudaSwin(benchmark::State& state) {
-  if (!torch::cuda::is_available()) {
-    state.SkipWithError("no CUDA device");
-    return;
-  }
+  if (skipped_without_cuda(state)) return;
   state.SetLabel("swinv2-mim base 256x256 cuda:0 bf16");
   auto model = model_options(Architecture::SwinV2Mim);
   model.swin(swin_v2_preset(SwinSize::Base));
@@ -351,10 +352,7 @@ BENCHMARK(BM_SentinelChecks)->Unit(benchmark::kMillisecond)->UseRealTime();
 // each, and the mean overhead (the mean carries the snapshot's share).
 void BM_SentinelOnOff(benchmark::State& state) {
   const bool cuda = state.range(0) != 0;
-  if (cuda && !torch::cuda::is_available()) {
-    state.SkipWithError("no CUDA device");
-    return;
-  }
+  if (cuda && skipped_without_cuda(state)) return;
   at::set_num_threads(kThreads);
   const auto model = model_options(Architecture::ResNet18Mim);
   TrainStep step = cuda ? TrainStep(model, true, Precision::Bf16, torch::Device(torch::kCUDA, 0), {32})

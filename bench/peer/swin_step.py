@@ -10,13 +10,13 @@ JSON. Needs timm (the GPU machine has it); scripts/gpu-check.sh runs it.
 """
 import argparse
 import json
-import statistics
-import time
 
 import timm
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from timing import median_ms
 
 
 class MimDepth(nn.Module):
@@ -72,15 +72,9 @@ def main():
         optimizer.step()
         torch.cuda.synchronize()
 
-    for _ in range(3):
-        step()
+    step()  # the first step allocates; the peak below is the steady state's
     torch.cuda.reset_peak_memory_stats()
-    times = []
-    for _ in range(args.steps):
-        start = time.perf_counter()
-        step()
-        times.append((time.perf_counter() - start) * 1e3)
-    median = statistics.median(times)
+    median = median_ms(step, args.steps, warmup=2)
     print(json.dumps({"model": f"{args.backbone} + MIM decoder (PyTorch)", "ms_per_step": median,
                       "images_per_s": args.batch * 1e3 / median,
                       "peak_gpu_memory_mib": torch.cuda.max_memory_allocated() / 2 ** 20,

@@ -17,13 +17,13 @@ Benchmark-only: training never needs Python. Run through bench/peer/run.sh.
 import argparse
 import json
 import math
-import statistics
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import torchvision
+
+from timing import median_ms
 
 
 class MimDepth(nn.Module):
@@ -98,14 +98,7 @@ def main():
         if device.type == "cuda":
             torch.cuda.synchronize()
 
-    for _ in range(3 if device.type == "cuda" else 1):
-        step()  # warm-up, as the C++ benchmark
-    times = []
-    for _ in range(args.steps):
-        start = time.perf_counter()
-        step()
-        times.append((time.perf_counter() - start) * 1e3)
-    median = statistics.median(times)
+    median = median_ms(step, args.steps, warmup=3 if device.type == "cuda" else 1)  # as the C++ benchmark
     print(json.dumps({"ms_per_step": median, "images_per_s": args.batch * 1e3 / median,
                       "threads": torch.get_num_threads(), "torch": torch.__version__,
                       "channels_last": args.channels_last, "device": args.device, "precision": args.precision,
