@@ -345,6 +345,11 @@ TEST(SentinelOneRead, RequiresTheLoss) {
   loop.sentinel.begin_step();
   EXPECT_NE(testing::error_message<c10::Error>([&] { loop.sentinel.check_step({}); }).find("StepFigures: loss"),
             std::string::npos);
+  StepFigures no_back_off;
+  no_back_off.loss = torch::zeros({});
+  no_back_off.overflowed = torch::zeros({1});
+  EXPECT_NE(testing::error_message<c10::Error>([&] { loop.sentinel.check_step(no_back_off); }).find("back_off"),
+            std::string::npos);
 }
 
 TEST(Sentinel, RejectsBadOptionsByTheirNames) {

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include <nlohmann/json.hpp>
+#include <torch/serialize.h>
 
 #include "data/data_test_support.h"
 #include "depthguard/config/data_config.h"
@@ -222,6 +223,56 @@ TEST(Trainer, InterruptedAndResumedRunRepeatsTheUninterruptedLosses) {
   EXPECT_EQ(logged_losses(split.str()), logged_losses(straight.str())) << "interrupted after " << stopped_at;
 }
 
+// MIM's model through the trainer: a SwinV2 small enough for this machine (set on the
+// config directly: the YAML keys take the published sizes), with stochastic depth drawing
+// from the generator a checkpoint keeps.
+TrainConfig swin_run(int64_t steps) {
+  auto root = testing::tiny_run(steps);
+  root["model"] = YAML::Load("{arch: swinv2-mim, window_size: 2, drop_path_rate: 0.3}");
+  root["schedule"]["name"] = "constant";  // the same rates whatever the length, so runs can be extended
+  auto config = read_train_config(root);
+  config.model.swin(config.model.swin().embed_dim(8).depths({1, 1, 2, 1}).heads({1, 1, 2, 2}));
+  return config;
+}
+
+std::vector<torch::Tensor> checkpoint_weights(const TrainConfig& config, const std::string& run) {
+  DepthModel model(config.model);
+  load_checkpoint(last_checkpoint(run), *model, nullptr);
+  return model->parameters();
+}
+
+TEST(Trainer, SwinV2MimTrainsAndAResumedRunEndsWhereAStraightOneDoes) {
+  testing::TempDir straight("trainer_swin_straight"), split("trainer_swin_split");
+  train(swin_run(4), quiet(straight.str()));
+  train(swin_run(2), quiet(split.str()));
+  auto resume = quiet(split.str());
+  resume.resume = true;
+  train(swin_run(4), resume);
+  const auto a = checkpoint_weights(swin_run(4), straight.str()), b = checkpoint_weights(swin_run(4), split.str());
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i])) << i;
+  EXPECT_EQ(logged_losses(split.str()), logged_losses(straight.str()));
+}
+
+// --init FILE.pth: a PyTorch state dict (scripts/convert_weights.py's output) by name.
+TEST(Trainer, InitFromAPyTorchStateDictLoadsItsWeightsByName) {
+  testing::TempDir dir("trainer_init_pth");
+  auto config = swin_run(1);
+  config.optimizer.lr(0);  // the step changes no weight: the checkpoint shows what was loaded
+  torch::manual_seed(11);
+  DepthModel source(config.model);
+  c10::impl::GenericDict dict(c10::StringType::get(), c10::TensorType::get());
+  for (const auto& p : source->named_parameters()) dict.insert(p.key(), p.value().detach());
+  const auto bytes = torch::pickle_save(c10::IValue(dict));
+  std::ofstream((dir / "weights.pth").string(), std::ios::binary)
+      .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  auto options = quiet((dir / "run").string());
+  options.init = (dir / "weights.pth").string();
+  train(config, options);
+  const auto loaded = checkpoint_weights(config, (dir / "run").string());
+  const auto expected = source->parameters();
+  for (size_t i = 0; i < expected.size(); ++i) EXPECT_TRUE(torch::equal(loaded[i], expected[i])) << i;
+}
 
 TEST(Trainer, ProfileWritesTheTopOperatorsAndATraceWithoutChangingTheRun) {
   testing::TempDir plain("trainer_unprofiled"), profiled("trainer_profiled");

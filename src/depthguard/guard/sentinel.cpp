@@ -192,6 +192,7 @@ std::vector<double> read_figures(const std::vector<torch::Tensor>& figures) {
 
 bool Sentinel::check_step(const StepFigures& figures, double max_norm) {
   TORCH_CHECK(figures.loss.defined(), "StepFigures: loss must be defined");
+  TORCH_CHECK(!figures.overflowed.defined() || figures.back_off, "StepFigures: overflowed needs back_off");
   deferring_weights_ = true;
   const auto device = figures.loss.device();
   const auto grads = gradients_of(model_.parameters());

@@ -172,7 +172,7 @@ class Sentinel {
   /// checks in order: the previous update's weights (an event of that step), the inputs
   /// (expect_inputs), the loss, the loss scale's overflow (as check_loss_scale), the
   /// gradients (as check_gradients, clipped to `max_norm` when > 0). True when all passed.
-  /// TORCH_CHECKs that figures.loss is defined.
+  /// TORCH_CHECKs that figures.loss is defined, and back_off with overflowed.
   bool check_step(const StepFigures& figures, double max_norm = 0);
   /// Reads a weight check end_step queued, now (a device read and, in a group, a consensus);
   /// false when the weights were not finite (the event of the step that updated them,
