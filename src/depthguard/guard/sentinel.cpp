@@ -209,8 +209,9 @@ bool Sentinel::check_step(const StepFigures& figures, double max_norm) {
 
   size_t at = 0;
   loss_ = read[at++];
-  along_.assign(read.begin() + 1, read.begin() + 1 + static_cast<std::ptrdiff_t>(figures.along.size()));
-  at += figures.along.size();
+  const auto along_end = at + figures.along.size();
+  along_.assign(read.begin() + static_cast<std::ptrdiff_t>(at), read.begin() + static_cast<std::ptrdiff_t>(along_end));
+  at = along_end;
   const bool overflowed = scaling && read[at++] != 0;
   const double fast_grad_norm = read[at++];
   const bool weights_finite = !weights_queued || queued_weights_finite(&read[at]);
@@ -228,18 +229,13 @@ bool Sentinel::check_step(const StepFigures& figures, double max_norm) {
 }
 
 // The queued weight check as read: [weight norm, buffer sum]. The history's record of the
-// update it checks gets its weight norm, or is dropped when the update was not good.
+// update it checks gets the weight norm.
 bool Sentinel::queued_weights_finite(const double* read) {
   queued_weights_ = torch::Tensor();
   // A float32 norm that overflowed is computed again in float64, as check_weights would.
   weight_norm_ = std::isfinite(read[0]) ? read[0] : global_norm(model_.parameters());
-  const bool finite = std::isfinite(weight_norm_) && std::isfinite(read[1]);
-  if (finite) {
-    history_.back().weight_norm = weight_norm_;
-  } else {
-    history_.pop_back();
-  }
-  return finite;
+  if (!history_.empty()) history_.back().weight_norm = weight_norm_;
+  return std::isfinite(weight_norm_) && std::isfinite(read[1]);
 }
 
 bool Sentinel::settle() {
@@ -254,6 +250,7 @@ bool Sentinel::settle() {
 // weight event always rolls back or halts, so step() goes back to a snapshot either way).
 bool Sentinel::handle_late_weights() {
   --step_;
+  if (!history_.empty() && history_.back().step == step_) history_.pop_back();  // not a good step after all
   samples_ = std::move(queued_samples_);
   return handle(GuardStage::Weight);
 }
