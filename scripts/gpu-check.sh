@@ -53,7 +53,7 @@ step "training on cuda:0, fp32, bf16 and fp16 (dynamic loss scaling)"
 for precision in fp32 bf16 fp16; do
   rm -rf "/tmp/gpu-run-$precision"
   build-gpu/depthguard train --config configs/demo.yaml --no-progress --out "/tmp/gpu-run-$precision" \
-    --set train.device=cuda --set train.precision=$precision --set train.steps=200 \
+    --set train.device=cuda --set train.precision=$precision --set train.steps=200 --set data.workers=8 \
     --set eval.interval=0 >"$logs/train-$precision.log" 2>&1
   echo "$precision: exit $? $(grep -ho '"images_per_s": [0-9.]*' "/tmp/gpu-run-$precision/summary.json")"
   grep -E "device|eval abs_rel" "$logs/train-$precision.log" | tail -2
@@ -81,7 +81,7 @@ python3 scripts/swin-reference.py /tmp/swin-reference 2>&1 | tail -2 &&
     --gtest_filter='SwinV2Reference.*:SwinV2Encoder.ParameterCounts*' 2>&1 | grep -E "timm|swinv2|OK|FAILED|Failure|Expected|Which"
 
 step "benchmarks: depthguard's step, then the same in plain PyTorch, then the sentinel on/off"
-build-gpu/depthguard_bench --benchmark_filter='BM_TrainStepCuda|BM_SentinelOnOff/cuda:1' --benchmark_format=console \
+build-gpu/depthguard_bench --benchmark_filter='BM_TrainStepCuda|BM_SentinelOnOff/cuda:1|BM_Loader' --benchmark_format=console \
   --benchmark_out="$logs/bench.json" --benchmark_out_format=json 2>&1 | grep -E "BM_|Run on"
 for args in "--batch 8" "--batch 32 --precision bf16" "--batch 32 --precision fp16"; do
   python3 bench/peer/train_step.py --device cuda --channels-last --steps 20 $args 2>&1 | tail -1

@@ -247,6 +247,11 @@ class TrainingRun {
     if (group_) loader.rank(group_->rank()).world_size(group_->size());  // batch_size is per rank
     loader_ = std::make_unique<DataLoader>(train_data_, loader);
     const int64_t per_epoch = loader_->batches_per_epoch();
+    if (device_.is_cuda() && config_.data.loader.workers() < kGpuWorkers) {
+      spdlog::warn("data.workers is {}: one loader thread renders about 100 synthetic scenes or decodes about 300 "
+                   "images a second, far below a GPU step; give the loader the cores (data.workers)",
+                   config_.data.loader.workers());
+    }
     if (train_data_->size() == 0) {
       throw std::runtime_error("the training data has no samples" +
                                (config_.data.split.empty() ? std::string() : " (" + config_.data.split + " lists none)"));
@@ -604,6 +609,7 @@ class TrainingRun {
   static constexpr int64_t kStopFlag = int64_t{1} << 16;
   int64_t batches_without_ground_truth_ = 0;
   static constexpr int64_t kGroundTruthProbeBatches = 50;
+  static constexpr int kGpuWorkers = 4;  ///< fewer loader threads than this on a GPU: a warning
 };
 
 }  // namespace
