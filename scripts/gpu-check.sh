@@ -1,15 +1,23 @@
 #!/usr/bin/env bash
-# The GPU machine's check, in one call (issue 11): builds the whole project against the
-# LibTorch inside that machine's Python torch (2.x with CUDA) and the Debian packages that
-# scripts/gpu-deps.sh unpacked into .gpu-deps (carried there), runs the whole suite (the
-# CUDA tests included; NCCL at world size 1 when the build found nccl.h), a short training
-# run on the GPU in fp32, bf16 and fp16, TensorBoard reading that run's event files, the GPU
-# benchmarks (the step in each precision, the sentinel's on/off A/B, swinv2-mim base) and the
-# same steps in plain PyTorch (bench/peer/), and SwinV2 against timm's (scripts/swin-reference.py). Logs go to $OUT (the device tool brings them
-# back) or /tmp/gpu-check.
+# The GPU machine's check (issues 11, 12, 17), in named stages:
+#   build      builds the whole project against the LibTorch inside that machine's Python
+#              torch (2.x with CUDA) and the Debian packages that scripts/gpu-deps.sh unpacked
+#              into .gpu-deps (carried there), NCCL included when nccl.h is found;
+#   suite      the whole suite (the CUDA tests included; NCCL at world size 1);
+#   train      200 steps of the demo on the GPU in fp32, bf16 and fp16, TensorBoard reading the
+#              fp32 run's event files, its HTML report;
+#   reference  SwinV2 against timm's with the same weights (scripts/swin-reference.py);
+#   bench      the GPU benchmarks (the step in each precision, the sentinel's on/off A/B,
+#              swinv2-mim base, the loader with a worker per core) and the same steps in plain
+#              PyTorch (bench/peer/);
+#   study      the MIM study on the GPU (configs/study/mim-gpu.yaml, about 8 minutes).
+# With no stage named: build suite train reference bench. build-gpu/ stays on a warm machine
+# between calls, so a later call can run what did not fit. Logs go to $OUT (the device tool
+# brings them back) or /tmp/gpu-check.
 #
 #   here:  scripts/gpu-deps.sh
 #   there: run(command="scripts/gpu-check.sh", carry=[".gpu-deps"], timeout_s=540)
+#          run(command="scripts/gpu-check.sh build study", carry=[".gpu-deps"], timeout_s=600)
 #
 # DEPTHGUARD_NCCL=OFF scripts/gpu-check.sh builds without NCCL (should its part not build).
 set -uo pipefail
@@ -22,46 +30,52 @@ lib="$deps/root/usr/lib/x86_64-linux-gnu"
 export LD_LIBRARY_PATH="$lib:$lib/blas:$lib/lapack${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 started=$SECONDS
 step() { echo "== $1 ($((SECONDS - started)) s)"; }
+status=0
 
-step "machine"
-nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
-python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, "gpu", torch.cuda.is_available())'
-torch_prefix=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
-# nccl.h: the torch package's NCCL (nvidia-nccl-*) keeps it under site-packages/nvidia.
-nccl_h=$(find "$(python3 -c 'import site; print(site.getsitepackages()[0])')/nvidia" -name nccl.h 2>/dev/null | head -1)
-echo "nccl.h: ${nccl_h:-none found}"
+build() {
+  step "machine"
+  nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
+  python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, "gpu", torch.cuda.is_available())'
+  torch_prefix=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
+  # nccl.h: the torch package's NCCL (nvidia-nccl-*) keeps it under site-packages/nvidia.
+  nccl_h=$(find "$(python3 -c 'import site; print(site.getsitepackages()[0])')/nvidia" -name nccl.h 2>/dev/null | head -1)
+  echo "nccl.h: ${nccl_h:-none found}"
 
-step "configure and build (build-gpu)"
-cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DDEPTHGUARD_ALLOCATOR=system \
-  -DCMAKE_PREFIX_PATH="$torch_prefix;$deps/root/usr" -DOpenCV_DIR="$deps/opencv" \
-  -DDEPTHGUARD_CHART_JS="$deps/root/usr/share/javascript/chart.js/chart.min.js" \
-  -DDEPTHGUARD_NCCL="${DEPTHGUARD_NCCL:-ON}" ${nccl_h:+-DNCCL_INCLUDE_DIR="$(dirname "$nccl_h")"} \
-  >"$logs/build.log" 2>&1 &&
-  cmake --build build-gpu -j "$(nproc)" >>"$logs/build.log" 2>&1
-build=$?
-tail -5 "$logs/build.log"
-[ $build -eq 0 ] || { echo "gpu-check: build failed (build.log)"; grep -m 20 -E "error|Error" "$logs/build.log"; exit 1; }
+  step "configure and build (build-gpu)"
+  cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DDEPTHGUARD_ALLOCATOR=system \
+    -DCMAKE_PREFIX_PATH="$torch_prefix;$deps/root/usr" -DOpenCV_DIR="$deps/opencv" \
+    -DDEPTHGUARD_CHART_JS="$deps/root/usr/share/javascript/chart.js/chart.min.js" \
+    -DDEPTHGUARD_NCCL="${DEPTHGUARD_NCCL:-ON}" ${nccl_h:+-DNCCL_INCLUDE_DIR="$(dirname "$nccl_h")"} \
+    >"$logs/build.log" 2>&1 &&
+    cmake --build build-gpu -j "$(nproc)" >>"$logs/build.log" 2>&1
+  build=$?
+  tail -5 "$logs/build.log"
+  [ $build -eq 0 ] || { echo "gpu-check: build failed (build.log)"; grep -m 20 -E "error|Error" "$logs/build.log"; exit 1; }
+}
 
-step "suite"
-(cd build-gpu && ctest -j 8 --timeout 300 --output-on-failure) >"$logs/ctest.log" 2>&1
-suite=$?
-grep -E "tests passed|tests failed|\(Failed\)|Timeout" "$logs/ctest.log"
-grep -E "NCCL" "$logs/build.log" | head -2
-grep -E "Cuda|Autocast|Float16|Fp16|Nccl|OneRead|ReportInBrowser" "$logs/ctest.log" | grep -E "Passed|Failed|Skipped" | sed 's/^ *//'
+suite() {
+  step "suite"
+  (cd build-gpu && ctest -j 8 --timeout 300 --output-on-failure) >"$logs/ctest.log" 2>&1
+  [ $? -eq 0 ] || status=1
+  grep -E "tests passed|tests failed|\(Failed\)|Timeout" "$logs/ctest.log"
+  grep -E "NCCL" "$logs/build.log" | head -2
+  grep -E "Cuda|Autocast|Float16|Fp16|Nccl|OneRead|ReportInBrowser" "$logs/ctest.log" | grep -E "Passed|Failed|Skipped" | sed 's/^ *//'
+}
 
-step "training on cuda:0, fp32, bf16 and fp16 (dynamic loss scaling)"
-for precision in fp32 bf16 fp16; do
-  rm -rf "/tmp/gpu-run-$precision"
-  build-gpu/depthguard train --config configs/demo.yaml --no-progress --out "/tmp/gpu-run-$precision" \
-    --set train.device=cuda --set train.precision=$precision --set train.steps=200 --set data.workers=8 \
-    --set eval.interval=0 >"$logs/train-$precision.log" 2>&1
-  echo "$precision: exit $? $(grep -ho '"images_per_s": [0-9.]*' "/tmp/gpu-run-$precision/summary.json")"
-  grep -E "device|eval abs_rel" "$logs/train-$precision.log" | tail -2
-  grep -ho "\"loss_scale[a-z_]*\": [0-9.e+]*" "/tmp/gpu-run-$precision/summary.json"
-done
+train() {
+  step "training on cuda:0, fp32, bf16 and fp16 (dynamic loss scaling)"
+  for precision in fp32 bf16 fp16; do
+    rm -rf "/tmp/gpu-run-$precision"
+    build-gpu/depthguard train --config configs/demo.yaml --no-progress --out "/tmp/gpu-run-$precision" \
+      --set train.device=cuda --set train.precision=$precision --set train.steps=200 --set data.workers=8 \
+      --set eval.interval=0 >"$logs/train-$precision.log" 2>&1
+    echo "$precision: exit $? $(grep -ho '"images_per_s": [0-9.]*' "/tmp/gpu-run-$precision/summary.json")"
+    grep -E "device|eval abs_rel" "$logs/train-$precision.log" | tail -2
+    grep -ho "\"loss_scale[a-z_]*\": [0-9.e+]*" "/tmp/gpu-run-$precision/summary.json"
+  done
 
-step "TensorBoard reads the fp32 run's event files (issue 14)"
-python3 - /tmp/gpu-run-fp32/tb <<'PY' 2>&1 | tail -24
+  step "TensorBoard reads the fp32 run's event files (issue 14)"
+  python3 - /tmp/gpu-run-fp32/tb <<'PY' 2>&1 | tail -24
 import sys
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 acc = EventAccumulator(sys.argv[1], size_guidance={"images": 0, "scalars": 0, "tensors": 0})
@@ -72,21 +86,43 @@ for tag in sorted(tags["scalars"]):
     print(f"scalar {tag}: {len(points)} points, last step {points[-1].step} value {points[-1].value:.4g}")
 print("images:", {t: len(acc.Images(t)) for t in tags["images"]})
 PY
-cp -r /tmp/gpu-run-fp32/tb "$logs/tb-fp32" 2>/dev/null
-build-gpu/depthguard --log-level warn report /tmp/gpu-run-fp32 && cp /tmp/gpu-run-fp32/report.html "$logs/"
+  cp -r /tmp/gpu-run-fp32/tb "$logs/tb-fp32" 2>/dev/null
+  build-gpu/depthguard --log-level warn report /tmp/gpu-run-fp32 && cp /tmp/gpu-run-fp32/report.html "$logs/"
+}
 
-step "SwinV2 against timm with the same weights (issue 17)"
-python3 scripts/swin-reference.py /tmp/swin-reference 2>&1 | tail -2 &&
-  DEPTHGUARD_SWIN_REFERENCE=/tmp/swin-reference build-gpu/tests/depthguard_tests \
-    --gtest_filter='SwinV2Reference.*:SwinV2Encoder.ParameterCounts*' 2>&1 | grep -E "timm|swinv2|OK|FAILED|Failure|Expected|Which"
+reference() {
+  step "SwinV2 against timm with the same weights (issue 17)"
+  python3 scripts/swin-reference.py /tmp/swin-reference 2>&1 | tail -2 &&
+    DEPTHGUARD_SWIN_REFERENCE=/tmp/swin-reference build-gpu/tests/depthguard_tests \
+      --gtest_filter='SwinV2Reference.*:SwinV2Encoder.ParameterCounts*' 2>&1 | grep -E "timm|swinv2|OK|FAILED|Failure|Expected|Which"
+}
 
-step "benchmarks: depthguard's step, then the same in plain PyTorch, then the sentinel on/off"
-build-gpu/depthguard_bench --benchmark_filter='BM_TrainStepCuda|BM_SentinelOnOff/cuda:1|BM_Loader' --benchmark_format=console \
-  --benchmark_out="$logs/bench.json" --benchmark_out_format=json 2>&1 | grep -E "BM_|Run on"
-for args in "--batch 8" "--batch 32 --precision bf16" "--batch 32 --precision fp16"; do
-  python3 bench/peer/train_step.py --device cuda --channels-last --steps 20 $args 2>&1 | tail -1
+bench() {
+  step "benchmarks: depthguard's step, then the same in plain PyTorch, then the sentinel on/off"
+  build-gpu/depthguard_bench --benchmark_filter='BM_TrainStepCuda|BM_SentinelOnOff/cuda:1|BM_Loader' --benchmark_format=console \
+    --benchmark_out="$logs/bench.json" --benchmark_out_format=json 2>&1 | grep -E "BM_|Run on"
+  for args in "--batch 8" "--batch 32 --precision bf16" "--batch 32 --precision fp16"; do
+    python3 bench/peer/train_step.py --device cuda --channels-last --steps 20 $args 2>&1 | tail -1
+  done
+  python3 bench/peer/swin_step.py 2>&1 | tail -1
+}
+
+study() {
+  step "the MIM study on the GPU (configs/study/mim-gpu.yaml)"
+  rm -rf /tmp/gpu-study
+  build-gpu/depthguard study --config configs/study/mim-gpu.yaml --out /tmp/gpu-study --no-progress \
+    >"$logs/study.log" 2>&1 || status=1
+  cp /tmp/gpu-study/study.md /tmp/gpu-study/report.html "$logs/" 2>/dev/null
+  cat /tmp/gpu-study/study.md 2>/dev/null | head -40
+}
+
+stages=("$@")
+[ ${#stages[@]} -gt 0 ] || stages=(build suite train reference bench)
+for stage in "${stages[@]}"; do
+  case "$stage" in
+    build | suite | train | reference | bench | study) "$stage" ;;
+    *) echo "gpu-check: unknown stage '$stage' (build, suite, train, reference, bench, study)"; exit 2 ;;
+  esac
 done
-python3 bench/peer/swin_step.py 2>&1 | tail -1
-
 step "done"
-exit $suite
+exit $status
