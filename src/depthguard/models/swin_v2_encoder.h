@@ -35,8 +35,11 @@ class SwinV2BlockImpl : public torch::nn::Module {
  public:
   SwinV2BlockImpl(int64_t channels, int64_t heads, int64_t window, int64_t pretrain_window, bool shifted,
                   double mlp_ratio, double drop_path);
-  /// A side that is not a multiple of the window is padded (with zeros) up to one; a map no
-  /// larger than one window is not shifted (the reference code does the same).
+  /// A side that is not a multiple of the window is padded (with zeros) up to one before the
+  /// shift, as Swin's detection code and MIM do; a map no larger than one window is not
+  /// shifted, as in the reference code. (timm instead shrinks the window to a smaller map and
+  /// pads after the shift: the same numbers wherever the map's sides are multiples of the
+  /// window, as at 256x256 with window 8.)
   torch::Tensor forward(const torch::Tensor& x);
 
  private:
