@@ -44,6 +44,29 @@ TEST(GlobalNorm, IsTheL2NormOfEverythingAndNonFiniteExactlyWhenAValueIs) {
   EXPECT_TRUE(std::isinf(global_norm({torch::tensor({-INFINITY})})));
 }
 
+// The forms check_step reads in its one copy: left on the device, undefined for nothing.
+TEST(FiniteSum, IsFiniteExactlyWhenEveryValueIsAndUndefinedForNone) {
+  EXPECT_FALSE(finite_sum({}).defined());
+  EXPECT_FALSE(finite_sum({torch::Tensor(), torch::zeros({0}), torch::tensor({int64_t{3}})}).defined());
+  EXPECT_EQ(finite_sum({torch::tensor({1.5F})}).item<double>(), 1.5);  // N = 1
+  EXPECT_EQ(finite_sum({torch::tensor({1.0F})}).scalar_type(), torch::kDouble);
+  EXPECT_TRUE(std::isfinite(finite_sum({torch::full({1000}, 3e38F)}).item<double>()));  // float64 sum
+  EXPECT_TRUE(std::isnan(finite_sum({torch::tensor({kInf, -kInf})}).item<double>()));
+  EXPECT_TRUE(std::isnan(finite_sum({torch::tensor({1.0F, kNaN})}).item<double>()));
+  EXPECT_TRUE(std::isfinite(finite_sum({torch::ones({4}, torch::kBFloat16)}).item<double>()));  // bf16 buffers
+}
+
+TEST(NormOnDevice, OverflowsInTheTensorsPrecisionWhichGlobalNormThenRedoes) {
+  EXPECT_FALSE(norm_on_device({}).defined());
+  EXPECT_FALSE(norm_on_device({torch::Tensor(), torch::zeros({0, 2})}).defined());
+  EXPECT_DOUBLE_EQ(norm_on_device({torch::tensor({3.0F}), torch::tensor({4.0F})}).item<double>(), 5.0);
+  EXPECT_TRUE(std::isinf(norm_on_device({torch::full({1000}, 3e38F)}).item<double>()));  // float32 squares
+  EXPECT_TRUE(std::isfinite(global_norm({torch::full({1000}, 3e38F)})));                 // the redo
+  EXPECT_TRUE(std::isnan(norm_on_device({torch::tensor({kNaN})}).item<double>()));
+  EXPECT_TRUE(std::isinf(norm_on_device({torch::full({4}, 300.0F, torch::kHalf)}).item<double>()));  // fp16: 300^2 > 65504
+  EXPECT_TRUE(std::isfinite(global_norm({torch::full({4}, 300.0F, torch::kHalf)})));
+}
+
 TEST(GradientsOf, OnlyDefinedGradients) {
   auto a = torch::ones({2}, torch::requires_grad());
   auto b = torch::ones({2}, torch::requires_grad());

@@ -76,6 +76,22 @@ TEST(WindowAttention, PositionBiasIsBoundedAndShapedPerHead) {
   EXPECT_THROW(WindowAttention(8, 3, 4), c10::Error);  // 3 heads do not divide 8 channels
 }
 
+// The logit scale is clamped at 100 (log 100 = 4.6): a scale learned past it changes nothing,
+// which bounds the attention logits (cosine similarity is in [-1, 1]).
+TEST(WindowAttention, TheLogitScaleIsClampedAt100) {
+  torch::manual_seed(0);
+  WindowAttention at_limit(8, 2, 4), beyond(8, 2, 4);
+  torch::NoGradGuard no_grad;
+  const auto source = at_limit->named_parameters(), target = beyond->named_parameters();
+  for (const auto& p : source) target[p.key()].copy_(p.value());
+  source["logit_scale"].fill_(std::log(100.0));
+  target["logit_scale"].fill_(std::log(1000.0));
+  const auto x = torch::randn({3, 16, 8});
+  EXPECT_TRUE(torch::allclose(at_limit(x), beyond(x)));
+  target["logit_scale"].fill_(std::log(10.0));
+  EXPECT_FALSE(torch::allclose(at_limit(x), beyond(x)));  // below the clamp it matters
+}
+
 // With the mask, a shifted block keeps the map's opposite corners apart: the cyclic shift
 // puts token (7, 7) into one window with tokens (0, 0) to (1, 1).
 TEST(SwinV2Block, TheShiftedWindowMaskKeepsWrappedTokensApart) {
