@@ -125,6 +125,31 @@ TEST(SwinV2Encoder, FeaturesAtStrides4To32AtSizesThatNeedPadding) {
   EXPECT_THROW(encoder->forward(torch::randn({1, 3, 30, 32})), c10::Error);  // not a multiple of the patch
 }
 
+// The shifted-window masks are kept per map size: another size in between changes nothing.
+// (64x96 and 96x64 have as many windows per stage, so a mask of the wrong size would pass
+// unnoticed but for the values.)
+TEST(SwinV2Encoder, EachMapSizeGetsItsOwnShiftedWindowMask) {
+  const auto shifting = tiny_swin().depths({2, 2, 2, 2});  // every second block shifts
+  torch::manual_seed(3);
+  SwinV2Encoder encoder(shifting);
+  torch::manual_seed(3);
+  SwinV2Encoder fresh(shifting);  // the same weights, no mask made yet
+  encoder->eval();
+  fresh->eval();
+  torch::NoGradGuard no_grad;
+  for (auto* e : {&encoder, &fresh}) {  // blocks start as the identity (post-norm weights 0): make them act
+    for (auto& p : (*e)->named_parameters()) {
+      if (p.key().find(".norm1.weight") != std::string::npos || p.key().find(".norm2.weight") != std::string::npos) {
+        p.value().fill_(1);
+      }
+    }
+  }
+  const auto wide = torch::randn({1, 3, 64, 96}), tall = torch::randn({1, 3, 96, 64});
+  const auto first = encoder->forward(wide).back();
+  EXPECT_TRUE(torch::equal(encoder->forward(tall).back(), fresh->forward(tall).back()));
+  EXPECT_TRUE(torch::equal(encoder->forward(wide).back(), first));
+}
+
 TEST(SwinV2Encoder, RejectsOptionsByName) {
   EXPECT_THROW(SwinV2Encoder(SwinV2Options().depths({2, 2, 2})), c10::Error);
   EXPECT_THROW(SwinV2Encoder(SwinV2Options().drop_path_rate(1)), c10::Error);

@@ -70,12 +70,25 @@ torch::Tensor SwinV2BlockImpl::attend(const torch::Tensor& x) {
   const int64_t padded_height = padded.size(1), padded_width = padded.size(2);
   const int64_t shift = shifted_ && (height > window_ || width > window_) ? window_ / 2 : 0;
   auto map = shift > 0 ? torch::roll(padded, {-shift, -shift}, {1, 2}) : padded;
-  const auto mask = shift > 0 ? shifted_window_mask(padded_height, padded_width, window_, shift, x.options())
-                              : torch::Tensor();
+  const auto mask = shift > 0 ? mask_for(padded_height, padded_width, shift, x.options()) : torch::Tensor();
   map = window_reverse(attn(window_partition(map, window_), mask), window_, padded_height, padded_width);
   if (shift > 0) map = torch::roll(map, {shift, shift}, {1, 2});
   using torch::indexing::Slice;
   return map.index({Slice(), Slice(0, height), Slice(0, width), Slice()});
+}
+
+// The shifted-window mask is built on the CPU: made once per map size and device and kept,
+// since a copy to a GPU in every forward pass would make the host wait for the device.
+const torch::Tensor& SwinV2BlockImpl::mask_for(int64_t height, int64_t width, int64_t shift,
+                                               const torch::TensorOptions& options) {
+  const bool stale = !mask_.defined() || mask_height_ != height || mask_width_ != width ||
+                     mask_.device() != options.device() || mask_.scalar_type() != options.dtype().toScalarType();
+  if (stale) {
+    mask_ = shifted_window_mask(height, width, window_, shift, options);
+    mask_height_ = height;
+    mask_width_ = width;
+  }
+  return mask_;
 }
 
 // Stochastic depth: in training, the branch of each sample is dropped with probability

@@ -44,6 +44,7 @@ class SwinV2BlockImpl : public torch::nn::Module {
 
  private:
   torch::Tensor attend(const torch::Tensor& x);
+  const torch::Tensor& mask_for(int64_t height, int64_t width, int64_t shift, const torch::TensorOptions& options);
   torch::Tensor drop_path(const torch::Tensor& branch) const;
 
   int64_t window_;
@@ -52,6 +53,8 @@ class SwinV2BlockImpl : public torch::nn::Module {
   torch::nn::LayerNorm norm1{nullptr}, norm2{nullptr};
   WindowAttention attn{nullptr};
   torch::nn::Sequential mlp{nullptr};  ///< fc1 - GELU - fc2
+  torch::Tensor mask_;                 ///< the shifted-window mask of the last map size (not a buffer)
+  int64_t mask_height_ = 0, mask_width_ = 0;
 };
 TORCH_MODULE(SwinV2Block);
 
