@@ -35,7 +35,7 @@ struct PredictArgs {
 // Which setting chose the network size, for an error about it.
 std::string size_setting(const PredictArgs& a, const PredictSize& size) {
   const auto named = [](int requested, int used, const char* option, const char* key) {
-    return fmt::format(requested >= 0 ? "{0} {2}" : "the run's {1} {2}", option, key, used);
+    return requested >= 0 ? fmt::format("{} {}", option, used) : fmt::format("the run's {} {}", key, used);
   };
   return named(a.height, size.height, "--height", "eval.height") + ", " +
          named(a.width, size.width, "--width", "eval.width") + " (0: the image's own size)";

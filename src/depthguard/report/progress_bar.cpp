@@ -64,7 +64,12 @@ void ProgressBar::draw(bool final) {
                                 std::string(kWidth - filled, '.'), done_, total_, r,
                                 final ? format_duration(elapsed) + " elapsed" : "ETA " + format_duration(eta),
                                 status_.empty() ? "" : "  ", status_);
-  fmt::print(out_, tty_ ? "\r{}\033[K{}" : "{}{}", line, (final || !tty_) ? "\n" : "");
+  // A terminal redraws the line in place; a log gets one line per draw.
+  if (tty_) {
+    fmt::print(out_, "\r{}\033[K{}", line, final ? "\n" : "");
+  } else {
+    fmt::print(out_, "{}\n", line);
+  }
   std::fflush(out_);
 }
 

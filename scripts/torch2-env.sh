@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Prepares the LibTorch 2.x build in BUILD_DIR (default build-torch2), for make test-torch2:
+#   BUILD_DIR/venv   a virtual environment with requirements-torch2.txt (torch, the CUDA build
+#                    from PyPI, with timm, tensorboard, pytest), made again when that file changes;
+#   BUILD_DIR/gloo   Gloo's headers, which c10d's ProcessGroupGloo.hpp includes and no torch
+#                    package ships. Debian 12's libgloo-dev (2022) lacks the store API that
+#                    torch 2.x's header overrides, so they come from Debian unstable's
+#                    libgloo-dev (headers only, checked against its SHA-256).
+# Prints the CMake arguments that select this LibTorch.
+#
+#   scripts/torch2-env.sh [BUILD_DIR] [--gloo-only]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build_dir=${1:-build-torch2}
+mkdir -p "$build_dir"
+build_dir=$(cd "$build_dir" && pwd)
+
+GLOO_DEB=libgloo-dev_0.0~git20250912.d97133a-2_amd64.deb
+GLOO_SHA256=2ee01a68afe26991fbb7c5ead2815f113d37da20e2587cd339408030df7d2e2a
+gloo() {
+  local dir="$build_dir/gloo"
+  [ -f "$dir/usr/include/gloo/rendezvous/store.h" ] && return
+  local deb="$build_dir/$GLOO_DEB"
+  curl -fsSL --retry 3 -o "$deb" "http://deb.debian.org/debian/pool/main/g/gloo/$GLOO_DEB" ||
+    { echo "torch2-env: cannot download $GLOO_DEB from deb.debian.org" >&2; exit 1; }
+  echo "$GLOO_SHA256  $deb" | sha256sum --check --quiet ||
+    { echo "torch2-env: $deb does not have the expected SHA-256" >&2; exit 1; }
+  rm -rf "$dir" && dpkg -x "$deb" "$dir" && rm -f "$deb"
+}
+
+venv() {
+  local venv="$build_dir/venv" stamp
+  stamp=$(sha256sum requirements-torch2.txt | cut -d' ' -f1)
+  [ "$(cat "$venv/.requirements" 2>/dev/null)" = "$stamp" ] && return
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  echo "torch2-env: installing requirements-torch2.txt into $venv (the first time: about 3 GB)" >&2
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r requirements-torch2.txt >&2
+  echo "$stamp" >"$venv/.requirements"
+}
+
+gloo
+args=("-DGLOO_INCLUDE_DIR=$build_dir/gloo/usr/include")
+if [ "${2:-}" != "--gloo-only" ]; then
+  venv
+  args+=("-DDEPTHGUARD_TORCH_PYTHON=$build_dir/venv/bin/python")
+fi
+echo "${args[@]}"
