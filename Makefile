@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 BENCH_FILTER ?= .
 
-.PHONY: deps build build-tests demo test dev dev-test sanitize fuzz bench bench-peer clean
+.PHONY: deps build build-tests demo test test-torch2 dev dev-test sanitize fuzz bench bench-peer clean
 
 deps:
 	./scripts/install-deps.sh
@@ -28,6 +28,15 @@ demo: build
 test: deps $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target depthguard_tests
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+# The LibTorch 2.x line: the torch wheel pinned in requirements-torch2.txt (the CUDA build
+# from PyPI) in a virtual environment under $(TORCH2_DIR), with Gloo's headers for it
+# (scripts/torch2-env.sh); configures against it, builds and runs the whole suite on the CPU.
+TORCH2_DIR ?= build-torch2
+test-torch2: deps
+	cmake -S . -B $(TORCH2_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $$(./scripts/torch2-env.sh $(TORCH2_DIR)) $(CMAKE_FLAGS)
+	cmake --build $(TORCH2_DIR) -j $(JOBS) --target depthguard_tests
+	cd $(TORCH2_DIR) && ctest --output-on-failure -j $(JOBS)
 
 # The developer loop: -O1, one translation unit per file, in build-dev/
 # (docs/architecture.md, "Build loop").
@@ -75,4 +84,4 @@ bench-peer: build
 	bench/peer/run.sh $(BUILD_DIR)
 
 clean:
-	rm -rf $(BUILD_DIR) build-dev
+	rm -rf $(BUILD_DIR) build-dev $(TORCH2_DIR)

@@ -24,6 +24,9 @@ if(DEPTHGUARD_TORCH_PYTHON)
   list(GET _torch_facts 2 _torch_cuda)
   list(GET _torch_facts 3 _site_packages)
   list(PREPEND CMAKE_PREFIX_PATH "${_torch_prefix}")
+  # TorchConfig finds its libraries with PATHS, which come after the system's: without this
+  # a machine with Debian's libtorch-dev too would link 2.x's headers to 1.13's libtorch.so.
+  list(PREPEND CMAKE_LIBRARY_PATH "${_site_packages}/torch/lib")
   message(STATUS "LibTorch from ${DEPTHGUARD_TORCH_PYTHON}: torch ${_torch_version}, CUDA ${_torch_cuda}")
 
   if(_torch_cuda)
@@ -33,6 +36,15 @@ if(DEPTHGUARD_TORCH_PYTHON)
     if(NOT DEFINED TORCH_CUDA_ARCH_LIST AND NOT DEFINED ENV{TORCH_CUDA_ARCH_LIST})
       set(TORCH_CUDA_ARCH_LIST "8.0;9.0")
     endif()
+    # The package's CUDA libraries (CUDA runtime, cuBLAS, cuDNN, NCCL) are nvidia-* wheels
+    # beside it, newer than the toolkit's: the linker needs them to resolve libtorch_cuda.so
+    # (its NCCL calls), and the programs load them first, so that one CUDA runtime, the one
+    # LibTorch was built with, is loaded.
+    file(GLOB _nvidia_lib_dirs LIST_DIRECTORIES true "${_site_packages}/nvidia/*/lib")
+    foreach(_dir IN LISTS _nvidia_lib_dirs)
+      add_link_options("LINKER:-rpath-link,${_dir}")
+    endforeach()
+    list(PREPEND CMAKE_BUILD_RPATH ${_nvidia_lib_dirs})
     # NCCL's header comes with the package's nvidia-nccl wheel, not with LibTorch.
     file(GLOB _nccl_headers "${_site_packages}/nvidia/*/include/nccl.h" "${_site_packages}/nvidia/*/*/include/nccl.h")
     if(_nccl_headers AND NOT NCCL_INCLUDE_DIR)

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The GPU machine's check (issues 11, 12, 17), in named stages:
-#   build      builds the whole project against the LibTorch inside that machine's Python
-#              torch (2.x with CUDA) and the Debian packages that scripts/gpu-deps.sh unpacked
-#              into .gpu-deps (carried there), NCCL included when nccl.h is found;
+#   build      builds the whole project as make test-torch2 does (cmake/TorchFromPython.cmake:
+#              DEPTHGUARD_TORCH_PYTHON, here that machine's own python3 and its torch 2.x with
+#              CUDA, NCCL from its nvidia wheels), with the Debian packages and Gloo's headers
+#              that scripts/gpu-deps.sh unpacked into .gpu-deps (carried there);
 #   suite      the whole suite (the CUDA tests included; NCCL at world size 1);
 #   train      200 steps of the demo on the GPU in fp32, bf16 and fp16, TensorBoard reading the
 #              fp32 run's event files, its HTML report;
-#   reference  SwinV2 against timm's with the same weights (scripts/swin-reference.py);
+#   reference  SwinV2 against timm's with the same weights (the SwinV2Reference tests, which run
+#              scripts/swin-reference.py; the suite runs them too, on the CPU);
 #   bench      the GPU benchmarks (the step in each precision, the sentinel's on/off A/B,
 #              swinv2-mim base, the loader with a worker per core) and the same steps in plain
 #              PyTorch (bench/peer/);
@@ -36,16 +38,12 @@ build() {
   step "machine"
   nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
   python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, "gpu", torch.cuda.is_available())'
-  torch_prefix=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
-  # nccl.h: the torch package's NCCL (nvidia-nccl-*) keeps it under site-packages/nvidia.
-  nccl_h=$(find "$(python3 -c 'import site; print(site.getsitepackages()[0])')/nvidia" -name nccl.h 2>/dev/null | head -1)
-  echo "nccl.h: ${nccl_h:-none found}"
-
   step "configure and build (build-gpu)"
   cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DDEPTHGUARD_ALLOCATOR=system \
-    -DCMAKE_PREFIX_PATH="$torch_prefix;$deps/root/usr" -DOpenCV_DIR="$deps/opencv" \
+    -DDEPTHGUARD_TORCH_PYTHON="$(command -v python3)" -DGLOO_INCLUDE_DIR="$deps/gloo/usr/include" \
+    -DCMAKE_PREFIX_PATH="$deps/root/usr" -DOpenCV_DIR="$deps/opencv" \
     -DDEPTHGUARD_CHART_JS="$deps/root/usr/share/javascript/chart.js/chart.min.js" \
-    -DDEPTHGUARD_NCCL="${DEPTHGUARD_NCCL:-ON}" ${nccl_h:+-DNCCL_INCLUDE_DIR="$(dirname "$nccl_h")"} \
+    -DDEPTHGUARD_NCCL="${DEPTHGUARD_NCCL:-ON}" \
     >"$logs/build.log" 2>&1 &&
     cmake --build build-gpu -j "$(nproc)" >>"$logs/build.log" 2>&1
   build=$?
@@ -92,9 +90,8 @@ PY
 
 reference() {
   step "SwinV2 against timm with the same weights (issue 17)"
-  python3 scripts/swin-reference.py /tmp/swin-reference 2>&1 | tail -2 &&
-    DEPTHGUARD_SWIN_REFERENCE=/tmp/swin-reference build-gpu/tests/depthguard_tests \
-      --gtest_filter='SwinV2Reference.*:SwinV2Encoder.ParameterCounts*' 2>&1 | grep -E "timm|swinv2|OK|FAILED|Failure|Expected|Which"
+  build-gpu/tests/depthguard_tests --gtest_filter='SwinV2Reference.*:SwinV2Encoder.ParameterCounts*' 2>&1 |
+    grep -E "timm|swinv2|OK|FAILED|Failure|Expected|Which"
 }
 
 bench() {

@@ -6,7 +6,8 @@
 # [".gpu-deps"]), and writes .gpu-deps/opencv/OpenCVConfig.cmake for OpenCV's core and
 # imgproc alone: Debian's own OpenCV config insists on every module being present, and
 # imgcodecs alone pulls in about 140 libraries, GDAL among them (depthguard reads images
-# with libpng and libjpeg itself).
+# with libpng and libjpeg itself). Gloo's headers for LibTorch 2.x go to .gpu-deps/gloo, as
+# make test-torch2 gets them (scripts/torch2-env.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=.gpu-deps
@@ -57,4 +58,5 @@ set(OpenCV_LIBS opencv_core opencv_imgproc)
 set(OpenCV_VERSION 4.6.0)
 set(OpenCV_FOUND TRUE)
 EOF
+scripts/torch2-env.sh "$out" --gloo-only >/dev/null
 echo "gpu-deps: $(du -sh "$out" | cut -f1) in $out (carry [\"$out\"]; scripts/gpu-check.sh uses it)"

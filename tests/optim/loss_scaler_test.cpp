@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+#include <torch/version.h>
 
 #include "test_support.h"
 
@@ -88,24 +89,49 @@ TEST(LossScaler, RestoresACheckpointsScaleAndChecksItsOptions) {
             std::string::npos);
 }
 
-// On a GPU the scaler runs LibTorch's own operators; the same arithmetic as the tensor-op
-// form the CPU of LibTorch 1.13 gets.
+// `native` runs LibTorch's own AMP operators on its device, `reference` the tensor-op form on
+// the CPU: the same found-inf flags, unscaled gradients, scales and counts through growth,
+// an inf, a NaN and growth again.
+void expect_same_scaling(LossScaler& native, LossScaler& reference, c10::Device device) {
+  ASSERT_TRUE(native.uses_amp_kernels());
+  ASSERT_FALSE(reference.uses_amp_kernels());
+  for (const float bad : {8.0f, kInf, 8.0f, 8.0f, kNaN, 8.0f, 8.0f, 8.0f}) {
+    auto p_reference = parameter_with_grad({32.0f, bad, -0.25f});
+    auto p_native = torch::zeros({3}, device).requires_grad_(true);
+    p_native.mutable_grad() = p_reference.grad().to(device);
+    const bool found_reference = overflowed(reference.unscale({p_reference}));
+    const bool found_native = overflowed(native.unscale({p_native}));
+    EXPECT_EQ(found_native, found_reference);
+    EXPECT_TRUE(torch::allclose(p_native.grad().cpu(), p_reference.grad(), 0, 0, /*equal_nan=*/true));
+    native.update(found_native);
+    reference.update(found_reference);
+    EXPECT_EQ(native.value(), reference.value());
+    EXPECT_EQ(native.good_steps(), reference.good_steps());
+  }
+  // 16; the inf backs off to 8; two good steps grow it to 16; the NaN backs off to 8; two good
+  // steps grow it to 16; one good step since.
+  EXPECT_EQ(native.value(), 16.0);
+  EXPECT_EQ(native.good_steps(), 1);
+}
+
+const auto kScaling = LossScalerOptions().init_scale(16).growth_interval(2);
+
+// LibTorch 2.x has CPU kernels for the AMP operators (since 2.3); 1.13 has none, and the
+// scaler falls back to the tensor-op form there.
+TEST(LossScaler, TheCpuRunsLibTorchsAmpKernelsFromLibTorch2) {
+  LossScaler cpu(kScaling, torch::kCPU), reference(LossScalerOptions(kScaling).amp_kernels(false), torch::kCPU);
+  if (TORCH_VERSION_MAJOR < 2) {
+    EXPECT_FALSE(cpu.uses_amp_kernels());
+    GTEST_SKIP() << "LibTorch " << TORCH_VERSION << " has no CPU kernels for the AMP operators";
+  }
+  expect_same_scaling(cpu, reference, torch::kCPU);
+}
+
 TEST(LossScaler, CudaGivesTheSameScalesAndGradients) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
-  LossScaler cpu(LossScalerOptions().init_scale(16).growth_interval(2), torch::kCPU);
-  LossScaler cuda(LossScalerOptions().init_scale(16).growth_interval(2), torch::Device(torch::kCUDA, 0));
-  for (const bool overflow : {false, true, false, false, false}) {
-    auto p_cpu = parameter_with_grad({32.0f, overflow ? kInf : 8.0f});
-    auto p_cuda = torch::zeros({2}, torch::kCUDA).requires_grad_(true);
-    p_cuda.mutable_grad() = p_cpu.grad().to(torch::kCUDA);
-    const bool found_cpu = overflowed(cpu.unscale({p_cpu})), found_cuda = overflowed(cuda.unscale({p_cuda}));
-    EXPECT_EQ(found_cpu, found_cuda);
-    EXPECT_TRUE(torch::allclose(p_cpu.grad(), p_cuda.grad().cpu(), 0, 0, /*equal_nan=*/true));
-    cpu.update(found_cpu);
-    cuda.update(found_cuda);
-    EXPECT_EQ(cpu.value(), cuda.value());
-    EXPECT_EQ(cpu.good_steps(), cuda.good_steps());
-  }
+  const torch::Device gpu(torch::kCUDA, 0);
+  LossScaler cuda(kScaling, gpu), reference(LossScalerOptions(kScaling).amp_kernels(false), torch::kCPU);
+  expect_same_scaling(cuda, reference, gpu);
 }
 
 }  // namespace

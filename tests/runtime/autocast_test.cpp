@@ -5,6 +5,7 @@
 #include <ATen/autocast_mode.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+#include <torch/version.h>
 
 #include "depthguard/core/errors.h"
 
@@ -31,7 +32,27 @@ TEST(Autocast, NestedScopesRestoreTheOuterOne) {
   EXPECT_EQ(torch::mm(x, x).scalar_type(), torch::kFloat);
 }
 
-TEST(Autocast, Float16OnTheCpuIsRefused) { EXPECT_THROW(Autocast(torch::kCPU, torch::kHalf), InvalidArgument); }
+// LibTorch 2.4 and later run float16 autocast on the CPU; 1.13 refuses it.
+TEST(Autocast, Float16OnTheCpuRunsWhereLibTorchHasIt) {
+  if (!autocast_runs(torch::kCPU, torch::kHalf)) {
+    EXPECT_LT(TORCH_VERSION_MAJOR * 100 + TORCH_VERSION_MINOR, 204);
+    EXPECT_THROW(Autocast(torch::kCPU, torch::kHalf), InvalidArgument);
+    return;
+  }
+  const auto x = torch::randn({2, 2});
+  {
+    Autocast autocast(torch::kCPU, torch::kHalf);
+    EXPECT_EQ(torch::mm(x, x).scalar_type(), torch::kHalf);
+    EXPECT_EQ(torch::log_softmax(x, 1).scalar_type(), torch::kFloat);
+  }
+  EXPECT_EQ(torch::mm(x, x).scalar_type(), torch::kFloat);
+}
+
+TEST(Autocast, OtherDevicesAndDtypesAreRefused) {
+  EXPECT_FALSE(autocast_runs(torch::kCPU, torch::kDouble));
+  EXPECT_FALSE(autocast_runs(torch::kMeta, torch::kBFloat16));
+  EXPECT_THROW(Autocast(torch::kCPU, torch::kDouble), InvalidArgument);
+}
 
 TEST(Autocast, CudaRunsFloat16AndLeavesTheCpuAlone) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";

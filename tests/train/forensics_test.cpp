@@ -9,10 +9,12 @@
 #include <sstream>
 
 #include <nlohmann/json.hpp>
+#include <torch/version.h>
 
 #include "data/data_test_support.h"
 #include "depthguard/config/train_config.h"
 #include "depthguard/core/errors.h"
+#include "depthguard/runtime/autocast.h"
 #include "depthguard/train/repro_bundle.h"
 #include "depthguard/train/trainer.h"
 #include "test_paths.h"
@@ -132,22 +134,32 @@ TEST(Forensics, ABf16RunThatFloat32ReproducesKeepsTheVulnerability) {
 }
 
 // fp16 where it runs: head bias -20 underflows float16's sigmoid (from logit -17.5) and
-// not float32's, so the cause is precision, with V2 named in the reason.
-TEST(Forensics, AFloat16OnlyUnderflowIsThePrecisionCause) {
-  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+// not float32's, so the cause is precision, with V2 named in the reason; the fused head
+// trains on.
+void expect_a_float16_only_underflow_is_precision(const std::string& device) {
   auto root = testing::tiny_run(8);
   root["model"]["head"] = "naive";
   root["model"]["head_bias"] = -20.0;
-  root["train"]["device"] = "cuda";
+  root["train"]["device"] = device;
   root["train"]["precision"] = "fp16";
   root["guard"]["policy"] = "halt";
-  const auto o = expect_halt(root, "forensics_fp16");
+  const auto o = expect_halt(root, "forensics_fp16_" + device);
   EXPECT_EQ(o.report["cause"], "precision") << o.report.dump(2);
   EXPECT_EQ(o.report["precision_only"], "float16");
   EXPECT_NE(o.report["reason"].get<std::string>().find("V2"), std::string::npos) << o.report.dump(2);
   root["model"]["head"] = "fused";
-  testing::TempDir tmp("forensics_fp16_fused");
+  testing::TempDir tmp("forensics_fp16_fused_" + device);
   EXPECT_EQ(train(read_train_config(root), quiet(tmp.str())).nonfinite_steps, 0);
+}
+
+TEST(Forensics, AFloat16OnlyUnderflowOnTheCpuIsThePrecisionCause) {
+  if (!autocast_runs(torch::kCPU, torch::kHalf)) GTEST_SKIP() << "LibTorch " << TORCH_VERSION << ": no CPU float16 autocast";
+  expect_a_float16_only_underflow_is_precision("cpu");
+}
+
+TEST(Forensics, AFloat16OnlyUnderflowIsThePrecisionCause) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  expect_a_float16_only_underflow_is_precision("cuda");
 }
 
 TEST(Forensics, V3UnbiasedVarianceOfASinglePixelCrop) {

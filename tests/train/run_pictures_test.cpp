@@ -1,5 +1,6 @@
 // What a run leaves for people to look at: TensorBoard event files mirroring metrics.jsonl
 // (scalars, non-finite events as text, held-out samples as images) and RUN/samples/.
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -11,6 +12,7 @@
 #include "depthguard/data/rgbd_sample.h"
 #include "depthguard/train/sample_gallery.h"
 #include "depthguard/train/trainer.h"
+#include "python_support.h"
 #include "report/tensorboard/event_reader.h"
 #include "test_support.h"
 #include "train/tiny_run.h"
@@ -156,6 +158,23 @@ TEST(RunPictures, WideSamplesAreDrawnShrunk) {
   EXPECT_EQ(drawn.picture.cols, 4 * 320 + 2 * 64);  // two tiles carry a 64-pixel legend
   EXPECT_NE(testing::error_message([&] { draw_sample(sample, torch::full({40, 639}, 2.5f)); }).find("sample's size"),
             std::string::npos);
+}
+
+// TensorBoard's own reader on a run with evaluations, samples and a non-finite event
+// (tests/report/tensorboard/tensorboard_reads_run.py compares it with metrics.jsonl and samples/).
+TEST(RunPictures, TensorBoardsOwnReaderLoadsTheRun) {
+  DEPTHGUARD_REQUIRE_PYTHON("tensorboard, PIL");
+  testing::TempDir dir("pictures_tensorboard_reader");
+  auto root = testing::tiny_run(4);
+  root["eval"]["interval"] = 2;
+  root["eval"]["samples"] = 2;
+  root["guard"]["inject"] = "gradient";
+  root["guard"]["inject_step"] = 2;
+  root["guard"]["policy"] = "skip";
+  EXPECT_EQ(train(read_train_config(root), quiet(dir.str())).nonfinite_steps, 1);
+  const auto command = testing::python_command(DEPTHGUARD_SOURCE_DIR "/tests/report/tensorboard/tensorboard_reads_run.py " +
+                                               dir.str());
+  EXPECT_EQ(std::system(command.c_str()), 0) << command;
 }
 
 }  // namespace

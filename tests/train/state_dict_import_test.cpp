@@ -10,6 +10,7 @@
 
 #include "data/data_test_support.h"
 #include "depthguard/models/depth_model.h"
+#include "python_support.h"
 #include "test_paths.h"
 #include "test_support.h"
 
@@ -60,13 +61,13 @@ TEST(StateDictImport, RefusesNamesShapesAndFilesItCannotPlaceNamingThem) {
   EXPECT_NE(import_error((dir / "tensor.pth").string(), *target).find("not a dict of tensors"), std::string::npos);
 }
 
-// The file Python's own torch.save writes (where Debian's python3-torch is installed).
+// The file Python's own torch.save writes.
 TEST(StateDictImport, ReadsWhatPythonsTorchSaveWrote) {
-  if (std::system("/usr/bin/python3 -c 'import torch' 2>/dev/null") != 0) GTEST_SKIP() << "no python3-torch";
+  DEPTHGUARD_REQUIRE_PYTHON("torch");
   testing::TempDir dir("state_dict_python");
   const auto file = (dir / "linear.pth").string();
-  const auto command = "/usr/bin/python3 -c 'import torch; torch.save({\"weight\": torch.arange(6.).view(2, 3), "
-                       "\"bias\": torch.tensor([1., 2.])}, \"" + file + "\")'";
+  const auto command = testing::python_command("-c 'import torch; torch.save({\"weight\": torch.arange(6.).view(2, 3), "
+                       "\"bias\": torch.tensor([1., 2.])}, \"" + file + "\")'");
   ASSERT_EQ(std::system(command.c_str()), 0);
   torch::nn::Linear target(3, 2);
   EXPECT_TRUE(import_state_dict(file, *target).empty());
@@ -76,7 +77,7 @@ TEST(StateDictImport, ReadsWhatPythonsTorchSaveWrote) {
 // scripts/convert_weights.py on checkpoints laid out as MIM's and timm's are: the weights of
 // one model reach another by name, whatever the source called them.
 TEST(ConvertWeights, MimAndTimmLayoutsReachTheModelByName) {
-  if (std::system("/usr/bin/python3 -c 'import torch' 2>/dev/null") != 0) GTEST_SKIP() << "no python3-torch";
+  DEPTHGUARD_REQUIRE_PYTHON("torch");
   testing::TempDir dir("convert_weights");
   const auto options = ModelOptions().arch(Architecture::SwinV2Mim).swin(
       SwinV2Options().embed_dim(8).depths({1, 1, 1, 1}).heads({1, 1, 2, 2}).window_sizes({2, 2, 2, 2}));
@@ -84,8 +85,9 @@ TEST(ConvertWeights, MimAndTimmLayoutsReachTheModelByName) {
   DepthModel source(options);
   const auto convert = [&](const std::string& name, const std::vector<std::pair<std::string, torch::Tensor>>& entries) {
     save_dict((dir / (name + ".pt")).string(), entries);
-    const auto command = "/usr/bin/python3 " DEPTHGUARD_SOURCE_DIR "/scripts/convert_weights.py " +
-                         (dir / (name + ".pt")).string() + " " + (dir / (name + ".pth")).string() + " >/dev/null";
+    const auto command = testing::python_command(DEPTHGUARD_SOURCE_DIR "/scripts/convert_weights.py " +
+                                                 (dir / (name + ".pt")).string() + " " + (dir / (name + ".pth")).string() +
+                                                 " >/dev/null");
     EXPECT_EQ(std::system(command.c_str()), 0) << name;
     return (dir / (name + ".pth")).string();
   };
@@ -126,8 +128,9 @@ TEST(ConvertWeights, MimAndTimmLayoutsReachTheModelByName) {
   // A name the script does not know stops it, naming the name.
   save_dict((dir / "odd.pt").string(), {{"layers.0.blocks.0.attn.qkv.weight", torch::zeros({24, 8})},
                                         {"pos_embed", torch::zeros({1})}});
-  const auto odd = "/usr/bin/python3 " DEPTHGUARD_SOURCE_DIR "/scripts/convert_weights.py " + (dir / "odd.pt").string() +
-                   " " + (dir / "odd.pth").string() + " 2>&1 | grep -q 'pos_embed: no depthguard weight'";
+  const auto odd = testing::python_command(DEPTHGUARD_SOURCE_DIR "/scripts/convert_weights.py " + (dir / "odd.pt").string() +
+                                           " " + (dir / "odd.pth").string() +
+                                           " 2>&1 | grep -q 'pos_embed: no depthguard weight'");
   EXPECT_EQ(std::system(odd.c_str()), 0);
 }
 

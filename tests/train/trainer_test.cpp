@@ -1,6 +1,7 @@
 #include "depthguard/train/trainer.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -19,6 +20,7 @@
 #include "depthguard/train/checkpoint.h"
 #include "depthguard/train/evaluator.h"
 #include "depthguard/train/saved_model.h"
+#include "python_support.h"
 #include "test_support.h"
 #include "train/tiny_run.h"
 
@@ -272,6 +274,39 @@ TEST(Trainer, InitFromAPyTorchStateDictLoadsItsWeightsByName) {
   const auto loaded = checkpoint_weights(config, (dir / "run").string());
   const auto expected = source->parameters();
   for (size_t i = 0; i < expected.size(); ++i) EXPECT_TRUE(torch::equal(loaded[i], expected[i])) << i;
+}
+
+// A state dict timm's own SwinV2 saved (torch.save(model.state_dict()), a classifier included),
+// through scripts/convert_weights.py, starts a run: every encoder weight is timm's.
+TEST(Trainer, InitFromTimmsOwnSwinV2StateDict) {
+  DEPTHGUARD_REQUIRE_PYTHON("timm, torch");
+  testing::TempDir dir("trainer_init_timm");
+  const auto timm_file = (dir / "timm.pth").string(), converted = (dir / "init.pth").string();
+  const auto save = testing::python_command(
+      "-c 'import torch; from timm.models.swin_transformer_v2 import SwinTransformerV2 as S; torch.manual_seed(5); "
+      "m = S(img_size=(32, 64), embed_dim=8, depths=(1, 1, 2, 1), num_heads=(1, 1, 2, 2), window_size=2, "
+      "num_classes=10); torch.save(m.state_dict(), \"" + timm_file + "\")'");
+  ASSERT_EQ(std::system(save.c_str()), 0) << save;
+  const auto convert = testing::python_command(DEPTHGUARD_SOURCE_DIR "/scripts/convert_weights.py " + timm_file + " " +
+                                               converted + " >/dev/null");
+  ASSERT_EQ(std::system(convert.c_str()), 0) << convert;
+  auto config = swin_run(1);
+  config.optimizer.lr(0);
+  auto options = quiet((dir / "run").string());
+  options.init = converted;
+  train(config, options);
+  const auto bytes = testing::file_content(converted);
+  const auto weights = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end())).toGenericDict();
+  DepthModel model(config.model);
+  load_checkpoint(last_checkpoint((dir / "run").string()), *model, nullptr);
+  int64_t compared = 0;
+  for (const auto& p : model->named_parameters()) {
+    if (p.key().rfind("encoder.", 0) != 0) continue;
+    ASSERT_TRUE(weights.contains(p.key())) << p.key() << " is not in the converted timm state dict";
+    EXPECT_TRUE(torch::equal(p.value(), weights.at(p.key()).toTensor())) << p.key();
+    ++compared;
+  }
+  EXPECT_GT(compared, 20);
 }
 
 TEST(Trainer, ProfileWritesTheTopOperatorsAndATraceWithoutChangingTheRun) {

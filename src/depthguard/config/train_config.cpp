@@ -4,10 +4,12 @@
 #include <limits>
 
 #include <fmt/format.h>
+#include <torch/version.h>
 
 #include "depthguard/config/numerics_config.h"
 #include "depthguard/config/yaml_section.h"
 #include "depthguard/models/swin_v2_encoder.h"
+#include "depthguard/runtime/autocast.h"
 
 namespace depthguard {
 
@@ -251,9 +253,9 @@ c10::Device training_device(const TrainLoopConfig& train) {
   } catch (const InvalidArgument& e) {
     throw ConfigError(std::string("train.device: ") + e.what());
   }
-  if (train.precision == Precision::Fp16 && !device.is_cuda()) {
-    throw ConfigError("train.precision: fp16 runs on a CUDA device only (train.device is " + device.str() +
-                      "; LibTorch's CPU autocast runs bfloat16): use bf16 on the CPU");
+  if (train.precision == Precision::Fp16 && !autocast_runs(device.type(), c10::kHalf)) {
+    throw ConfigError("train.precision: fp16 runs on a CUDA device, or on the CPU from LibTorch 2.4 on (train.device is " +
+                      device.str() + ", LibTorch " + TORCH_VERSION + "): use bf16 on the CPU");
   }
   return device;
 }

@@ -47,7 +47,7 @@ LossScaler::LossScaler(LossScalerOptions options, c10::Device device) : options_
   scale_ = torch::full({1}, options_.init_scale(), on_device.dtype(torch::kFloat));
   good_steps_ = torch::zeros({1}, on_device.dtype(torch::kInt));
   found_inf_ = torch::zeros({1}, on_device.dtype(torch::kFloat));
-  amp_kernels_ = has_amp_kernels(device);
+  amp_kernels_ = options_.amp_kernels() && has_amp_kernels(device);
 }
 
 torch::Tensor LossScaler::scale(const torch::Tensor& loss) const {

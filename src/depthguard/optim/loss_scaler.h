@@ -44,6 +44,8 @@ class LossScaler {
 
   double value() const;            ///< the current scale (a device read)
   int64_t good_steps() const;      ///< good steps in a row since the last change of scale
+  /// Whether LibTorch's AMP operators do the work (else the tensor-op form).
+  bool uses_amp_kernels() const { return amp_kernels_; }
   /// What a checkpoint restores.
   void restore(double scale, int64_t good_steps);
 

@@ -9,9 +9,12 @@
 
 namespace depthguard {
 
-/// While alive, autocast on `device` (kCPU or kCUDA) in `dtype`. The CPU takes kBFloat16
-/// only (LibTorch 1.13's CPU autocast has no float16); CUDA takes kBFloat16 and kHalf.
-/// Throws InvalidArgument for another pair. Restores the previous setting and drops
+/// Whether this LibTorch's autocast runs `dtype` on `device`: CUDA bfloat16 and float16; the
+/// CPU bfloat16, and float16 from LibTorch 2.4 on (1.13's CPU autocast has no float16).
+bool autocast_runs(c10::DeviceType device, c10::ScalarType dtype);
+
+/// While alive, autocast on `device` (kCPU or kCUDA) in `dtype`. Throws InvalidArgument for a
+/// pair autocast_runs refuses. Restores the previous setting and drops
 /// autocast's weight-cast cache when the outermost scope ends.
 class Autocast {
  public:

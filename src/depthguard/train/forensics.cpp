@@ -54,16 +54,16 @@ std::optional<NonFiniteOp> replay_once(const ReproBundle& b, const TrainConfig& 
 
 // The step in float32 first; when that stays finite and the run trained in reduced
 // precision, again in it: a value only the reduced precision makes non-finite is the
-// precision cause. float16 autocast needs a CUDA device; without one a finding says the
-// float32 replay ran alone.
+// precision cause. Where the device's autocast does not run the dtype (float16 on the CPU of
+// LibTorch 1.13) a finding says the float32 replay ran alone.
 void replay_step(ForensicsReport& r, const ReproBundle& b, const TrainConfig& config, DepthModel& model,
                  c10::Device device) {
   r.op = replay_once(b, config, model, c10::kCPU, std::nullopt);
   const auto dtype = autocast_dtype(config.train.precision);
   if (r.op || !dtype) return;
-  if (*dtype == c10::kHalf && !device.is_cuda()) {
-    r.findings.push_back("the float16 replay needs a CUDA device (depthguard diagnose --device cuda); replayed in "
-                         "float32 only");
+  if (!autocast_runs(device.type(), *dtype)) {
+    r.findings.push_back(std::string("this LibTorch's autocast runs no ") + c10::toString(*dtype) + " on " +
+                         device.str() + " (depthguard diagnose --device cuda); replayed in float32 only");
     return;
   }
   r.op = replay_once(b, config, model, device, dtype);
