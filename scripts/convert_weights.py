@@ -82,7 +82,15 @@ def load(path):
     if path.endswith(".safetensors"):
         from safetensors.torch import load_file
         return load_file(path)
-    return torch.load(path, map_location="cpu")
+    # LibTorch's pickle_save (depthguard's own files) tags containers with
+    # torch.jit._pickle.restore_type_tag, which torch.load's weights-only unpickler (the
+    # default from torch 2.6) refuses unless allowed; torch 1.13 has no such unpickler.
+    safe_globals = getattr(torch.serialization, "safe_globals", None)
+    if safe_globals is None:
+        return torch.load(path, map_location="cpu")
+    from torch.jit import _pickle
+    with safe_globals([_pickle.restore_type_tag]):
+        return torch.load(path, map_location="cpu")
 
 
 def main():

@@ -9,6 +9,7 @@
 #include "depthguard/numerics/depth_head_options.h"
 #include "depthguard/optim/lr_schedule_options.h"
 #include "depthguard/optim/optimizer_options.h"
+#include "depthguard/runtime/autocast.h"
 #include "test_paths.h"
 #include "test_support.h"
 
@@ -113,11 +114,16 @@ TEST(TrainConfig, DeviceAndPrecisionAreCheckedWhenReadAndResolvedWhenTrainingSta
             Precision::Bf16);
   EXPECT_EQ(config_error("train: {device: gpu}"), "train.device: 'gpu' is not one of auto, cpu, cuda, cuda:N");
   EXPECT_EQ(config_error("train: {precision: fp8}"), "train.precision: 'fp8' is not one of fp32, bf16, fp16");
-  // fp16 reads anywhere (eval reads a GPU run's config on a CPU) and needs CUDA to train.
+  // fp16 reads anywhere (eval reads a GPU run's config on a CPU) and trains where autocast
+  // runs float16: CUDA, and the CPU from LibTorch 2.4 on.
   const auto fp16 = read_train_config(YAML::Load("train: {device: cpu, precision: fp16}")).train;
-  EXPECT_NE(testing::error_message<ConfigError>([&] { training_device(fp16); }).find("train.precision: fp16 runs on a "
-                                                                                   "CUDA device only"),
-            std::string::npos);
+  if (autocast_runs(c10::kCPU, c10::kHalf)) {
+    EXPECT_EQ(training_device(fp16), c10::Device(c10::kCPU));
+  } else {
+    EXPECT_NE(testing::error_message<ConfigError>([&] { training_device(fp16); })
+                  .find("train.precision: fp16 runs on a CUDA device, or on the CPU from LibTorch 2.4 on"),
+              std::string::npos);
+  }
   EXPECT_EQ(config_error("train: {loss_scaling: always}"), "train.loss_scaling: 'always' is not one of auto, dynamic, off");
   EXPECT_NE(config_error("train: {backoff_factor: 1}").find("train.backoff_factor"), std::string::npos);
   EXPECT_NE(config_error("guard: {max_scale_backoffs: -1}").find("guard.max_scale_backoffs"), std::string::npos);

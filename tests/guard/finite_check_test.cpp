@@ -63,8 +63,10 @@ TEST(NormOnDevice, OverflowsInTheTensorsPrecisionWhichGlobalNormThenRedoes) {
   EXPECT_TRUE(std::isinf(norm_on_device({torch::full({1000}, 3e38F)}).item<double>()));  // float32 squares
   EXPECT_TRUE(std::isfinite(global_norm({torch::full({1000}, 3e38F)})));                 // the redo
   EXPECT_TRUE(std::isnan(norm_on_device({torch::tensor({kNaN})}).item<double>()));
-  EXPECT_TRUE(std::isinf(norm_on_device({torch::full({4}, 300.0F, torch::kHalf)}).item<double>()));  // fp16: 300^2 > 65504
-  EXPECT_TRUE(std::isfinite(global_norm({torch::full({4}, 300.0F, torch::kHalf)})));
+  // fp16: a norm of 120000 is beyond 65504 (LibTorch 2.x accumulates float16 squares in
+  // float32, 1.13 in float16: either way the result is inf), and the redo gives it.
+  EXPECT_TRUE(std::isinf(norm_on_device({torch::full({4}, 60000.0F, torch::kHalf)}).item<double>()));
+  EXPECT_NEAR(global_norm({torch::full({4}, 60000.0F, torch::kHalf)}), 120000.0, 100.0);
 }
 
 TEST(GradientsOf, OnlyDefinedGradients) {

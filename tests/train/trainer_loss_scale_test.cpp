@@ -94,6 +94,25 @@ TEST(TrainerLossScale, AnInjectedNanIsAnEventNotAnOverflow) {
   EXPECT_EQ(summary_of(dir.str())["loss_scale"], 1024.0);  // an event is no reason to back off
 }
 
+// The injected event is skipped and the step run again on the next batch, whose scaled
+// gradients overflow for real (the scale is still 1e38): routine back-offs, not a second event.
+TEST(TrainerLossScale, AnOverflowOnTheRetryOfAnInjectedStepIsRoutine) {
+  testing::TempDir dir("loss_scale_injected_retry");
+  auto root = scaled_run(3, 1e38);
+  root["guard"]["inject"] = "gradient";
+  root["guard"]["inject_step"] = 0;
+  root["guard"]["policy"] = "skip";
+  const auto s = train(read_train_config(root), quiet(dir.str()));
+  EXPECT_EQ(s.steps, 3);
+  EXPECT_EQ(s.nonfinite_steps, 1);
+  const auto events = lines_with(dir.str(), "nonfinite");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]["nonfinite"]["cause"], "injected");
+  const auto overflows = lines_with(dir.str(), "loss_scale_overflow");
+  ASSERT_FALSE(overflows.empty());
+  EXPECT_EQ(overflows.front()["step"], 0);
+}
+
 TEST(TrainerLossScale, AScaleBelowTheFloorHaltsUnderHalt) {
   testing::TempDir dir("loss_scale_floor");
   auto root = scaled_run(4, 1e38);

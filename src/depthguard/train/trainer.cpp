@@ -312,13 +312,13 @@ class TrainingRun {
     (scaler_ ? scaler_->scale(out.loss) : out.loss).backward();
     if (reducer_) reducer_->finish();  // the mean gradient over the ranks
     const auto params = model_->parameters();
-    injector_.inject(InjectSite::Gradient, state_.step, params.front().grad());
+    const bool gradient_injected = injector_.inject(InjectSite::Gradient, state_.step, params.front().grad());
     // The reported figure (checked), the objective the optimiser minimises and the valid
     // pixels, read along.
     StepFigures figures;
     figures.loss = out.report;
     figures.along = {out.loss.detach(), out.valid_pixels};
-    if (scaler_) scale_figures(figures, params);
+    if (scaler_) scale_figures(figures, params, injected || gradient_injected);
     if (!sentinel_->check_step(figures, config_.optimizer.grad_clip())) return dropped();
     check_ground_truth(static_cast<int64_t>(sentinel_->along()[1]));
     optimizer_->step();
@@ -338,11 +338,12 @@ class TrainingRun {
 
   // Loss scaling: the gradients back at their true size, and the overflow flag for the
   // sentinel to read. An overflow backs the scale off and is routine for the sentinel
-  // (until it persists); a value this step's fault injection put there is no overflow, and
-  // the gradient check reports it as the event it is.
-  void scale_figures(StepFigures& figures, const std::vector<torch::Tensor>& params) {
+  // (until it persists); a value this attempt's fault injection put there is no overflow,
+  // and the gradient check reports it as the event it is. (Only this attempt's: a step
+  // retried after the injected event may overflow for real.)
+  void scale_figures(StepFigures& figures, const std::vector<torch::Tensor>& params, bool injected_now) {
     const auto found_inf = scaler_->unscale(params);
-    if (!injector_.fired_at(state_.step).empty()) return;
+    if (injected_now) return;
     figures.overflowed = found_inf;
     figures.back_off = [this] {
       scaler_->update(/*overflowed=*/true);
