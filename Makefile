@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 BENCH_FILTER ?= .
 
-.PHONY: deps build build-tests demo test test-torch2 dev dev-test sanitize fuzz bench bench-peer clean
+.PHONY: deps build build-tests demo test test-torch2 torch2-configure dev dev-test sanitize fuzz bench bench-peer clean
 
 deps:
 	./scripts/install-deps.sh
@@ -33,8 +33,10 @@ test: deps $(BUILD_DIR)/CMakeCache.txt
 # from PyPI) in a virtual environment under $(TORCH2_DIR), with Gloo's headers for it
 # (scripts/torch2-env.sh); configures against it, builds and runs the whole suite on the CPU.
 TORCH2_DIR ?= build-torch2
-test-torch2: deps
+torch2-configure: deps
 	cmake -S . -B $(TORCH2_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $$(./scripts/torch2-env.sh $(TORCH2_DIR)) $(CMAKE_FLAGS)
+
+test-torch2: torch2-configure
 	cmake --build $(TORCH2_DIR) -j $(JOBS) --target depthguard_tests
 	cd $(TORCH2_DIR) && ctest --output-on-failure -j $(JOBS)
 
@@ -77,11 +79,14 @@ fuzz:
 	  grep -E '^(fuzzing|accepted|case|\[ +(OK|FAILED|PASSED) |SUMMARY)' fuzz.log; \
 	  echo "fuzz: exit $$status, full log in build-asan/tests/fuzz.log"; exit $$status; }
 
-# depthguard's training step against plain PyTorch, same model and threads (bench/peer/);
-# installs Debian's python3-torch and python3-torchvision, which only this needs.
-bench-peer: build
+# depthguard's training step, built against LibTorch 1.13 and 2.x, against plain PyTorch 1.13
+# (Debian's python3-torch and python3-torchvision, which only this needs) and 2.x (eager,
+# channels-last, torch.compile; the 2.x build's virtual environment), same model and threads
+# (bench/peer/).
+bench-peer: build torch2-configure
 	./scripts/install-deps.sh --peer
-	bench/peer/run.sh $(BUILD_DIR)
+	cmake --build $(TORCH2_DIR) -j $(JOBS) --target depthguard_bench
+	TORCH2_DIR=$(TORCH2_DIR) bench/peer/run.sh $(BUILD_DIR)
 
 clean:
 	rm -rf $(BUILD_DIR) build-dev $(TORCH2_DIR)

@@ -12,6 +12,10 @@ and the loss in float32, fp16 with torch.amp.GradScaler: the peer of BM_TrainSte
 (issue 11; scripts/gpu-check.sh runs both in one session). Each timed step ends with a
 synchronisation, as the C++ benchmark's does.
 
+With --compile (torch 2.x) the model runs through torch.compile with its default backend
+(TorchInductor; on the CPU it compiles C++ kernels with the system's compiler, during the
+warm-up steps, which are not timed).
+
 Benchmark-only: training never needs Python. Run through bench/peer/run.sh.
 """
 import argparse
@@ -64,6 +68,7 @@ def main():
     parser.add_argument("--channels-last", action="store_true")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--precision", choices=["fp32", "bf16", "fp16"], default="fp32")
+    parser.add_argument("--compile", action="store_true", help="torch.compile the model (torch 2.x)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -74,6 +79,7 @@ def main():
     others = [p for p in model.parameters() if p.dim() <= 1]
     optimizer = torch.optim.AdamW([{"params": decayed, "weight_decay": 0.01}, {"params": others, "weight_decay": 0.0}],
                                   lr=1e-3)
+    run = torch.compile(model) if args.compile else model
     image = torch.randn(args.batch, 3, args.height, args.width).contiguous(memory_format=fmt).to(device)
     depth = (torch.rand(args.batch, 1, args.height, args.width) * 9 + 0.5).to(device)
     autocast = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(args.precision)
@@ -81,9 +87,9 @@ def main():
 
     def forward():
         if autocast is None:
-            return model(image)
+            return run(image)
         with torch.autocast(device.type, dtype=autocast):
-            return model(image).float()
+            return run(image).float()
 
     def step():
         optimizer.zero_grad()  # PyTorch 1.13's default: gradients zeroed, not dropped
@@ -98,10 +104,12 @@ def main():
         if device.type == "cuda":
             torch.cuda.synchronize()
 
-    median = median_ms(step, args.steps, warmup=3 if device.type == "cuda" else 1)  # as the C++ benchmark
+    warmup = 3 if device.type == "cuda" or args.compile else 1  # as the C++ benchmark; compiling takes two
+    median = median_ms(step, args.steps, warmup=warmup)
     print(json.dumps({"ms_per_step": median, "images_per_s": args.batch * 1e3 / median,
                       "threads": torch.get_num_threads(), "torch": torch.__version__,
-                      "channels_last": args.channels_last, "device": args.device, "precision": args.precision,
+                      "channels_last": args.channels_last, "compiled": args.compile, "device": args.device,
+                      "precision": args.precision,
                       "batch": args.batch}))
 
 

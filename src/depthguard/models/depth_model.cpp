@@ -72,7 +72,10 @@ int64_t DepthModelImpl::layers() const { return swin_ ? swin_->layers() : 1; }
 std::string describe_model(const ModelOptions& options) {
   const auto dashed = [](const std::vector<int64_t>& values) {
     std::string out;
-    for (const auto v : values) out += (out.empty() ? "" : "-") + std::to_string(v);
+    for (const auto v : values) {
+      if (!out.empty()) out += '-';
+      out += std::to_string(v);
+    }
     return out;
   };
   const auto name = choice_name(architecture_choices(), options.arch());

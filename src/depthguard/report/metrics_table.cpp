@@ -8,7 +8,7 @@ std::string metrics_table(const std::vector<std::pair<std::string, DepthMetrics>
   size_t name_width = 9;
   for (const auto& row : rows) name_width = std::max(name_width, row.first.size());
   std::string header = fmt::format("| {:<{}} |", "predictor", name_width);
-  std::string rule = "|" + std::string(name_width + 2, '-') + "|";
+  std::string rule = fmt::format("|{}|", std::string(name_width + 2, '-'));
   for (const auto& field : metric_fields(DepthMetrics{})) {
     header += fmt::format(" {:>8} |", field.first);
     rule += std::string(10, '-') + "|";

@@ -17,7 +17,9 @@ namespace {
 constexpr const char* kTemporaryMark = ".tmp";
 
 fs::path temporary_for(const fs::path& target) {
-  return target.parent_path() / ("." + target.filename().string() + kTemporaryMark + target.extension().string());
+  std::string name = ".";
+  name.append(target.filename().string()).append(kTemporaryMark).append(target.extension().string());
+  return target.parent_path() / name;
 }
 
 [[noreturn]] void fail(const std::string& path, const std::string& what, int error) {

@@ -26,8 +26,13 @@ std::string escape_html(const std::string& text) {
 // JSON that cannot end the script element holding it: "</" becomes "<\/", the same string.
 std::string script_safe_json(const nlohmann::json& data) {
   std::string text = data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  for (size_t at = text.find("</"); at != std::string::npos; at = text.find("</", at + 3)) text.insert(at + 1, "\\");
-  return text;
+  std::string safe;
+  safe.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    safe += text[i];
+    if (text[i] == '<' && i + 1 < text.size() && text[i + 1] == '/') safe += '\\';
+  }
+  return safe;
 }
 
 }  // namespace
@@ -39,7 +44,7 @@ std::string html_page(const std::string& title, const nlohmann::json& data) {
   page += "<title>" + escape_html(title) + "</title>\n<style>\n";
   page += report_stylesheet();
   page += "</style>\n</head>\n<body>\n<main id=\"report\"><h1>" + escape_html(title) + "</h1></main>\n";
-  page += "<script id=\"report-data\" type=\"application/json\">" + script_safe_json(data) + "</script>\n";
+  page.append("<script id=\"report-data\" type=\"application/json\">").append(script_safe_json(data)).append("</script>\n");
   page += "<script>\n";
   page += chart_js_library();
   page += "\n</script>\n<script>\n";
