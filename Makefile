@@ -1,21 +1,50 @@
 # depthguard: the two set-up commands (`make demo`, `make test`) and their pieces.
+
+# The LibTorch of the build (docs/architecture.md, "LibTorch versions"): 2, the torch wheel
+# pinned in requirements-torch2.txt (the CUDA build from PyPI), in the virtual environment
+# $(TORCH2_ENV)/venv that scripts/torch2-env.sh makes (or reuses), the default: it is the
+# faster depthguard (docs/training.md); or 1.13, Debian's libtorch-dev, in build-libtorch113/
+# (`make test-libtorch113`). CI builds and tests both.
+LIBTORCH ?= 2
+ifeq ($(LIBTORCH),2)
 BUILD_DIR ?= build
+else ifeq ($(LIBTORCH),1.13)
+BUILD_DIR ?= build-libtorch113
+else
+$(error LIBTORCH is 2 or 1.13, not '$(LIBTORCH)')
+endif
+TORCH2_ENV ?= build/torch2
+TORCH_PYTHON = $(if $(filter 2,$(LIBTORCH)),$(abspath $(TORCH2_ENV))/venv/bin/python)
+TORCH_ARGS = -DDEPTHGUARD_TORCH_PYTHON=$(TORCH_PYTHON) \
+  $(if $(TORCH_PYTHON),-DGLOO_INCLUDE_DIR=$(abspath $(TORCH2_ENV))/gloo/usr/include)
 BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 BENCH_FILTER ?= .
 
-.PHONY: deps build build-tests demo test test-torch2 torch2-configure dev dev-test sanitize fuzz bench bench-peer clean
+.PHONY: deps torch-env build build-tests demo test test-libtorch113 dev dev-test sanitize fuzz bench bench-peer clean
 
 deps:
 	./scripts/install-deps.sh
 
+# LibTorch 2.x: the virtual environment with requirements-torch2.txt and Gloo's headers for
+# it, made when missing or when that file changed (a check of its hash otherwise). A build
+# directory holds one LibTorch: one configured for the other is refused, not mixed.
+torch-env: deps
+ifeq ($(LIBTORCH),2)
+	./scripts/torch2-env.sh $(TORCH2_ENV) >/dev/null
+endif
+	@if [ -f $(BUILD_DIR)/CMakeCache.txt ] && \
+	    ! grep -qx 'DEPTHGUARD_TORCH_PYTHON:FILEPATH=$(TORCH_PYTHON)' $(BUILD_DIR)/CMakeCache.txt; then \
+	  echo "make: $(BUILD_DIR)/ was configured for another LibTorch than LIBTORCH=$(LIBTORCH): remove it or set BUILD_DIR"; \
+	  exit 2; fi
+
 # Configure only when the build directory has no cache yet; after that the build itself
 # re-runs CMake when a CMakeLists.txt changes (or a file is added: CONFIGURE_DEPENDS globs).
-$(BUILD_DIR)/CMakeCache.txt: | deps
-	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_FLAGS)
+$(BUILD_DIR)/CMakeCache.txt: | deps torch-env
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(TORCH_ARGS) $(CMAKE_FLAGS)
 
-build: deps $(BUILD_DIR)/CMakeCache.txt
+build: deps torch-env $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 # The main job: numerics demo, train on synthetic rooms, evaluate, predict (scripts/demo.sh;
@@ -25,20 +54,13 @@ demo: build
 
 # Builds what the suite runs (the library, the CLI, the examples, the tests), not the
 # benchmarks, and runs the suite.
-test: deps $(BUILD_DIR)/CMakeCache.txt
+test: deps torch-env $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target depthguard_tests
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
-# The LibTorch 2.x line: the torch wheel pinned in requirements-torch2.txt (the CUDA build
-# from PyPI) in a virtual environment under $(TORCH2_DIR), with Gloo's headers for it
-# (scripts/torch2-env.sh); configures against it, builds and runs the whole suite on the CPU.
-TORCH2_DIR ?= build-torch2
-torch2-configure: deps
-	cmake -S . -B $(TORCH2_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $$(./scripts/torch2-env.sh $(TORCH2_DIR)) $(CMAKE_FLAGS)
-
-test-torch2: torch2-configure
-	cmake --build $(TORCH2_DIR) -j $(JOBS) --target depthguard_tests
-	cd $(TORCH2_DIR) && ctest --output-on-failure -j $(JOBS)
+# The other LibTorch line, Debian's 1.13, kept building and tested (CI runs it after make test).
+test-libtorch113:
+	$(MAKE) test LIBTORCH=1.13
 
 # The developer loop: -O1, one translation unit per file, in build-dev/
 # (docs/architecture.md, "Build loop").
@@ -49,7 +71,7 @@ dev:
 dev-test:
 	$(MAKE) test $(DEV_FLAGS)
 
-build-tests: deps $(BUILD_DIR)/CMakeCache.txt
+build-tests: deps torch-env $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target depthguard_tests
 
 # Speed targets live here, never in timed tests. BENCH_FILTER narrows the run.
@@ -63,7 +85,7 @@ bench: build
 # glibc's malloc does (ASan aborts by default), so the tests of "beyond memory" test that.
 SANITIZE_ENV = ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:allocator_may_return_null=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-SANITIZE_FLAGS = BUILD_DIR=build-asan BUILD_TYPE=RelWithDebInfo \
+SANITIZE_FLAGS = LIBTORCH=1.13 BUILD_DIR=build-asan BUILD_TYPE=RelWithDebInfo \
   CMAKE_FLAGS="-DCMAKE_CXX_FLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer'"
 sanitize:
 	$(SANITIZE_ENV) $(MAKE) test $(SANITIZE_FLAGS)
@@ -79,14 +101,14 @@ fuzz:
 	  grep -E '^(fuzzing|accepted|case|\[ +(OK|FAILED|PASSED) |SUMMARY)' fuzz.log; \
 	  echo "fuzz: exit $$status, full log in build-asan/tests/fuzz.log"; exit $$status; }
 
-# depthguard's training step, built against LibTorch 1.13 and 2.x, against plain PyTorch 1.13
-# (Debian's python3-torch and python3-torchvision, which only this needs) and 2.x (eager,
-# channels-last, torch.compile; the 2.x build's virtual environment), same model and threads
-# (bench/peer/).
-bench-peer: build torch2-configure
+# depthguard's training step, built against LibTorch 2.x (this build) and 1.13
+# (build-libtorch113/), against plain PyTorch 2.x (eager, channels-last, torch.compile; from
+# $(TORCH2_ENV)/venv) and 1.13 (Debian's python3-torch and python3-torchvision, which only this
+# needs), same model and threads (bench/peer/run.sh; MODEL=swinv2-mim for MIM's model).
+bench-peer: build
 	./scripts/install-deps.sh --peer
-	cmake --build $(TORCH2_DIR) -j $(JOBS) --target depthguard_bench
-	TORCH2_DIR=$(TORCH2_DIR) bench/peer/run.sh $(BUILD_DIR)
+	$(MAKE) build LIBTORCH=1.13
+	LIBTORCH113_DIR=build-libtorch113 TORCH2_ENV=$(TORCH2_ENV) bench/peer/run.sh $(BUILD_DIR)
 
 clean:
-	rm -rf $(BUILD_DIR) build-dev $(TORCH2_DIR)
+	rm -rf build build-dev build-libtorch113 build-asan

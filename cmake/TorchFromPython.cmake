@@ -1,7 +1,7 @@
 # The two LibTorch lines depthguard builds against (docs/architecture.md, "LibTorch versions"):
 #   - Debian's libtorch-dev 1.13.1 (CPU), found by find_package(Torch) as installed: the default;
 #   - the LibTorch inside a Python's `torch` package (2.x from PyPI, the CUDA build), when
-#     DEPTHGUARD_TORCH_PYTHON names that Python (make test-torch2 passes its virtual
+#     DEPTHGUARD_TORCH_PYTHON names that Python (make test passes its virtual
 #     environment's; scripts/gpu-check.sh the GPU machine's python3).
 # Included before find_package(Torch): it only points CMake at the package and sets what the
 # package's config needs on a machine without a GPU.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The GPU machine's check (issues 11, 12, 17), in named stages:
-#   build      builds the whole project as make test-torch2 does (cmake/TorchFromPython.cmake:
+#   build      builds the whole project as make test does (cmake/TorchFromPython.cmake:
 #              DEPTHGUARD_TORCH_PYTHON, here that machine's own python3 and its torch 2.x with
 #              CUDA, NCCL from its nvidia wheels), with the Debian packages and Gloo's headers
 #              that scripts/gpu-deps.sh unpacked into .gpu-deps (carried there);

@@ -7,7 +7,7 @@
 # imgproc alone: Debian's own OpenCV config insists on every module being present, and
 # imgcodecs alone pulls in about 140 libraries, GDAL among them (depthguard reads images
 # with libpng and libjpeg itself). Gloo's headers for LibTorch 2.x go to .gpu-deps/gloo, as
-# make test-torch2 gets them (scripts/torch2-env.sh).
+# make test gets them (scripts/torch2-env.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=.gpu-deps

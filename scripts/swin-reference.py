@@ -10,7 +10,7 @@ scripts/convert_weights.py and writes OUT_DIR/weights.pth (depthguard's names),
 OUT_DIR/reference.pth (an input batch and timm's features after each stage, NCHW, the last
 one normalised as forward_features does) and OUT_DIR/reference.json (timm's version, the
 size, the window and the parameter count). The suite's SwinV2Reference tests run it with the
-Python of the LibTorch 2.x build (make test-torch2), load the weights into depthguard's
+Python of the LibTorch 2.x build (make test), load the weights into depthguard's
 encoder, run the same input and compare stage by stage.
 """
 import argparse

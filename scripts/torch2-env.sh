@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# Prepares the LibTorch 2.x build in BUILD_DIR (default build-torch2), for make test-torch2:
-#   BUILD_DIR/venv   a virtual environment with requirements-torch2.txt (torch, the CUDA build
-#                    from PyPI, with timm, tensorboard, pytest), made again when that file changes;
-#   BUILD_DIR/gloo   Gloo's headers, which c10d's ProcessGroupGloo.hpp includes and no torch
-#                    package ships. Debian 12's libgloo-dev (2022) lacks the store API that
-#                    torch 2.x's header overrides, so they come from Debian unstable's
-#                    libgloo-dev (headers only, checked against its SHA-256).
-# Prints the CMake arguments that select this LibTorch.
+# Prepares what the LibTorch 2.x build needs in DIR (default build/torch2; the Makefile's
+# TORCH2_ENV), shared by the build directories of that line (build/, build-dev/):
+#   DIR/venv   a virtual environment with requirements-torch2.txt (torch, the CUDA build
+#              from PyPI, with timm, tensorboard, pytest), made again when that file changes;
+#   DIR/gloo   Gloo's headers, which c10d's ProcessGroupGloo.hpp includes and no torch
+#              package ships. Debian 12's libgloo-dev (2022) lacks the store API that
+#              torch 2.x's header overrides, so they come from Debian unstable's
+#              libgloo-dev (headers only, checked against its SHA-256).
+# Prints the CMake arguments that select this LibTorch. --gloo-only: the headers alone
+# (scripts/gpu-deps.sh, for a GPU machine that has its own torch).
 #
-#   scripts/torch2-env.sh [BUILD_DIR] [--gloo-only]
+#   scripts/torch2-env.sh [DIR] [--gloo-only]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build_dir=${1:-build-torch2}
+build_dir=${1:-build/torch2}
 mkdir -p "$build_dir"
 build_dir=$(cd "$build_dir" && pwd)
 

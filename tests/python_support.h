@@ -1,6 +1,6 @@
 #pragma once
 // The suite's checks against Python's torch, timm and TensorBoard run in DEPTHGUARD_PYTHON
-// (test_paths.h): in the LibTorch 2.x build (make test-torch2) its own virtual environment,
+// (test_paths.h): in the LibTorch 2.x build (make test) its own virtual environment,
 // whose requirements-torch2.txt has them all, so a missing module fails the test there; in
 // the 1.13 build Debian's python3, where a missing module skips it.
 #include <cstdlib>

@@ -7,6 +7,12 @@ feeding MIM's decoder (three 2x transposed convolutions of 32 channels with BN a
 head (3x3, ReLU, 3x3 to one logit, max_depth * sigmoid), the SILog loss and AdamW, the
 forward under bf16 autocast. Prints the median step time, images/s and peak GPU memory as
 JSON. Needs timm (the GPU machine has it); scripts/gpu-check.sh runs it.
+
+On the CPU it is the peer of BM_TrainStepSwin (make bench-peer: bench/peer/swin_run.sh):
+    swin_step.py --device cpu --threads 2 --backbone swinv2_tiny_window8_256 --batch 8 \
+        --height 256 --width 320 --precision fp32 [--compile]
+(timm shrinks the last stage's window to its 8-token-high map where depthguard pads it: the
+same work within a few per cent.)
 """
 import argparse
 import json
@@ -20,9 +26,9 @@ from timing import median_ms
 
 
 class MimDepth(nn.Module):
-    def __init__(self, backbone, max_depth=10.0):
+    def __init__(self, backbone, img_size, max_depth=10.0):
         super().__init__()
-        self.encoder = timm.create_model(backbone, pretrained=False, num_classes=0)
+        self.encoder = timm.create_model(backbone, pretrained=False, num_classes=0, img_size=img_size)
         channels, embed = self.encoder.num_features, self.encoder.embed_dim
         layers = []
         for i in range(3):
@@ -54,30 +60,44 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backbone", default="swinv2_base_window8_256")
     parser.add_argument("--batch", type=int, default=24)
-    parser.add_argument("--size", type=int, default=256)
+    parser.add_argument("--size", type=int, default=256, help="height and width, unless given apart")
+    parser.add_argument("--height", type=int)
+    parser.add_argument("--width", type=int)
     parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--device", default="cuda")
+    parser.add_argument("--threads", type=int, help="intra-op threads (the CPU)")
+    parser.add_argument("--precision", choices=["fp32", "bf16"], default="bf16")
+    parser.add_argument("--compile", action="store_true", help="torch.compile the model (torch 2.x)")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    device = torch.device("cuda")
-    model = MimDepth(args.backbone).to(device)
+    device = torch.device(args.device)
+    size = (args.height or args.size, args.width or args.size)
+    model = MimDepth(args.backbone, size).to(device)
+    run = torch.compile(model) if args.compile else model
     optimizer = torch.optim.AdamW(model.parameters(), lr=5e-4, weight_decay=0.05)
-    image = torch.randn(args.batch, 3, args.size, args.size, device=device)
-    depth = torch.rand(args.batch, 1, args.size, args.size, device=device) * 9 + 0.5
+    image = torch.randn(args.batch, 3, *size, device=device)
+    depth = torch.rand(args.batch, 1, *size, device=device) * 9 + 0.5
+    cuda = device.type == "cuda"
 
     def step():
         optimizer.zero_grad()
-        with torch.autocast("cuda", dtype=torch.bfloat16):
-            pred = model(image)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=args.precision == "bf16"):
+            pred = run(image)
         silog(pred.float(), depth).backward()
         optimizer.step()
-        torch.cuda.synchronize()
+        if cuda:
+            torch.cuda.synchronize()
 
-    step()  # the first step allocates; the peak below is the steady state's
-    torch.cuda.reset_peak_memory_stats()
-    median = median_ms(step, args.steps, warmup=2)
+    step()  # the first step allocates (and compiles); the peak below is the steady state's
+    if cuda:
+        torch.cuda.reset_peak_memory_stats()
+    median = median_ms(step, args.steps, warmup=2 if cuda or args.compile else 0)
     print(json.dumps({"model": f"{args.backbone} + MIM decoder (PyTorch)", "ms_per_step": median,
                       "images_per_s": args.batch * 1e3 / median,
-                      "peak_gpu_memory_mib": torch.cuda.max_memory_allocated() / 2 ** 20,
+                      "peak_gpu_memory_mib": torch.cuda.max_memory_allocated() / 2 ** 20 if cuda else None,
+                      "device": args.device, "precision": args.precision, "compiled": args.compile,
                       "parameters": sum(p.numel() for p in model.parameters()), "torch": torch.__version__,
                       "timm": timm.__version__}))
 
