@@ -36,7 +36,7 @@ venv() {
   [ "$(cat "$venv/.requirements" 2>/dev/null)" = "$stamp" ] && return
   rm -rf "$venv"
   python3 -m venv "$venv"
-  echo "torch2-env: installing requirements-torch2.txt into $venv (the first time: about 3 GB)" >&2
+  echo "torch2-env: installing requirements-torch2.txt into $venv (the first time: about 5.6 GB, 2-3 minutes)" >&2
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r requirements-torch2.txt >&2
   echo "$stamp" >"$venv/.requirements"
 }

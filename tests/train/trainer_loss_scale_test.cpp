@@ -42,6 +42,14 @@ std::vector<nlohmann::json> lines_with(const fs::path& run, const std::string& k
 
 nlohmann::json summary_of(const fs::path& run) { return nlohmann::json::parse(std::ifstream(run / "summary.json")); }
 
+// The run had one non-finite event, the injected one.
+void expect_only_the_injected_event(const fs::path& run, const TrainSummary& s) {
+  EXPECT_EQ(s.nonfinite_steps, 1);
+  const auto events = lines_with(run, "nonfinite");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]["nonfinite"]["cause"], "injected");
+}
+
 TEST(TrainerLossScale, OverflowsOfAHugeScaleAreRoutineAndTheScaleBacksOffUntilTheStepFits) {
   testing::TempDir dir("loss_scale_overflow");
   const auto s = train(read_train_config(scaled_run(4, 1e38)), quiet(dir.str()));
@@ -86,10 +94,7 @@ TEST(TrainerLossScale, AnInjectedNanIsAnEventNotAnOverflow) {
   root["guard"]["inject"] = "gradient";
   root["guard"]["inject_step"] = 1;
   const auto s = train(read_train_config(root), quiet(dir.str()));
-  EXPECT_EQ(s.nonfinite_steps, 1);
-  const auto events = lines_with(dir.str(), "nonfinite");
-  ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0]["nonfinite"]["cause"], "injected");
+  expect_only_the_injected_event(dir.str(), s);
   EXPECT_TRUE(lines_with(dir.str(), "loss_scale_overflow").empty());
   EXPECT_EQ(summary_of(dir.str())["loss_scale"], 1024.0);  // an event is no reason to back off
 }
@@ -104,10 +109,7 @@ TEST(TrainerLossScale, AnOverflowOnTheRetryOfAnInjectedStepIsRoutine) {
   root["guard"]["policy"] = "skip";
   const auto s = train(read_train_config(root), quiet(dir.str()));
   EXPECT_EQ(s.steps, 3);
-  EXPECT_EQ(s.nonfinite_steps, 1);
-  const auto events = lines_with(dir.str(), "nonfinite");
-  ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0]["nonfinite"]["cause"], "injected");
+  expect_only_the_injected_event(dir.str(), s);
   const auto overflows = lines_with(dir.str(), "loss_scale_overflow");
   ASSERT_FALSE(overflows.empty());
   EXPECT_EQ(overflows.front()["step"], 0);
@@ -133,10 +135,7 @@ void expect_fp16_trains_and_an_injected_nan_is_an_event(const std::string& devic
   root["guard"]["inject_step"] = 2;
   const auto s = train(read_train_config(root), quiet(dir.str()));
   EXPECT_EQ(s.steps, 4);
-  EXPECT_EQ(s.nonfinite_steps, 1);
-  const auto events = lines_with(dir.str(), "nonfinite");
-  ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0]["nonfinite"]["cause"], "injected");
+  expect_only_the_injected_event(dir.str(), s);
   const auto summary = summary_of(dir.str());
   EXPECT_EQ(summary["precision"], "fp16");
   EXPECT_GT(summary["loss_scale"].get<double>(), 0);
