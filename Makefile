@@ -22,7 +22,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 BENCH_FILTER ?= .
 
-.PHONY: deps torch-env build build-tests demo test test-libtorch113 dev dev-test sanitize fuzz bench bench-peer clean
+.PHONY: deps torch-env build build-tests demo test test-libtorch113 python dev dev-test sanitize fuzz bench bench-peer clean
 
 deps:
 	./scripts/install-deps.sh
@@ -62,6 +62,17 @@ test: deps torch-env $(BUILD_DIR)/CMakeCache.txt
 test-libtorch113:
 	$(MAKE) test LIBTORCH=1.13
 
+# The Python package (docs/python.md) for the build's torch: builds depthguard._C into
+# $(BUILD_DIR)/python/depthguard and makes it importable there with a depthguard.pth: in the 2.x
+# virtual environment ($(TORCH2_ENV)/venv), or with LIBTORCH=1.13 in $(BUILD_DIR)/venv, a
+# virtual environment that sees Debian's python3-torch (made when missing).
+PACKAGE_PYTHON = $(if $(TORCH_PYTHON),$(TORCH_PYTHON),$(abspath $(BUILD_DIR))/venv/bin/python)
+python: deps torch-env $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target depthguard_python
+	@[ -x $(PACKAGE_PYTHON) ] || /usr/bin/python3 -m venv --system-site-packages $(BUILD_DIR)/venv
+	echo $(abspath $(BUILD_DIR))/python > $$($(PACKAGE_PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/depthguard.pth
+	$(PACKAGE_PYTHON) -c 'import depthguard, torch; print("depthguard for torch", torch.__version__, "in", "$(PACKAGE_PYTHON)")'
+
 # The developer loop: -O1, one translation unit per file, in build-dev/
 # (docs/architecture.md, "Build loop").
 DEV_FLAGS = BUILD_DIR=build-dev BUILD_TYPE=Dev CMAKE_FLAGS=-DDEPTHGUARD_UNITY_BUILD=OFF
@@ -86,7 +97,7 @@ bench: build
 SANITIZE_ENV = ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:allocator_may_return_null=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 SANITIZE_FLAGS = LIBTORCH=1.13 BUILD_DIR=build-asan BUILD_TYPE=RelWithDebInfo \
-  CMAKE_FLAGS="-DCMAKE_CXX_FLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer'"
+  CMAKE_FLAGS="-DDEPTHGUARD_BUILD_PYTHON=OFF -DCMAKE_CXX_FLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer'"
 sanitize:
 	$(SANITIZE_ENV) $(MAKE) test $(SANITIZE_FLAGS)
 

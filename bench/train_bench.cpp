@@ -406,7 +406,7 @@ void BM_SentinelSnapshot(benchmark::State& state) {
   model->forward(torch::randn({2, 3, 64, 64})).mean().backward();
   optimizer->step();
   StateSnapshot snapshot;
-  for (auto _ : state) snapshot.take(*model, *optimizer, 0);
+  for (auto _ : state) snapshot.take(*model, *optimizer);
   state.counters["MiB"] = static_cast<double>(snapshot.size_bytes()) / (1 << 20);
 }
 BENCHMARK(BM_SentinelSnapshot)->Unit(benchmark::kMillisecond)->UseRealTime();

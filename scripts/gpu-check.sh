@@ -22,6 +22,7 @@
 #          run(command="scripts/gpu-check.sh build study", carry=[".gpu-deps"], timeout_s=600)
 #
 # DEPTHGUARD_NCCL=OFF scripts/gpu-check.sh builds without NCCL (should its part not build).
+# DEPTHGUARD_BUILD_PYTHON=ON scripts/gpu-check.sh builds the Python package too (needs Python.h there).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 deps="$PWD/.gpu-deps"
@@ -44,6 +45,7 @@ build() {
     -DCMAKE_PREFIX_PATH="$deps/root/usr" -DOpenCV_DIR="$deps/opencv" \
     -DDEPTHGUARD_CHART_JS="$deps/root/usr/share/javascript/chart.js/chart.min.js" \
     -DDEPTHGUARD_NCCL="${DEPTHGUARD_NCCL:-ON}" \
+    -DDEPTHGUARD_BUILD_PYTHON="${DEPTHGUARD_BUILD_PYTHON:-OFF}" \
     >"$logs/build.log" 2>&1 &&
     cmake --build build-gpu -j "$(nproc)" >>"$logs/build.log" 2>&1
   build=$?

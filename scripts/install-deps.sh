@@ -29,9 +29,16 @@ PACKAGES=(
   libgtest-dev
   libgmock-dev
   libbenchmark-dev
+  python3-dev
+  python3-venv
+  python3-torch
+  python3-pytest
+  pybind11-dev
 )
-# Benchmark-only: the plain-PyTorch peer of bench/peer/ (training never needs Python).
-if [ "${1:-}" = "--peer" ]; then PACKAGES+=(python3-torch python3-torchvision); fi
+# python3-torch, python3-dev, pybind11-dev and python3-pytest: the Python package against Debian's
+# LibTorch 1.13 and its tests (the CLI's training never needs Python). Benchmark-only: torchvision
+# for the plain-PyTorch peer of bench/peer/.
+if [ "${1:-}" = "--peer" ]; then PACKAGES+=(python3-torchvision); fi
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

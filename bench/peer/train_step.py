@@ -16,9 +16,15 @@ With --compile (torch 2.x) the model runs through torch.compile with its default
 (TorchInductor; on the CPU it compiles C++ kernels with the system's compiler, during the
 warm-up steps, which are not timed).
 
+With --guard depthguard the loop runs under depthguard's Python sentinel (docs/python.md: one
+device read per step, a replay closure, policy skip); with --guard anomaly inside
+torch.autograd.detect_anomaly(check_nan=True), what PyTorch users reach for instead
+(bench/peer/guard_overhead.sh compares the three).
+
 Benchmark-only: training never needs Python. Run through bench/peer/run.sh.
 """
 import argparse
+import contextlib
 import json
 import math
 
@@ -69,6 +75,7 @@ def main():
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--precision", choices=["fp32", "bf16", "fp16"], default="fp32")
     parser.add_argument("--compile", action="store_true", help="torch.compile the model (torch 2.x)")
+    parser.add_argument("--guard", choices=["none", "depthguard", "anomaly"], default="none")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -91,7 +98,36 @@ def main():
         with torch.autocast(device.type, dtype=autocast):
             return run(image).float()
 
+    sentinel = None
+    if args.guard == "depthguard":
+        import depthguard
+        sentinel = depthguard.Sentinel(model, optimizer, scaler=scaler, policy="skip")
+
+    def guarded_step():
+        sentinel.begin_step(replay=lambda: silog(forward(), depth))
+        optimizer.zero_grad()
+        loss = silog(forward(), depth)
+        if scaler is None:
+            loss.backward()
+        else:
+            scaler.scale(loss).backward()
+        if sentinel.check_step(loss):
+            if scaler is None:
+                optimizer.step()
+            else:
+                scaler.step(optimizer)
+                scaler.update()
+            sentinel.end_step()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+
     def step():
+        if sentinel is not None:
+            return guarded_step()
+        with torch.autograd.detect_anomaly(check_nan=True) if args.guard == "anomaly" else contextlib.nullcontext():
+            plain_step()
+
+    def plain_step():
         optimizer.zero_grad()  # PyTorch 1.13's default: gradients zeroed, not dropped
         loss = silog(forward(), depth)
         if scaler is None:
@@ -109,7 +145,7 @@ def main():
     print(json.dumps({"ms_per_step": median, "images_per_s": args.batch * 1e3 / median,
                       "threads": torch.get_num_threads(), "torch": torch.__version__,
                       "channels_last": args.channels_last, "compiled": args.compile, "device": args.device,
-                      "precision": args.precision,
+                      "precision": args.precision, "guard": args.guard,
                       "batch": args.batch}))
 
 

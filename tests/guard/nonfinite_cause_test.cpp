@@ -92,6 +92,51 @@ TEST(NonFiniteCause, OtherDivisionsOverflowAndLogsOfZero) {
   EXPECT_NE(why.find("zero"), std::string::npos) << why;
 }
 
+// GLPDepth's head: depth = sigmoid(x) * max_depth in the head module, its log in the loss.
+TEST(NonFiniteCause, ALogOfWhatAHeadsSigmoidMadeIsV2AtTheLog) {
+  const auto logits = torch::full({1, 1, 2, 2}, -120.0F).requires_grad_(true);
+  const auto op = first_nonfinite_op([&] {
+    torch::Tensor depth;
+    {
+      OpScope head("head");
+      depth = torch::sigmoid(logits) * 10.0;
+    }
+    OpScope loss("loss");
+    torch::log(depth.flatten()).mean().backward();
+  });
+  ASSERT_TRUE(op);
+  EXPECT_EQ(op->op, "aten::log");
+  EXPECT_EQ(op->module, "loss");
+  EXPECT_EQ(op->producers, (std::vector<std::string>{"aten::flatten in loss", "aten::mul in head", "aten::sigmoid in head"}));
+  std::string why;
+  EXPECT_EQ(cause_of_op(*op, why), NonFiniteCause::LogOfSigmoid);
+  EXPECT_NE(why.find("aten::sigmoid in head"), std::string::npos) << why;
+}
+
+// The log's input was made by something else: no sigmoid in its producers, no V2.
+TEST(NonFiniteCause, ALogOfZerosAnotherOpMadeIsNotV2) {
+  const auto x = torch::zeros({3}).requires_grad_(true);
+  const auto op = first_nonfinite_op([&] {
+    auto s = torch::sigmoid(x);  // ran, but does not feed the log
+    torch::log(torch::relu(x - 1.0)).sum().backward();
+  });
+  ASSERT_TRUE(op);
+  std::string why;
+  EXPECT_EQ(op->producers, (std::vector<std::string>{"aten::relu", "aten::sub"}));
+  EXPECT_EQ(cause_of_op(*op, why), NonFiniteCause::Unknown) << why;  // the sigmoid ran in the same module
+}
+
+// A mean over an empty selection (a depth map with no valid pixel); a mean of one value and a
+// sum of none stay finite.
+TEST(NonFiniteCause, AMeanOfNothingIsAnEmptyMask) {
+  const auto depth = torch::zeros({2, 1, 4, 4});
+  std::string why;
+  EXPECT_EQ(cause_of([&] { torch::log(depth.masked_select(depth > 0)).mean(); }, &why), NonFiniteCause::EmptyMask);
+  EXPECT_NE(why.find("empty"), std::string::npos) << why;
+  EXPECT_EQ(cause_of([&] { torch::var(depth.masked_select(depth > 0)); }), NonFiniteCause::EmptyMask);
+  EXPECT_FALSE(first_nonfinite_op([&] { torch::ones({1}).mean(); torch::zeros({0}).sum(); }));
+}
+
 TEST(NonFiniteCause, EveryCauseHasANameTitleAndRemedy) {
   for (const auto& [name, cause] : nonfinite_cause_choices()) {
     EXPECT_FALSE(cause_title(cause).empty()) << name;

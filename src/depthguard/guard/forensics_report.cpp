@@ -22,7 +22,7 @@ json op_json(const NonFiniteOp& op) {
   for (const auto& a : op.inputs) inputs.push_back(a.tensor ? summary_json(*a.tensor) : json(a.scalar));
   return json{{"name", op.op},         {"chain", op.chain},   {"direction", op.direction},
               {"module", op.module},   {"inputs", inputs},    {"output", summary_json(op.output)},
-              {"earlier_ops", op.earlier_ops}};
+              {"earlier_ops", op.earlier_ops}, {"producers", op.producers}};
 }
 
 json history_array(const std::vector<StepRecord>& history) {
@@ -98,6 +98,7 @@ std::string ForensicsReport::text() const {
   if (op) {
     out += fmt::format("  first non-finite operator: {} ({}) in module '{}'\n", op->op, op->direction, op->module);
     if (op->chain != op->op) out += fmt::format("    call chain: {}\n", op->chain);
+    if (!op->producers.empty()) out += fmt::format("    its inputs made by: {}\n", fmt::join(op->producers, " < "));
     for (size_t i = 0; i < op->inputs.size(); ++i) {
       const auto& a = op->inputs[i];
       out += fmt::format("    input {}: {}\n", i, a.tensor ? a.tensor->text() : a.scalar);

@@ -15,6 +15,7 @@ const ChoiceTable<NonFiniteCause>& nonfinite_cause_choices() {
                                                  {"division_by_zero", NonFiniteCause::DivisionByZero},
                                                  {"overflow", NonFiniteCause::Overflow},
                                                  {"nonfinite_input", NonFiniteCause::NonFiniteInput},
+                                                 {"empty_mask", NonFiniteCause::EmptyMask},
                                                  {"exploding", NonFiniteCause::Exploding},
                                                  {"precision", NonFiniteCause::Precision},
                                                  {"injected", NonFiniteCause::Injected},
@@ -35,7 +36,8 @@ const CauseText& text_of(NonFiniteCause cause) {
         "guideline 1: train on D itself, loss.reduction: none (or sqrt_eps for a bounded gradient)"}},
       {NonFiniteCause::LogOfSigmoid,
        {"V2: log of an underflowed sigmoid",
-        "guideline 2: compute log-depth with a fused log-sigmoid, model.head: fused"}},
+        "guideline 2: compute log-depth with a fused log-sigmoid, model.head: fused (in PyTorch code: "
+        "log(max_depth) + torch.nn.functional.logsigmoid(x) for log(sigmoid(x) * max_depth))"}},
       {NonFiniteCause::Variance,
        {"V3: variance with N - 1 = 0 or a negative one-pass variance",
         "guideline 3: two-pass population variance, loss.variance: population"}},
@@ -49,6 +51,10 @@ const CauseText& text_of(NonFiniteCause cause) {
       {NonFiniteCause::NonFiniteInput,
        {"non-finite input data",
         "fix or remove the named samples (their image or depth files hold NaN or inf)"}},
+      {NonFiniteCause::EmptyMask,
+       {"a mean or variance over no values (a depth map with no valid pixel)",
+        "leave samples without a valid depth pixel out of the batch (depthguard's loader refuses them), or divide "
+        "by the valid count only where it is positive"}},
       {NonFiniteCause::Exploding,
        {"exploding weights or learning rate",
         "lower optimizer.lr, add warm-up (schedule.warmup_steps) or set optimizer.grad_clip; guard.policy: "
@@ -104,6 +110,11 @@ NonFiniteCause cause_of_op(const NonFiniteOp& op, std::string& reason) {
   const int64_t zeros = tensor_count(op, &TensorSummary::zeros);
   const int64_t negatives = tensor_count(op, &TensorSummary::negatives);
   const bool in_variance = has(op.module, "variance");
+  const bool reduces = name == "mean" || name == "var" || name == "std" || name == "var_mean" || name == "std_mean";
+  if (reduces && !backward && tensor_count(op, &TensorSummary::numel) == 0) {
+    reason = fmt::format("{} in '{}' of an empty tensor: no valid value to average", op.op, op.module);
+    return NonFiniteCause::EmptyMask;
+  }
   if (name == "sqrt" && (backward || zeros > 0) && negatives == 0) {
     reason = fmt::format("{} ({}) in '{}': the gradient 1/(2 sqrt(D)) is infinite where D = 0", op.op, op.direction,
                          op.module);
@@ -118,11 +129,19 @@ NonFiniteCause cause_of_op(const NonFiniteOp& op, std::string& reason) {
     return NonFiniteCause::Unknown;
   }
   if (name == "log" && zeros > 0) {
+    // Forward: a sigmoid made the log's input (through a product with max_depth, a mask, a
+    // cast), in this module or another (a head's output whose log the loss takes). Backward:
+    // a sigmoid ran earlier in the module of the log's forward operator.
+    const auto from_sigmoid = std::find_if(op.producers.begin(), op.producers.end(), [](const std::string& p) {
+      return p.rfind("aten::sigmoid", 0) == 0;
+    });
     const bool after_sigmoid =
-        std::find(op.earlier_ops.begin(), op.earlier_ops.end(), "aten::sigmoid") != op.earlier_ops.end();
+        backward ? std::find(op.earlier_ops.begin(), op.earlier_ops.end(), "aten::sigmoid") != op.earlier_ops.end()
+                 : from_sigmoid != op.producers.end();
     reason = fmt::format("{} ({}) of {} zero(s) in '{}'", op.op, op.direction, zeros, op.module);
     if (after_sigmoid) {
-      reason += ", after a sigmoid there: sigmoid(x) underflows to 0 in float32 for x below about -88";
+      reason += backward ? ", after a sigmoid there" : ", of what " + *from_sigmoid + " made";
+      reason += ": sigmoid(x) underflows to 0 in float32 for x below about -88";
       return NonFiniteCause::LogOfSigmoid;
     }
     return NonFiniteCause::Unknown;

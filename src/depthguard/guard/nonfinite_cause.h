@@ -18,6 +18,7 @@ enum class NonFiniteCause {
   DivisionByZero,  ///< another denominator reached zero
   Overflow,        ///< exp, pow or arithmetic overflowed float range from finite inputs
   NonFiniteInput,  ///< the batch itself (image or depth) held NaN or inf
+  EmptyMask,       ///< a mean or variance over no values: a depth map with no valid pixel
   Exploding,       ///< weights or gradients grew fast before the event (learning rate too high)
   Precision,       ///< non-finite in the run's reduced precision (fp16, bf16) only: finite in float32
   Injected,        ///< guard.inject put the value there on purpose

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include "depthguard/guard/module_state.h"
 #include "depthguard/guard/tensor_summary.h"
 
 namespace depthguard {
@@ -18,15 +19,19 @@ std::optional<std::string> nonfinite_counts(const torch::Tensor& t) {
   return fmt::format("{} NaN, {} +inf, {} -inf of {} values", s.nan, s.posinf, s.neginf, s.numel);
 }
 
-std::vector<std::string> parameter_findings(torch::nn::Module& model) {
+std::vector<std::string> parameter_findings(const std::vector<NamedTensor>& parameters,
+                                            const std::vector<NamedTensor>& buffers) {
   std::vector<std::string> out;
-  for (const auto& [kind, tensors] : {std::pair{"parameter", model.named_parameters()},
-                                      std::pair{"buffer", model.named_buffers()}}) {
-    for (const auto& t : tensors) {
-      if (auto counts = nonfinite_counts(t.value())) out.push_back(fmt::format("{} {}: {}", kind, t.key(), *counts));
+  for (const auto& [kind, tensors] : {std::pair{"parameter", &parameters}, std::pair{"buffer", &buffers}}) {
+    for (const auto& [name, t] : *tensors) {
+      if (auto counts = nonfinite_counts(t)) out.push_back(fmt::format("{} {}: {}", kind, name, *counts));
     }
   }
   return out;
+}
+
+std::vector<std::string> parameter_findings(torch::nn::Module& model) {
+  return parameter_findings(named_tensors(model.named_parameters()), named_tensors(model.named_buffers()));
 }
 
 }  // namespace depthguard

@@ -23,8 +23,18 @@ struct Frame {
   int64_t seq;
 };
 
+// The forward operator that made a tensor during the recording. The weak reference keeps the
+// TensorImpl's memory (not its data, which goes when the tensor does) allocated, so its
+// address cannot be reused by another tensor while the entry exists.
+struct Production {
+  std::string op, module;
+  std::vector<const c10::TensorImpl*> inputs;
+  c10::weak_intrusive_ptr<c10::TensorImpl> output;
+};
+
 struct Recording {
   std::vector<std::string> modules;  // open OpScopes, outermost first
+  std::unordered_map<const c10::TensorImpl*, Production> produced;
   std::vector<Frame> ops;            // open operators and backward nodes, outermost first
   std::unordered_map<int64_t, std::string> module_of_seq;
   std::unordered_map<std::string, std::deque<std::string>> recent_ops;
@@ -33,11 +43,14 @@ struct Recording {
 
 thread_local Recording* recording = nullptr;
 constexpr size_t kRecentOps = 8;
+constexpr size_t kProducers = 6;
 
 // The inputs of one operator, held until it ends. In-place operators overwrite their first
 // input, so that one is copied before the kernel runs.
 struct HeldInputs : at::ObserverContext {
   std::vector<c10::IValue> inputs;
+  bool forward = false;  // not under a backward node: its outputs' production is recorded
+  std::string module;
 };
 
 std::string module_path(const std::vector<std::string>& modules) { return fmt::format("{}", fmt::join(modules, ".")); }
@@ -76,6 +89,8 @@ std::unique_ptr<at::ObserverContext> on_start(const at::RecordFunction& fn) {
     if (recent.size() > kRecentOps) recent.pop_front();
   }
   auto held = std::make_unique<HeldInputs>();
+  held->forward = std::none_of(r.ops.begin(), r.ops.end(), [](const Frame& f) { return f.kind != FrameKind::Op; });
+  if (held->forward) held->module = module_path(r.modules);
   torch::NoGradGuard no_grad;
   for (const auto& v : fn.inputs()) {
     const bool overwritten = held->inputs.empty() && v.isTensor() && in_place(fn.name());
@@ -104,6 +119,47 @@ std::vector<ArgSummary> summarize_args(const std::vector<c10::IValue>& inputs) {
   return out;
 }
 
+std::vector<const c10::TensorImpl*> tensor_impls(const std::vector<c10::IValue>& values) {
+  std::vector<const c10::TensorImpl*> out;
+  for (const auto& v : values) {
+    if (v.isTensor()) out.push_back(v.toTensor().unsafeGetTensorImpl());
+  }
+  return out;
+}
+
+// The entry of the tensor at `impl`, alive or freed since: the entry's weak reference keeps a
+// freed TensorImpl's memory, so no other tensor can have that address.
+const Production* producer_of(const Recording& r, const c10::TensorImpl* impl) {
+  const auto it = r.produced.find(impl);
+  return it == r.produced.end() ? nullptr : &it->second;
+}
+
+// The producers of `inputs`, breadth first (an in-place operator is its own input: each
+// tensor is visited once).
+std::vector<std::string> producers_of(const Recording& r, std::vector<const c10::TensorImpl*> inputs) {
+  std::vector<std::string> out;
+  std::vector<const c10::TensorImpl*> seen;
+  for (size_t i = 0; i < inputs.size() && out.size() < kProducers; ++i) {
+    if (std::find(seen.begin(), seen.end(), inputs[i]) != seen.end()) continue;
+    seen.push_back(inputs[i]);
+    const auto* p = producer_of(r, inputs[i]);
+    if (p == nullptr) continue;
+    out.push_back(p->module.empty() ? p->op : p->op + " in " + p->module);
+    inputs.insert(inputs.end(), p->inputs.begin(), p->inputs.end());
+  }
+  return out;
+}
+
+void record_production(Recording& r, const at::RecordFunction& fn, const HeldInputs& held) {
+  for (const auto& v : fn.outputs()) {
+    if (!v.isTensor() || !v.toTensor().defined()) continue;
+    const auto& t = v.toTensor();
+    r.produced.insert_or_assign(t.unsafeGetTensorImpl(),
+                                Production{fn.name(), held.module, tensor_impls(held.inputs),
+                                           c10::weak_intrusive_ptr<c10::TensorImpl>(t.getIntrusivePtr())});
+  }
+}
+
 NonFiniteOp describe(const Recording& r, const HeldInputs& held, const torch::Tensor& output) {
   NonFiniteOp op;
   std::vector<std::string> names;
@@ -125,6 +181,7 @@ NonFiniteOp describe(const Recording& r, const HeldInputs& held, const torch::Te
     op.earlier_ops.assign(it->second.begin(), it->second.end());
     if (!node && !op.earlier_ops.empty()) op.earlier_ops.pop_back();  // the operator itself
   }
+  if (!node) op.producers = producers_of(r, tensor_impls(held.inputs));
   op.inputs = summarize_args(held.inputs);
   op.output = summarize(output);
   return op;
@@ -140,12 +197,14 @@ void on_end(const at::RecordFunction& fn, at::ObserverContext* context) {
   }
   if (!r.found && context != nullptr) {
     torch::NoGradGuard no_grad;
+    const auto& held = static_cast<const HeldInputs&>(*context);
     for (const auto& v : fn.outputs()) {
       if (v.isTensor() && !finite(v.toTensor())) {
-        r.found = describe(r, static_cast<const HeldInputs&>(*context), v.toTensor());
+        r.found = describe(r, held, v.toTensor());
         break;
       }
     }
+    if (!r.found && held.forward) record_production(r, fn, held);
   }
   if (!r.ops.empty()) r.ops.pop_back();
 }

@@ -30,6 +30,10 @@ struct NonFiniteOp {
   /// The forward operators that ran earlier in the same module path, most recent last (at
   /// most 8): tells a log of an underflowed sigmoid from any other log of zero.
   std::vector<std::string> earlier_ops;
+  /// Forward: the operators that made its tensor inputs and theirs, nearest first, with their
+  /// module path ("aten::mul in head", "aten::sigmoid in head"; at most 6): tells a log of a
+  /// sigmoid that ran in another module (a head whose output the loss takes the log of).
+  std::vector<std::string> producers;
 };
 
 /// Runs `fn` on this thread with the callbacks installed and returns the first operator

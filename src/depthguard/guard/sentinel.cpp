@@ -11,6 +11,7 @@
 #include "depthguard/core/errors.h"
 #include "depthguard/guard/finite_check.h"
 #include "depthguard/guard/generator_keeper.h"
+#include "depthguard/guard/module_state.h"
 #include "depthguard/guard/nonfinite_findings.h"
 #include "depthguard/guard/nonfinite_recorder.h"
 
@@ -26,22 +27,26 @@ std::string joined(const std::vector<std::string>& ids) {
 
 // Copies of the floating buffers (BatchNorm statistics), which a replayed forward pass in
 // training mode would update a second time.
-std::vector<torch::Tensor> buffer_copies(torch::nn::Module& model) {
+std::vector<torch::Tensor> buffer_copies(WatchedState& state) {
   std::vector<torch::Tensor> copies;
-  for (const auto& b : model.buffers()) copies.push_back(b.clone());
+  for (const auto& b : state.buffers()) copies.push_back(b.clone());
   return copies;
 }
 
-void restore_buffers(torch::nn::Module& model, const std::vector<torch::Tensor>& copies) {
+void restore_buffers(WatchedState& state, const std::vector<torch::Tensor>& copies) {
   torch::NoGradGuard no_grad;
-  const auto buffers = model.buffers();
+  const auto buffers = state.buffers();
   for (size_t i = 0; i < buffers.size(); ++i) buffers[i].copy_(copies[i]);
 }
 
 }  // namespace
 
 Sentinel::Sentinel(torch::nn::Module& model, torch::optim::Optimizer& optimizer, GuardOptions options)
-    : model_(model), optimizer_(optimizer), options_(options) {
+    : Sentinel(std::make_shared<ModuleState>(model, optimizer), options) {}
+
+Sentinel::Sentinel(std::shared_ptr<WatchedState> state, GuardOptions options)
+    : state_(std::move(state)), options_(options) {
+  TORCH_CHECK(state_ != nullptr, "Sentinel: state must not be null");
   TORCH_CHECK(options_.max_skips() >= 0, "max_skips must be >= 0, got ", options_.max_skips());
   TORCH_CHECK(options_.min_loss_scale() >= 0, "min_loss_scale must be >= 0, got ", options_.min_loss_scale());
   TORCH_CHECK(options_.max_scale_backoffs() >= 0, "max_scale_backoffs must be >= 0, got ", options_.max_scale_backoffs());
@@ -116,7 +121,7 @@ bool Sentinel::check_loss(double loss) {
 }
 
 bool Sentinel::check_gradients(double max_norm) {
-  const auto grads = gradients_of(model_.parameters());
+  const auto grads = gradients_of(state_->parameters());
   return judge_gradients(grads, global_norm(grads), max_norm);
 }
 
@@ -152,17 +157,17 @@ bool Sentinel::check_loss_scale(bool overflowed, double scale) {
     return handle(GuardStage::Gradient);
   }
   ++scale_overflows_;
-  optimizer_.zero_grad();
+  state_->discard_update();
   spdlog::debug("step {}: loss-scale overflow, update dropped, scale backed off to {:g}", step_, scale);
   if (overflow_sink_) overflow_sink_({step_, scale, overflows_in_a_row_});
   return false;
 }
 
 bool Sentinel::check_weights() {
-  weight_norm_ = global_norm(model_.parameters());
+  weight_norm_ = global_norm(state_->parameters());
   // BatchNorm's running statistics can overflow while the weights and the loss (computed
   // with batch statistics) stay finite; evaluation and every checkpoint would then break.
-  return agreed(GuardStage::Weight, std::isfinite(weight_norm_) && all_finite(model_.buffers())) ||
+  return agreed(GuardStage::Weight, std::isfinite(weight_norm_) && all_finite(state_->buffers())) ||
          handle(GuardStage::Weight);
 }
 
@@ -170,7 +175,7 @@ void Sentinel::expect_inputs(std::vector<torch::Tensor> inputs, bool finite) {
   inputs_finite_ = finite;
   if (finite) return;
   inputs_ = std::move(inputs);
-  saved_buffers_ = buffer_copies(model_);
+  saved_buffers_ = buffer_copies(*state_);
 }
 
 namespace {
@@ -195,7 +200,7 @@ bool Sentinel::check_step(const StepFigures& figures, double max_norm) {
   TORCH_CHECK(!figures.overflowed.defined() || figures.back_off, "StepFigures: overflowed needs back_off");
   deferring_weights_ = true;
   const auto device = figures.loss.device();
-  const auto grads = gradients_of(model_.parameters());
+  const auto grads = gradients_of(state_->parameters());
   // [loss, along..., overflowed?, gradient norm, queued weight norm?, queued buffer sum?]
   std::vector<torch::Tensor> parts{figure(figures.loss, device)};
   for (const auto& t : figures.along) parts.push_back(figure(t, device));
@@ -233,7 +238,7 @@ bool Sentinel::check_step(const StepFigures& figures, double max_norm) {
 bool Sentinel::queued_weights_finite(const double* read) {
   queued_weights_ = torch::Tensor();
   // A float32 norm that overflowed is computed again in float64, as check_weights would.
-  weight_norm_ = std::isfinite(read[0]) ? read[0] : global_norm(model_.parameters());
+  weight_norm_ = std::isfinite(read[0]) ? read[0] : global_norm(state_->parameters());
   if (!history_.empty()) history_.back().weight_norm = weight_norm_;
   return std::isfinite(weight_norm_) && std::isfinite(read[1]);
 }
@@ -263,9 +268,9 @@ bool Sentinel::end_step(double lr) {
   overflows_in_a_row_ = 0;
   if (deferring_weights_) {
     torch::NoGradGuard no_grad;
-    const auto params = model_.parameters();
+    const auto params = state_->parameters();
     const auto device = params.empty() ? c10::Device(c10::kCPU) : params.front().device();
-    queued_weights_ = torch::cat({figure(norm_on_device(params), device), figure(finite_sum(model_.buffers()), device)});
+    queued_weights_ = torch::cat({figure(norm_on_device(params), device), figure(finite_sum(state_->buffers()), device)});
     queued_samples_ = samples_;
   }
   if (step_ % options_.snapshot_interval() != 0) return true;
@@ -276,7 +281,9 @@ bool Sentinel::end_step(double lr) {
 
 // Snapshots serve skip and rollback; a halting sentinel never returns to one.
 void Sentinel::take_snapshot() {
-  if (options_.policy() != GuardPolicy::Halt) snapshot_.take(model_, optimizer_, step_);
+  if (options_.policy() == GuardPolicy::Halt) return;
+  state_->take_snapshot();
+  snapshot_step_ = step_;
 }
 
 // The event, in the order that loses nothing: forensics first (a halt or a restore changes
@@ -308,10 +315,11 @@ bool Sentinel::handle(GuardStage stage) {
     throw NonFiniteHalt(fmt::format("{}; policy {}, {} non-finite step(s) in a row", what,
                                     choice_name(guard_policy_choices(), options_.policy()), consecutive_));
   }
-  optimizer_.zero_grad();
-  if (!saved_buffers_.empty()) restore_buffers(model_, saved_buffers_);  // a non-finite batch's forward changed them
+  state_->discard_update();
+  if (!saved_buffers_.empty()) restore_buffers(*state_, saved_buffers_);  // a non-finite batch's forward changed them
   if (event.action == GuardAction::Rollback) {
-    step_ = snapshot_.restore(model_, optimizer_);
+    state_->restore_snapshot();
+    step_ = snapshot_step_;
     if (options_.policy() == GuardPolicy::Rollback) lr_scale_ *= options_.lr_factor();
   }
   spdlog::warn("{}: {} (learning-rate scale {})", what,
@@ -331,8 +339,6 @@ std::optional<NonFiniteCause> Sentinel::investigate(GuardStage stage) {
   return found.report.cause;
 }
 
-// The default forensics: inputs named by position; the loss function replayed with every
-// operator watched (buffers and the generator kept as they were); non-finite weights named.
 Investigation Sentinel::replay_in_place(const StepEvidence& evidence) {
   Investigation found;
   auto& r = found.report;
@@ -344,14 +350,14 @@ Investigation Sentinel::replay_in_place(const StepEvidence& evidence) {
     if (auto counts = nonfinite_counts(inputs_[i])) r.findings.push_back(fmt::format("input {} holds {}", i, *counts));
   }
   if (evidence.stage == GuardStage::Weight) {
-    r.findings = parameter_findings(model_);
+    r.findings = parameter_findings(state_->named_parameters(), state_->named_buffers());
   } else if (evidence.stage != GuardStage::Input && loss_fn_) {
     GeneratorKeeper keep_generator;
-    const auto buffers = buffer_copies(model_);
-    optimizer_.zero_grad();
+    const auto buffers = buffer_copies(*state_);
+    state_->discard_update();
     r.op = first_nonfinite_op([&] { loss_fn_().backward(); });
-    optimizer_.zero_grad();
-    restore_buffers(model_, buffers);
+    state_->discard_update();
+    restore_buffers(*state_, buffers);
   }
   r.classify();
   return found;

@@ -43,6 +43,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -53,7 +54,7 @@
 #include "depthguard/guard/forensics_report.h"
 #include "depthguard/guard/guard_action.h"
 #include "depthguard/guard/guard_options.h"
-#include "depthguard/guard/state_snapshot.h"
+#include "depthguard/guard/watched_state.h"
 
 namespace depthguard {
 
@@ -119,6 +120,8 @@ class Sentinel {
   /// Watches `model` and `optimizer` (both must outlive the sentinel). Checks options with
   /// TORCH_CHECK: max_skips >= 0, snapshot_interval >= 1, lr_factor in [0, 1].
   Sentinel(torch::nn::Module& model, torch::optim::Optimizer& optimizer, GuardOptions options = {});
+  /// Watches what `state` gives (the Python package's model, optimiser and scaler).
+  Sentinel(std::shared_ptr<WatchedState> state, GuardOptions options = {});
 
   /// Replaces the default forensics (the step's loss function replayed in place under
   /// first_nonfinite_op) with the owner's, e.g. the trainer's reproducer bundle.
@@ -205,6 +208,11 @@ class Sentinel {
   /// The investigation of this session's first event (only the first is investigated).
   const std::optional<Investigation>& first_investigation() const { return first_investigation_; }
 
+  /// The default forensics, for an investigator that adds to it (writes the report
+  /// somewhere): inputs named by position; the loss function replayed with every operator
+  /// watched (buffers and the generator kept as they were); non-finite weights named.
+  Investigation replay_in_place(const StepEvidence& evidence);
+
  private:
   std::vector<int64_t> gathered(int64_t flags_here);
   bool found(GuardStage stage, const std::vector<int64_t>& flags);
@@ -214,11 +222,9 @@ class Sentinel {
   bool handle(GuardStage stage);
   bool handle_late_weights();
   std::optional<NonFiniteCause> investigate(GuardStage stage);
-  Investigation replay_in_place(const StepEvidence& evidence);
   void take_snapshot();
 
-  torch::nn::Module& model_;
-  torch::optim::Optimizer& optimizer_;
+  std::shared_ptr<WatchedState> state_;
   GuardOptions options_;
   Investigator investigator_;
   EventSink event_sink_;
@@ -226,7 +232,7 @@ class Sentinel {
   std::vector<int64_t> ranks_;  ///< of the check in hand: the ranks that found a non-finite value
   bool found_here_ = false;     ///< whether this rank was one of them
   int64_t flags_here_ = 0;      ///< this rank's flags of the last consensus
-  StateSnapshot snapshot_;
+  int64_t snapshot_step_ = 0;  ///< the step the state's snapshot was taken at
   int64_t step_ = 0, nonfinite_steps_ = 0, consecutive_ = 0;
   int64_t scale_overflows_ = 0, overflows_in_a_row_ = 0;
   std::function<void(const ScaleOverflow&)> overflow_sink_;

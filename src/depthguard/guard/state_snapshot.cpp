@@ -61,22 +61,20 @@ void read_training_state(torch::serialize::InputArchive& archive, torch::nn::Mod
   cpu.set_state(generator);
 }
 
-void StateSnapshot::take(torch::nn::Module& model, torch::optim::Optimizer& optimizer, int64_t step) {
+void StateSnapshot::take(torch::nn::Module& model, torch::optim::Optimizer& optimizer) {
   torch::serialize::OutputArchive archive;
   write_training_state(archive, model, &optimizer);
   std::ostringstream out;
   archive.save_to(out);
   bytes_ = out.str();
-  step_ = step;
 }
 
-int64_t StateSnapshot::restore(torch::nn::Module& model, torch::optim::Optimizer& optimizer) const {
+void StateSnapshot::restore(torch::nn::Module& model, torch::optim::Optimizer& optimizer) const {
   if (bytes_.empty()) throw std::logic_error("StateSnapshot::restore: no snapshot was taken");
   std::istringstream in(bytes_);
   torch::serialize::InputArchive archive;
   archive.load_from(in);
   read_training_state(archive, model, &optimizer);
-  return step_;
 }
 
 }  // namespace depthguard

@@ -3,7 +3,6 @@
 // (BatchNorm statistics), the optimiser's state and LibTorch's default CPU generator. The
 // sentinel returns to it on rollback.
 #include <cstddef>
-#include <cstdint>
 #include <string>
 
 #include <torch/nn/module.h>
@@ -26,21 +25,18 @@ void read_training_state(torch::serialize::InputArchive& archive, torch::nn::Mod
 
 class StateSnapshot {
  public:
-  /// Copies the state of `model` and `optimizer` (which must outlive the snapshot's use) as
-  /// it is now, labelled with the owner's `step`. Serialised, not aliased: later in-place
-  /// updates (the optimiser's moments, BatchNorm's running statistics) cannot reach it.
-  void take(torch::nn::Module& model, torch::optim::Optimizer& optimizer, int64_t step);
+  /// Copies the state of `model` and `optimizer` as it is now. Serialised, not aliased: later
+  /// in-place updates (the optimiser's moments, BatchNorm's running statistics) cannot reach it.
+  void take(torch::nn::Module& model, torch::optim::Optimizer& optimizer);
 
-  /// Puts the copied state back; returns the step it was taken at. Throws std::logic_error
-  /// when no snapshot was taken.
-  int64_t restore(torch::nn::Module& model, torch::optim::Optimizer& optimizer) const;
+  /// Puts the copied state back. Throws std::logic_error when no snapshot was taken.
+  void restore(torch::nn::Module& model, torch::optim::Optimizer& optimizer) const;
 
   bool empty() const { return bytes_.empty(); }
   size_t size_bytes() const { return bytes_.size(); }
 
  private:
   std::string bytes_;
-  int64_t step_ = 0;
 };
 
 }  // namespace depthguard

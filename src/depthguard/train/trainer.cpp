@@ -18,6 +18,7 @@
 #include "depthguard/data/rgbd_sample.h"
 #include "depthguard/dist/gradient_reducer.h"
 #include "depthguard/dist/process_group.h"
+#include "depthguard/guard/event_json.h"
 #include "depthguard/guard/fault_injector.h"
 #include "depthguard/guard/finite_check.h"
 #include "depthguard/guard/guard_options.h"
@@ -58,15 +59,6 @@ double seconds_since(Clock::time_point t) { return std::chrono::duration<double>
 nlohmann::json metrics_json(const DepthMetrics& m) {
   nlohmann::json j;
   for (const auto& [name, value] : metric_fields(m)) j[name] = value;
-  return j;
-}
-
-nlohmann::json event_json(const NonFiniteEvent& e) {
-  nlohmann::json j{{"stage", choice_name(guard_stage_choices(), e.stage)},
-                   {"samples", e.samples},
-                   {"action", choice_name(guard_action_choices(), e.action)}};
-  if (e.cause) j.update({{"cause", choice_name(nonfinite_cause_choices(), *e.cause)}, {"report", e.report_location}});
-  if (!e.ranks.empty()) j["ranks"] = e.ranks;  // data-parallel: the ranks that saw the value
   return j;
 }
 
@@ -276,7 +268,7 @@ class TrainingRun {
     });
     sentinel_->investigate_with([this](const StepEvidence& evidence) { return write_bundle(evidence); });
     sentinel_->on_scale_overflow([this](const ScaleOverflow& o) {
-      record({{"step", o.step}, {"loss_scale_overflow", {{"scale", o.scale}, {"in_a_row", o.in_a_row}}}});
+      record({{"step", o.step}, {"loss_scale_overflow", overflow_json(o)}});
     });
     // One all-reduce per step: every check's flag, and the stop request riding along.
     if (group_) {

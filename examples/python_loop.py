@@ -1,0 +1,89 @@
+"""A plain PyTorch depth-training loop with depthguard's sentinel (docs/python.md).
+
+    python examples/python_loop.py [--steps 40] [--policy rollback] [--log-dir runs/py]
+        [--bad-step 25] [--threads 2]
+
+A GLPDepth-style network (sigmoid(x) * max_depth head) learns depth from synthetic images
+with BTS's SILog loss. At --bad-step one batch arrives with an all-zero ground-truth map: the
+sentinel names it (cause empty_mask), drops or rolls back the update, and training goes on.
+"""
+import argparse
+
+import torch
+import torch.nn as nn
+
+import depthguard
+
+
+class Net(nn.Module):
+    def __init__(self, channels=16, max_depth=10.0):
+        super().__init__()
+        self.encoder = nn.Sequential(nn.Conv2d(3, channels, 3, padding=1), nn.BatchNorm2d(channels), nn.ReLU(),
+                                     nn.Conv2d(channels, channels, 3, padding=1), nn.ReLU())
+        self.head = nn.Conv2d(channels, 1, 3, padding=1)
+        self.max_depth = max_depth
+
+    def forward(self, x):
+        return torch.sigmoid(self.head(self.encoder(x))) * self.max_depth
+
+
+def silog(pred, gt, variance_focus=0.85):
+    mask = gt > 0
+    d = torch.log(pred[mask]) - torch.log(gt[mask])
+    return torch.sqrt((d ** 2).mean() - variance_focus * d.mean() ** 2) * 10.0
+
+
+def synthetic_batch(step, n=4, size=32):
+    """Depth grows with the image row; the image's brightness follows depth."""
+    g = torch.Generator().manual_seed(step)
+    rows = torch.linspace(1, 8, size).view(1, 1, size, 1).expand(n, 1, size, size)
+    depth = rows * (0.8 + 0.4 * torch.rand(n, 1, 1, 1, generator=g))
+    image = (depth / 8).expand(n, 3, size, size) + 0.05 * torch.randn(n, 3, size, size, generator=g)
+    return image, depth.clone(), [f"synthetic-{step}-{i}" for i in range(n)]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=40)
+    parser.add_argument("--policy", default="rollback", choices=["skip", "rollback", "halt"])
+    parser.add_argument("--log-dir", default=None)
+    parser.add_argument("--bad-step", type=int, default=25)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    torch.manual_seed(0)
+
+    model = Net()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=2e-3)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.steps)
+    sentinel = depthguard.Sentinel(model, optimizer, scheduler=scheduler, policy=args.policy,
+                                   snapshot_interval=10, log_dir=args.log_dir)
+    bad_batch_seen = False
+    while sentinel.step < args.steps:
+        step = sentinel.step
+        image, depth, ids = synthetic_batch(step)
+        if step == args.bad_step and not bad_batch_seen:
+            depth.zero_()  # a batch whose depth maps hold no valid pixel
+            bad_batch_seen = True
+        sentinel.begin_step(samples=ids, replay=lambda: silog(model(image), depth))
+        optimizer.zero_grad()
+        loss = silog(model(image), depth)
+        loss.backward()
+        if not sentinel.check_step(loss, max_norm=1.0):
+            continue  # handled: the event is in sentinel.events
+        optimizer.step()
+        scheduler.step()
+        sentinel.end_step()
+        if step % 10 == 0:
+            print(f"step {step:3d}  loss {loss.item():.4f}  lr {scheduler.get_last_lr()[0]:.2e}")
+    sentinel.settle()
+    print(f"done at step {sentinel.step}: {len(sentinel.events)} event(s)")
+    for event in sentinel.events:
+        print(" ", event, event.samples[:2], "...")
+    if sentinel.report is not None:
+        print(sentinel.report)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,292 @@
+"""``Sentinel``: the C++ sentinel over a PyTorch model, optimizer, scheduler and GradScaler."""
+import contextlib
+import copy
+import os
+import weakref
+
+import torch
+import torch.distributed as dist
+
+from . import _C
+
+
+class NonFiniteHalt(RuntimeError):
+    """The policy stopped training at a non-finite step.
+
+    ``event`` is the :class:`depthguard.Event` that stopped it, ``report`` the forensics
+    :class:`depthguard.Report` of the session's first event (``None`` without forensics).
+    """
+
+    def __init__(self, message, event=None, report=None):
+        super().__init__(message)
+        self.event = event
+        self.report = report
+
+
+class Sentinel:
+    """Watches the steps of a training loop and handles the first non-finite value of each.
+
+    A step reads the device once (``check_step``, after backward) and queues the weight check
+    for the next read (``end_step``, after ``optimizer.step()``)::
+
+        sentinel = depthguard.Sentinel(model, optimizer, policy="rollback")
+        for x, y in loader:
+            sentinel.begin_step(replay=lambda: loss_fn(model(x), y))
+            optimizer.zero_grad()
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            if not sentinel.check_step(loss, max_norm=1.0):
+                continue          # handled: update dropped or rolled back
+            optimizer.step()
+            sentinel.end_step()
+
+    Args:
+        model: the ``torch.nn.Module`` trained (its parameters and buffers are watched).
+        optimizer: any ``torch.optim.Optimizer`` over them.
+        policy: ``"skip"`` (drop the update), ``"rollback"`` (return to the last in-memory
+            snapshot and scale the learning rate by ``lr_factor``) or ``"halt"``
+            (raise :class:`NonFiniteHalt`).
+        scaler: a ``torch.amp.GradScaler`` / ``torch.cuda.amp.GradScaler``: ``check_step``
+            unscales, and an overflow of the scaled gradients is routine (counted, the scale
+            backed off), not an event, until the scale falls below ``min_loss_scale`` or more
+            than ``max_scale_backoffs`` come in a row.
+        scheduler: an LR scheduler, snapshotted and restored with the optimizer.
+        max_skips: non-finite steps in a row after which skip and rollback halt.
+        lr_factor: rollback's learning-rate factor, in [0, 1].
+        snapshot_interval: steps between snapshots (model, optimizer, scheduler, scaler,
+            torch's CPU and CUDA RNG states; in memory).
+        forensics: replay the session's first event with every operator watched.
+        log_dir: where ``metrics.jsonl``, TensorBoard files (``tb/``) and the forensics
+            report (``forensics/step-N/report.{json,txt}``) go; ``None``: nowhere.
+        process_group: under ``torch.distributed``, the group whose ranks take the same
+            action at the same step (one all-gather per step); default: the world when
+            initialised.
+        start_step: the step the loop starts at (a resumed run's).
+    """
+
+    def __init__(self, model, optimizer, *, policy="skip", scaler=None, scheduler=None, max_skips=5,
+                 lr_factor=0.5, snapshot_interval=50, forensics=True, min_loss_scale=1.0,
+                 max_scale_backoffs=16, log_dir=None, process_group=None, start_step=0):
+        if not isinstance(model, torch.nn.Module):
+            raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+        if not isinstance(optimizer, torch.optim.Optimizer):
+            raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+        self.model = model
+        self.optimizer = optimizer
+        self.scaler = scaler if scaler is not None and scaler.is_enabled() else None
+        self.scheduler = scheduler
+        self._snapshot = None
+        self._scaler_open = False  # unscale_ ran this step, update() has not
+        self._restored_lr_scale = None
+        self._core = _C.Sentinel(weakref.proxy(self), list(model.parameters()), list(model.buffers()),
+                                 policy=policy, max_skips=max_skips, lr_factor=lr_factor,
+                                 snapshot_interval=snapshot_interval, forensics=forensics,
+                                 min_loss_scale=min_loss_scale, max_scale_backoffs=max_scale_backoffs)
+        if log_dir is not None:
+            os.makedirs(log_dir, exist_ok=True)
+            self._core.log_to(os.fspath(log_dir))
+        self._group = process_group
+        if process_group is not None or (dist.is_available() and dist.is_initialized()):
+            self._core.agree_with(self._gather_flags)
+        self._core.start(start_step)
+
+    # The loop's calls --------------------------------------------------------------------
+
+    def begin_step(self, samples=None, replay=None, inputs=None):
+        """Before each step's forward pass: the ids of its samples (named by an event), a
+        closure that recomputes its loss from the batch (as ``optimizer.step(closure)``
+        takes), replayed by the forensics with every operator watched (``None``: no replay),
+        and the batch's tensors, checked here (one more device read on a GPU). With
+        ``inputs``, a non-finite batch is an input event at ``check_step`` and the BatchNorm
+        statistics its forward pass changed are put back."""
+        loss_fn = None if replay is None else (lambda: self._in_module_scopes(replay))
+        self._core.begin_step([str(s) for s in (samples or [])], loss_fn)
+        if inputs is not None:
+            inputs = list(inputs)
+            self._core.expect_inputs(inputs, all(bool(torch.isfinite(t).all()) for t in inputs))
+
+    def check_step(self, loss, *, max_norm=0.0):
+        """After backward: reads the loss, the gradient norm and the last update's weight
+        check in one device read; clips the gradients to ``max_norm`` when > 0. With a
+        scaler, unscales first (pass the unscaled loss). True: go on with
+        ``optimizer.step()`` (``scaler.step``/``update``); False: the event (or a routine
+        overflow) is handled, go to the next batch."""
+        overflowed, back_off = None, None
+        if self.scaler is not None:
+            self.scaler.unscale_(self.optimizer)
+            self._scaler_open = True
+            found = list(self.scaler._found_inf_per_device(self.optimizer).values())
+            if found:
+                overflowed = torch.stack([f.reshape(()).to(loss.device) for f in found])
+                back_off = self._back_off
+        return self._run(self._core.check_step, loss.detach(), overflowed, back_off, float(max_norm))
+
+    def end_step(self):
+        """After ``optimizer.step()`` (and ``scaler.update()``): records the step and queues
+        the weight check; False when a snapshot's weight read found the previous update's
+        event (handled)."""
+        self._scaler_open = False
+        return self._run(self._core.end_step, float(self.optimizer.param_groups[0]["lr"]))
+
+    def check_inputs(self, *tensors):
+        return self._run(self._core.check_inputs, list(tensors))
+
+    def check_loss(self, loss):
+        return self._run(self._core.check_loss, float(loss))
+
+    def check_gradients(self, max_norm=0.0):
+        return self._run(self._core.check_gradients, float(max_norm))
+
+    def check_weights(self):
+        return self._run(self._core.check_weights)
+
+    def settle(self):
+        """Reads a queued weight check now: call before logging, evaluating or saving."""
+        return self._run(self._core.settle)
+
+    # What it knows -----------------------------------------------------------------------
+
+    @property
+    def step(self):
+        """Where the loop stands: after a rollback, the snapshot's step."""
+        return self._core.step
+
+    @property
+    def events(self):
+        return self._core.events
+
+    @property
+    def report(self):
+        """The forensics :class:`depthguard.Report` of the session's first event, or None."""
+        return self._core.report
+
+    @property
+    def lr_scale(self):
+        """Product of the rollback learning-rate factors so far (already applied)."""
+        return self._core.lr_scale
+
+    nonfinite_steps = property(lambda self: self._core.nonfinite_steps)
+    scale_overflows = property(lambda self: self._core.scale_overflows)
+    loss = property(lambda self: self._core.loss)
+    grad_norm = property(lambda self: self._core.grad_norm)
+    weight_norm = property(lambda self: self._core.weight_norm)
+    device_reads = property(lambda self: self._core.device_reads)
+
+    # The C++ side's calls back (WatchedState) --------------------------------------------
+
+    def _named_parameters(self):
+        return [(n, p.detach()) for n, p in self.model.named_parameters()]
+
+    def _named_buffers(self):
+        return [(n, b) for n, b in self.model.named_buffers()]
+
+    def _discard_update(self):
+        self.optimizer.zero_grad()
+        if self._scaler_open:
+            self._back_off()
+
+    def _back_off(self):
+        self.scaler.update()
+        self._scaler_open = False
+        return float(self.scaler.get_scale())
+
+    def _take_snapshot(self):
+        self._snapshot = {
+            "model": copy.deepcopy(self.model.state_dict()),
+            "optimizer": copy.deepcopy(self.optimizer.state_dict()),
+            "scheduler": copy.deepcopy(self.scheduler.state_dict()) if self.scheduler is not None else None,
+            "scaler": copy.deepcopy(self.scaler.state_dict()) if self.scaler is not None else None,
+            "rng": torch.get_rng_state(),
+            "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None,
+            "lr_scale": self._core.lr_scale,
+        }
+
+    def _restore_snapshot(self):
+        s = self._snapshot
+        if s is None:
+            raise RuntimeError("Sentinel: no snapshot to roll back to")
+        self.model.load_state_dict(s["model"])
+        self.optimizer.load_state_dict(copy.deepcopy(s["optimizer"]))
+        if self.scheduler is not None:
+            self.scheduler.load_state_dict(copy.deepcopy(s["scheduler"]))
+        if self.scaler is not None:
+            self.scaler.load_state_dict(copy.deepcopy(s["scaler"]))
+        torch.set_rng_state(s["rng"])
+        if s["cuda_rng"] is not None:
+            torch.cuda.set_rng_state_all(s["cuda_rng"])
+        self._restored_lr_scale = s["lr_scale"]
+
+    # Helpers -----------------------------------------------------------------------------
+
+    def _run(self, check, *args):
+        """One call into the core; after a rollback, the rate the core's lr_scale says."""
+        try:
+            passed = check(*args)
+        except _C.NonFiniteHalt as halt:
+            events = self._core.events
+            raise NonFiniteHalt(str(halt), event=events[-1] if events else None, report=self.report) from None
+        if self._restored_lr_scale is not None:
+            self._scale_learning_rate(self._core.lr_scale / self._restored_lr_scale)
+            self._restored_lr_scale = None
+        return passed
+
+    def _scale_learning_rate(self, factor):
+        for group in self.optimizer.param_groups:
+            group["lr"] *= factor
+        if self.scheduler is not None and hasattr(self.scheduler, "base_lrs"):
+            self.scheduler.base_lrs = [lr * factor for lr in self.scheduler.base_lrs]
+
+    def _gather_flags(self, flags):
+        group = self._group if self._group is not None else dist.group.WORLD
+        device = torch.device("cuda", torch.cuda.current_device()) if dist.get_backend(group) == "nccl" else "cpu"
+        mine = torch.tensor([flags], dtype=torch.int64, device=device)
+        every = [torch.empty_like(mine) for _ in range(dist.get_world_size(group))]
+        dist.all_gather(every, mine, group=group)
+        return [int(f.item()) for f in every]
+
+    @contextlib.contextmanager
+    def _alone(self):
+        """A replay runs on the rank that saw the value only: a DistributedDataParallel model
+        must then neither broadcast its buffers in forward nor all-reduce in backward."""
+        ddp = isinstance(self.model, torch.nn.parallel.DistributedDataParallel)
+        if not ddp:
+            yield
+            return
+        syncing = self.model.require_forward_param_sync
+        self.model.require_forward_param_sync = False
+        try:
+            with self.model.no_sync():
+                yield
+        finally:
+            self.model.require_forward_param_sync = syncing
+
+    def _in_module_scopes(self, replay):
+        """``replay()`` with each submodule's forward inside an operator scope named as
+        ``model.named_modules()`` names it, so the report gives the module path."""
+        handles, open_paths = [], []
+
+        def enter(path):
+            def hook(module, args):
+                outer = open_paths[-1] if open_paths else ""
+                relative = path[len(outer) + 1:] if outer and path.startswith(outer + ".") else path
+                open_paths.append(path)
+                _C.push_scope(relative)
+            return hook
+
+        def leave(module, args, output):
+            open_paths.pop()
+            _C.pop_scope()
+
+        for path, module in self.model.named_modules():
+            if path:
+                handles.append(module.register_forward_pre_hook(enter(path)))
+                handles.append(module.register_forward_hook(leave))
+        try:
+            with self._alone():
+                return replay()
+        finally:
+            for h in handles:
+                h.remove()
+            while open_paths:
+                open_paths.pop()
+                _C.pop_scope()

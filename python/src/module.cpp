@@ -1,0 +1,241 @@
+// depthguard._C: the sentinel of the C++ library for Python training loops. The Python side
+// (python/depthguard/) adapts torch.nn.Module, torch.optim and GradScaler objects to it; every
+// decision, check, replay and report is the C++ library's (docs/python.md).
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+#include <pybind11/functional.h>
+#include <pybind11/stl.h>
+#include <torch/csrc/utils/pybind.h>
+
+#include "depthguard/core/choice.h"
+#include "depthguard/core/errors.h"
+#include "depthguard/guard/event_json.h"
+#include "depthguard/guard/guard_options.h"
+#include "depthguard/guard/op_scope.h"
+#include "depthguard/guard/sentinel.h"
+#include "depthguard/report/tensorboard/tensorboard_writer.h"
+#include "depthguard/train/forensics.h"
+#include "depthguard/train/metrics_log.h"
+#include "depthguard/train/tensorboard_mirror.h"
+#include "python_state.h"
+
+namespace py = pybind11;
+
+namespace depthguard::python {
+
+namespace {
+
+// The module scopes of a replay: a forward pre-hook opens one for each submodule, the forward
+// hook closes it. A RecordFunction keeps the pointer to its name, so the names live here too.
+struct OpenScope {
+  std::unique_ptr<std::string> name;
+  std::unique_ptr<OpScope> scope;
+};
+thread_local std::vector<OpenScope> open_scopes;
+
+void push_scope(const std::string& name) {
+  auto stored = std::make_unique<std::string>(name);
+  auto scope = std::make_unique<OpScope>(stored->c_str());
+  open_scopes.push_back({std::move(stored), std::move(scope)});
+}
+
+void pop_scope() {
+  if (!open_scopes.empty()) open_scopes.pop_back();
+}
+
+GuardOptions guard_options(const std::string& policy, int64_t max_skips, double lr_factor, int64_t snapshot_interval,
+                           bool forensics, double min_loss_scale, int64_t max_scale_backoffs) {
+  return GuardOptions()
+      .policy(parse_choice(guard_policy_choices(), "policy", policy))
+      .max_skips(max_skips)
+      .lr_factor(lr_factor)
+      .snapshot_interval(snapshot_interval)
+      .forensics(forensics)
+      .min_loss_scale(min_loss_scale)
+      .max_scale_backoffs(max_scale_backoffs);
+}
+
+// A run directory for a Python loop: metrics.jsonl and TensorBoard event files with the lines
+// the trainer writes for the same events, and forensics/step-N/report.{json,txt}.
+class RunLog {
+ public:
+  explicit RunLog(const std::string& dir)
+      : dir_(dir), metrics_((std::filesystem::path(dir) / "metrics.jsonl").string(), -1),
+        tensorboard_((std::filesystem::path(dir) / "tb").string()) {}
+
+  void record(const nlohmann::json& line) {
+    metrics_.append(line);
+    mirror_to_tensorboard(tensorboard_, line);
+  }
+  std::string report_dir(int64_t step) const {
+    return (std::filesystem::path(dir_) / "forensics" / fmt::format("step-{}", step)).string();
+  }
+
+ private:
+  std::string dir_;
+  MetricsLog metrics_;
+  TensorBoardWriter tensorboard_;
+};
+
+// Events, overflows and the first investigation's report go to `dir` (when not empty).
+void log_to(Sentinel& sentinel, const std::string& dir) {
+  auto log = std::make_shared<RunLog>(dir);
+  sentinel.on_event([log](const NonFiniteEvent& e) { log->record({{"step", e.step}, {"nonfinite", event_json(e)}}); });
+  sentinel.on_scale_overflow(
+      [log](const ScaleOverflow& o) { log->record({{"step", o.step}, {"loss_scale_overflow", overflow_json(o)}}); });
+  sentinel.investigate_with([log, &sentinel](const StepEvidence& evidence) {
+    auto found = sentinel.replay_in_place(evidence);
+    found.location = log->report_dir(evidence.step);
+    write_report(found.location, found.report);
+    return found;
+  });
+}
+
+std::string stage_name(GuardStage stage) { return choice_name(guard_stage_choices(), stage); }
+
+void bind_reports(py::module_& m) {
+  py::class_<TensorSummary>(m, "TensorSummary")
+      .def_readonly("shape", &TensorSummary::shape)
+      .def_readonly("dtype", &TensorSummary::dtype)
+      .def_readonly("device", &TensorSummary::device)
+      .def_readonly("numel", &TensorSummary::numel)
+      .def_readonly("min", &TensorSummary::min)
+      .def_readonly("max", &TensorSummary::max)
+      .def_readonly("zeros", &TensorSummary::zeros)
+      .def_readonly("negatives", &TensorSummary::negatives)
+      .def_readonly("nan", &TensorSummary::nan)
+      .def_readonly("posinf", &TensorSummary::posinf)
+      .def_readonly("neginf", &TensorSummary::neginf)
+      .def("__str__", &TensorSummary::text);
+  py::class_<NonFiniteOp>(m, "Operator")
+      .def_readonly("op", &NonFiniteOp::op)
+      .def_readonly("chain", &NonFiniteOp::chain)
+      .def_readonly("direction", &NonFiniteOp::direction)
+      .def_readonly("module", &NonFiniteOp::module)
+      .def_property_readonly("inputs",
+                             [](const NonFiniteOp& op) {
+                               std::vector<py::object> out;
+                               for (const auto& a : op.inputs) {
+                                 out.push_back(a.tensor ? py::cast(*a.tensor) : py::cast(a.scalar));
+                               }
+                               return out;
+                             })
+      .def_readonly("output", &NonFiniteOp::output)
+      .def_readonly("earlier_ops", &NonFiniteOp::earlier_ops)
+      .def_readonly("producers", &NonFiniteOp::producers);
+  py::class_<ForensicsReport>(m, "Report")
+      .def_readonly("step", &ForensicsReport::step)
+      .def_readonly("stage", &ForensicsReport::stage)
+      .def_readonly("samples", &ForensicsReport::samples)
+      .def_readonly("op", &ForensicsReport::op)
+      .def_readonly("findings", &ForensicsReport::findings)
+      .def_property_readonly("cause", [](const ForensicsReport& r) { return choice_name(nonfinite_cause_choices(), r.cause); })
+      .def_property_readonly("cause_title", [](const ForensicsReport& r) { return cause_title(r.cause); })
+      .def_property_readonly("remedy", [](const ForensicsReport& r) { return cause_remedy(r.cause); })
+      .def_readonly("reason", &ForensicsReport::reason)
+      .def("json", &ForensicsReport::json)
+      .def("__str__", &ForensicsReport::text);
+  py::class_<NonFiniteEvent>(m, "Event")
+      .def_readonly("step", &NonFiniteEvent::step)
+      .def_property_readonly("stage", [](const NonFiniteEvent& e) { return stage_name(e.stage); })
+      .def_property_readonly("action", [](const NonFiniteEvent& e) { return choice_name(guard_action_choices(), e.action); })
+      .def_readonly("consecutive", &NonFiniteEvent::consecutive)
+      .def_readonly("samples", &NonFiniteEvent::samples)
+      .def_readonly("ranks", &NonFiniteEvent::ranks)
+      .def_property_readonly("cause",
+                             [](const NonFiniteEvent& e) -> std::optional<std::string> {
+                               if (!e.cause) return std::nullopt;
+                               return choice_name(nonfinite_cause_choices(), *e.cause);
+                             })
+      .def_readonly("report_location", &NonFiniteEvent::report_location)
+      .def("json", [](const NonFiniteEvent& e) { return event_json(e).dump(); })
+      .def("__repr__", [](const NonFiniteEvent& e) {
+        return fmt::format("Event(step={}, stage='{}', action='{}', cause={})", e.step, stage_name(e.stage),
+                           choice_name(guard_action_choices(), e.action),
+                           e.cause ? "'" + choice_name(nonfinite_cause_choices(), *e.cause) + "'" : "None");
+      });
+}
+
+// The sentinel's calls run without the GIL: its replay runs backward, which LibTorch's autograd
+// engine refuses to run under the GIL; what it calls back in Python takes the GIL again
+// (PythonState, pybind11's wrappers of Python callables).
+const py::call_guard<py::gil_scoped_release> released;
+
+void bind_sentinel(py::module_& m) {
+  py::class_<Sentinel>(m, "Sentinel")
+      .def(py::init([](py::object owner, std::vector<at::Tensor> parameters, std::vector<at::Tensor> buffers,
+                       const std::string& policy, int64_t max_skips, double lr_factor, int64_t snapshot_interval,
+                       bool forensics, double min_loss_scale, int64_t max_scale_backoffs) {
+             auto state = std::make_shared<PythonState>(std::move(owner), std::move(parameters), std::move(buffers));
+             return std::make_unique<Sentinel>(state, guard_options(policy, max_skips, lr_factor, snapshot_interval,
+                                                                    forensics, min_loss_scale, max_scale_backoffs));
+           }),
+           py::arg("owner"), py::arg("parameters"), py::arg("buffers"), py::arg("policy"), py::arg("max_skips"),
+           py::arg("lr_factor"), py::arg("snapshot_interval"), py::arg("forensics"), py::arg("min_loss_scale"),
+           py::arg("max_scale_backoffs"))
+      .def("log_to", &log_to, py::arg("dir"))
+      .def("agree_with", [](Sentinel& s, Sentinel::Consensus c) { s.agree_with(std::move(c)); })
+      .def("start", &Sentinel::start, released, py::arg("step"), py::arg("nonfinite_steps") = 0, py::arg("lr_scale") = 1.0)
+      .def("begin_step", &Sentinel::begin_step, released, py::arg("samples"), py::arg("loss_fn"))
+      .def("check_inputs", &Sentinel::check_inputs, released)
+      .def("check_loss", &Sentinel::check_loss, released)
+      .def("check_gradients", &Sentinel::check_gradients, released, py::arg("max_norm") = 0.0)
+      .def("check_loss_scale", &Sentinel::check_loss_scale, released)
+      .def("check_weights", &Sentinel::check_weights, released)
+      .def("expect_inputs", &Sentinel::expect_inputs, released)
+      .def("check_step",
+           [](Sentinel& s, const at::Tensor& loss, const std::optional<at::Tensor>& overflowed,
+              std::function<double()> back_off, double max_norm) {
+             StepFigures figures;
+             figures.loss = loss;
+             if (overflowed) figures.overflowed = *overflowed;
+             figures.back_off = std::move(back_off);
+             return s.check_step(figures, max_norm);
+           },
+           released, py::arg("loss"), py::arg("overflowed"), py::arg("back_off"), py::arg("max_norm"))
+      .def("settle", &Sentinel::settle, released)
+      .def("end_step", &Sentinel::end_step, released)
+      .def_property_readonly("step", &Sentinel::step)
+      .def_property_readonly("nonfinite_steps", &Sentinel::nonfinite_steps)
+      .def_property_readonly("scale_overflows", &Sentinel::scale_overflows)
+      .def_property_readonly("lr_scale", &Sentinel::lr_scale)
+      .def_property_readonly("loss", &Sentinel::loss)
+      .def_property_readonly("grad_norm", &Sentinel::grad_norm)
+      .def_property_readonly("weight_norm", &Sentinel::weight_norm)
+      .def_property_readonly("device_reads", &Sentinel::device_reads)
+      .def_property_readonly("events", &Sentinel::events)
+      .def_property_readonly("report", [](const Sentinel& s) -> std::optional<ForensicsReport> {
+        if (!s.first_investigation()) return std::nullopt;
+        return s.first_investigation()->report;
+      });
+}
+
+}  // namespace
+
+}  // namespace depthguard::python
+
+PYBIND11_MODULE(_C, m) {
+  using namespace depthguard;
+  using namespace depthguard::python;
+  m.doc() = "depthguard's C++ sentinel (use the depthguard package, not this module)";
+  py::register_exception<NonFiniteHalt>(m, "NonFiniteHalt", PyExc_RuntimeError);
+  py::register_exception<InvalidArgument>(m, "InvalidArgument", PyExc_ValueError);
+  // TORCH_CHECK's argument errors, without the C++ backtrace.
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const c10::Error& e) {
+      PyErr_SetString(PyExc_ValueError, e.what_without_backtrace());
+    }
+  });
+  m.def("push_scope", &push_scope, py::arg("name"));
+  m.def("pop_scope", &pop_scope);
+  bind_reports(m);
+  bind_sentinel(m);
+}

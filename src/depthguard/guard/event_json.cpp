@@ -1,0 +1,16 @@
+#include "depthguard/guard/event_json.h"
+
+namespace depthguard {
+
+nlohmann::json event_json(const NonFiniteEvent& e) {
+  nlohmann::json j{{"stage", choice_name(guard_stage_choices(), e.stage)},
+                   {"samples", e.samples},
+                   {"action", choice_name(guard_action_choices(), e.action)}};
+  if (e.cause) j.update({{"cause", choice_name(nonfinite_cause_choices(), *e.cause)}, {"report", e.report_location}});
+  if (!e.ranks.empty()) j["ranks"] = e.ranks;  // data-parallel: the ranks that saw the value
+  return j;
+}
+
+nlohmann::json overflow_json(const ScaleOverflow& o) { return {{"scale", o.scale}, {"in_a_row", o.in_a_row}}; }
+
+}  // namespace depthguard

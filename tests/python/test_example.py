@@ -1,0 +1,19 @@
+"""examples/python_loop.py, the script docs/python.md shows, runs and names its bad batch."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+EXAMPLE = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "python_loop.py")
+
+
+@pytest.mark.parametrize("policy", ["skip", "rollback"])
+def test_the_documented_loop_trains_on_past_an_empty_depth_batch(tmp_path, policy):
+    done = subprocess.run([sys.executable, EXAMPLE, "--steps", "30", "--bad-step", "15", "--policy", policy,
+                           "--log-dir", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "done at step 30: 1 event(s)" in done.stdout
+    assert "cause='empty_mask'" in done.stdout and "synthetic-15-0" in done.stdout
+    assert (tmp_path / "forensics" / "step-15" / "report.txt").exists()
+    assert '"nonfinite"' in (tmp_path / "metrics.jsonl").read_text()
