@@ -27,6 +27,7 @@ import argparse
 import contextlib
 import json
 import math
+import time
 
 import torch
 import torch.nn as nn
@@ -142,11 +143,23 @@ def main():
 
     warmup = 3 if device.type == "cuda" or args.compile else 1  # as the C++ benchmark; compiling takes two
     median = median_ms(step, args.steps, warmup=warmup)
+    event = {}
+    if sentinel is not None:
+        # The cost of an event: a batch without a valid depth pixel makes the loss NaN; the
+        # sentinel's check then replays the step with every operator watched.
+        depth.zero_()
+        sentinel.begin_step(replay=lambda: silog(forward(), depth))
+        optimizer.zero_grad()
+        loss = silog(forward(), depth)
+        loss.backward()
+        start = time.perf_counter()
+        sentinel.check_step(loss)
+        event = {"event_check_s": time.perf_counter() - start, "event_cause": sentinel.events[0].cause}
     print(json.dumps({"ms_per_step": median, "images_per_s": args.batch * 1e3 / median,
                       "threads": torch.get_num_threads(), "torch": torch.__version__,
                       "channels_last": args.channels_last, "compiled": args.compile, "device": args.device,
                       "precision": args.precision, "guard": args.guard,
-                      "batch": args.batch}))
+                      "batch": args.batch, **event}))
 
 
 if __name__ == "__main__":

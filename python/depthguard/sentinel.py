@@ -111,15 +111,29 @@ class Sentinel:
         scaler, unscales first (pass the unscaled loss). True: go on with
         ``optimizer.step()`` (``scaler.step``/``update``); False: the event (or a routine
         overflow) is handled, go to the next batch."""
-        overflowed, back_off = None, None
         if self.scaler is not None:
             self.scaler.unscale_(self.optimizer)
             self._scaler_open = True
-            found = list(self.scaler._found_inf_per_device(self.optimizer).values())
-            if found:
-                overflowed = torch.stack([f.reshape(()).to(loss.device) for f in found])
-                back_off = self._back_off
+        overflowed = self._found_inf(self.scaler, loss)
+        back_off = self._back_off if overflowed is not None else None
         return self._run(self._core.check_step, loss.detach(), overflowed, back_off, float(max_norm))
+
+    def _found_inf(self, scaler, loss):
+        """The found-inf flags unscale_ left, on the loss's device; None without them."""
+        if scaler is None or not scaler.is_enabled():
+            return None
+        found = list(scaler._found_inf_per_device(self.optimizer).values())
+        return torch.stack([f.reshape(()).to(loss.device) for f in found]) if found else None
+
+    def _check_unscaled_step(self, loss, scaler):
+        """check_step for a loop whose own GradScaler (Lightning's) has unscaled the gradients
+        and will step and update itself: an overflow is routine, the scale after it is the
+        one the scaler's update() will set."""
+        overflowed = self._found_inf(scaler, loss)
+        back_off = None
+        if overflowed is not None:
+            back_off = lambda: float(scaler.get_scale() * scaler.get_backoff_factor())  # noqa: E731
+        return self._run(self._core.check_step, loss.detach(), overflowed, back_off, 0.0)
 
     def end_step(self):
         """After ``optimizer.step()`` (and ``scaler.update()``): records the step and queues
@@ -181,7 +195,7 @@ class Sentinel:
         return [(n, b) for n, b in self.model.named_buffers()]
 
     def _discard_update(self):
-        self.optimizer.zero_grad()
+        self.optimizer.zero_grad(set_to_none=True)  # an optimizer's step skips a parameter without one
         if self._scaler_open:
             self._back_off()
 

@@ -8,6 +8,7 @@
 #include <torch/torch.h>
 
 #include "depthguard/core/errors.h"
+#include "depthguard/guard/module_state.h"
 #include "depthguard/guard/op_scope.h"
 #include "test_support.h"
 
@@ -363,6 +364,71 @@ TEST(Sentinel, RejectsBadOptionsByTheirNames) {
             std::string::npos);
   EXPECT_NE(testing::error_message<c10::Error>([&] { Sentinel s(net, optimizer, GuardOptions().lr_factor(2)); })
                 .find("lr_factor"),
+            std::string::npos);
+}
+
+// Another owner's training state (the Python package's kind): the sentinel drops updates,
+// snapshots and restores only through it, and names its tensors by the owner's names.
+struct OwnersState : ModuleState {
+  using ModuleState::ModuleState;
+  std::vector<NamedTensor> named_parameters() override {
+    auto named = ModuleState::named_parameters();
+    for (auto& [name, t] : named) name = "owner." + name;
+    return named;
+  }
+  void discard_update() override {
+    ++discarded;
+    ModuleState::discard_update();
+  }
+  void take_snapshot() override {
+    ++taken;
+    ModuleState::take_snapshot();
+  }
+  void restore_snapshot() override {
+    ++restored;
+    ModuleState::restore_snapshot();
+  }
+  int discarded = 0, taken = 0, restored = 0;
+};
+
+TEST(Sentinel, WatchesAnotherOwnersStateThroughItsInterface) {
+  torch::manual_seed(0);
+  Net net;
+  torch::optim::SGD optimizer(net.parameters(), torch::optim::SGDOptions(0.1));
+  auto state = std::make_shared<OwnersState>(net, optimizer);
+  Sentinel sentinel(state, GuardOptions().policy(GuardPolicy::Rollback).snapshot_interval(2));
+  sentinel.start(0);
+  const auto x = torch::randn({4, 3});
+  const auto y = torch::randn({4, 1});
+  for (int i = 0; i < 3; ++i) {
+    sentinel.begin_step();
+    optimizer.zero_grad();
+    torch::mse_loss(net.forward(x), y).backward();
+    ASSERT_TRUE(sentinel.check_gradients());
+    optimizer.step();
+    if (i == 2) {
+      torch::NoGradGuard no_grad;
+      net.linear->bias[0] = kNaN;
+    }
+    if (i < 2) {
+      EXPECT_TRUE(sentinel.check_weights());
+      sentinel.end_step(0.1);
+    }
+  }
+  EXPECT_FALSE(sentinel.check_weights());
+  EXPECT_EQ(state->taken, 2);  // at start and at step 2
+  EXPECT_EQ(state->restored, 1);
+  EXPECT_EQ(state->discarded, 1);
+  EXPECT_EQ(sentinel.step(), 2);
+  EXPECT_TRUE(torch::isfinite(net.linear->bias).all().item<bool>());
+  ASSERT_TRUE(sentinel.first_investigation());
+  ASSERT_FALSE(sentinel.first_investigation()->report.findings.empty());
+  EXPECT_EQ(sentinel.first_investigation()->report.findings[0].rfind("parameter owner.linear.bias", 0), 0U)
+      << sentinel.first_investigation()->report.findings[0];
+}
+
+TEST(Sentinel, RefusesANullState) {
+  EXPECT_NE(testing::error_message<c10::Error>([] { Sentinel s(std::shared_ptr<WatchedState>{}); }).find("state"),
             std::string::npos);
 }
 

@@ -98,12 +98,12 @@ std::string ForensicsReport::text() const {
   if (op) {
     out += fmt::format("  first non-finite operator: {} ({}) in module '{}'\n", op->op, op->direction, op->module);
     if (op->chain != op->op) out += fmt::format("    call chain: {}\n", op->chain);
-    if (!op->producers.empty()) out += fmt::format("    its inputs made by: {}\n", fmt::join(op->producers, " < "));
     for (size_t i = 0; i < op->inputs.size(); ++i) {
       const auto& a = op->inputs[i];
       out += fmt::format("    input {}: {}\n", i, a.tensor ? a.tensor->text() : a.scalar);
     }
     out += fmt::format("    output: {}\n", op->output.text());
+    if (!op->producers.empty()) out += fmt::format("    its inputs made by: {}\n", fmt::join(op->producers, " < "));
   }
   for (const auto& f : findings) out += fmt::format("  {}\n", f);
   out += fmt::format("  cause: {} [{}]\n  why: {}\n  fix: {}\n", cause_title(cause),
