@@ -2,6 +2,7 @@
 import contextlib
 import copy
 import os
+import warnings
 import weakref
 
 import torch
@@ -57,7 +58,8 @@ class Sentinel:
             torch's CPU and CUDA RNG states; in memory).
         forensics: replay the session's first event with every operator watched.
         log_dir: where ``metrics.jsonl``, TensorBoard files (``tb/``) and the forensics
-            report (``forensics/step-N/report.{json,txt}``) go; ``None``: nowhere.
+            (``forensics/step-N/``: ``report.json``, ``report.txt`` and ``replay.pt``, which
+            ``depthguard diagnose`` replays) go; ``None``: nowhere.
         process_group: under ``torch.distributed``, the group whose ranks take the same
             action at the same step (one all-gather per step); default: the world when
             initialised.
@@ -78,13 +80,14 @@ class Sentinel:
         self._snapshot = None
         self._scaler_open = False  # unscale_ ran this step, update() has not
         self._restored_lr_scale = None
+        self._replay = None
         self._core = _C.Sentinel(weakref.proxy(self), list(model.parameters()), list(model.buffers()),
                                  policy=policy, max_skips=max_skips, lr_factor=lr_factor,
                                  snapshot_interval=snapshot_interval, forensics=forensics,
                                  min_loss_scale=min_loss_scale, max_scale_backoffs=max_scale_backoffs)
         if log_dir is not None:
             os.makedirs(log_dir, exist_ok=True)
-            self._core.log_to(os.fspath(log_dir))
+            self._core.log_to(os.fspath(log_dir), self._write_bundle)
         self._group = process_group
         if process_group is not None or (dist.is_available() and dist.is_initialized()):
             self._core.agree_with(self._gather_flags)
@@ -99,6 +102,7 @@ class Sentinel:
         and the batch's tensors, checked here (one more device read on a GPU). With
         ``inputs``, a non-finite batch is an input event at ``check_step`` and the BatchNorm
         statistics its forward pass changed are put back."""
+        self._replay = replay
         loss_fn = None if replay is None else (lambda: self._in_module_scopes(replay))
         self._core.begin_step([str(s) for s in (samples or [])], loss_fn)
         if inputs is not None:
@@ -229,6 +233,38 @@ class Sentinel:
         if s["cuda_rng"] is not None:
             torch.cuda.set_rng_state_all(s["cuda_rng"])
         self._restored_lr_scale = s["lr_scale"]
+
+    def _write_bundle(self, location):
+        """The reproducer of the investigated step, beside its report: ``replay.pt``, the
+        step's replay closure traced to TorchScript with the batch in it and the weights the
+        step started from, which ``depthguard diagnose LOCATION`` replays without Python. A
+        model the tracer cannot follow leaves the report alone, with a warning."""
+        if self._replay is None:
+            return
+        replay = self._replay
+
+        class Replay(torch.nn.Module):
+            def __init__(self, model):
+                super().__init__()
+                self.model = model
+
+            def forward(self):
+                return replay()
+
+        buffers = [b.clone() for b in self.model.buffers()]  # the traced forward updates them again
+        rng = torch.get_rng_state()
+        try:
+            with self._alone(), warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the tracer's notes on constants
+                traced = torch.jit.trace(Replay(self.model), (), check_trace=False)
+            traced.save(os.path.join(location, "replay.pt"))
+        except Exception as error:  # noqa: BLE001 (any tracer failure: the report stays)
+            warnings.warn(f"depthguard: no replay.pt in {location}, the tracer failed: {error}")
+        finally:
+            with torch.no_grad():
+                for b, saved in zip(self.model.buffers(), buffers):
+                    b.copy_(saved)
+            torch.set_rng_state(rng)
 
     # Helpers -----------------------------------------------------------------------------
 

@@ -83,16 +83,21 @@ class RunLog {
   TensorBoardWriter tensorboard_;
 };
 
-// Events, overflows and the first investigation's report go to `dir` (when not empty).
-void log_to(Sentinel& sentinel, const std::string& dir) {
+// Events, overflows and the first investigation's report go to `dir`; `write_bundle` (the
+// package's tracer) adds the reproducer to the report's directory while the step's state is
+// still the one that failed.
+void log_to(Sentinel& sentinel, const std::string& dir, std::function<void(const std::string&)> write_bundle) {
   auto log = std::make_shared<RunLog>(dir);
   sentinel.on_event([log](const NonFiniteEvent& e) { log->record({{"step", e.step}, {"nonfinite", event_json(e)}}); });
   sentinel.on_scale_overflow(
       [log](const ScaleOverflow& o) { log->record({{"step", o.step}, {"loss_scale_overflow", overflow_json(o)}}); });
-  sentinel.investigate_with([log, &sentinel](const StepEvidence& evidence) {
+  sentinel.investigate_with([log, &sentinel, write_bundle](const StepEvidence& evidence) {
     auto found = sentinel.replay_in_place(evidence);
     found.location = log->report_dir(evidence.step);
     write_report(found.location, found.report);
+    if (write_bundle && evidence.stage != GuardStage::Weight && evidence.stage != GuardStage::Input) {
+      write_bundle(found.location);
+    }
     return found;
   });
 }
@@ -179,7 +184,7 @@ void bind_sentinel(py::module_& m) {
            py::arg("owner"), py::arg("parameters"), py::arg("buffers"), py::arg("policy"), py::arg("max_skips"),
            py::arg("lr_factor"), py::arg("snapshot_interval"), py::arg("forensics"), py::arg("min_loss_scale"),
            py::arg("max_scale_backoffs"))
-      .def("log_to", &log_to, py::arg("dir"))
+      .def("log_to", &log_to, py::arg("dir"), py::arg("write_bundle"))
       .def("agree_with", [](Sentinel& s, Sentinel::Consensus c) { s.agree_with(std::move(c)); })
       .def("start", &Sentinel::start, released, py::arg("step"), py::arg("nonfinite_steps") = 0, py::arg("lr_scale") = 1.0)
       .def("begin_step", &Sentinel::begin_step, released, py::arg("samples"), py::arg("loss_fn"))

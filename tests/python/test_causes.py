@@ -1,4 +1,7 @@
 """The paper's three vulnerabilities in plain PyTorch loops, named by depthguard."""
+import json
+import os
+import subprocess
 import warnings
 
 import pytest
@@ -55,7 +58,9 @@ def test_sqrt_of_a_zero_silog_on_one_valid_pixel_is_v1_in_backward():
     assert op.direction == "backward" and op.op == "SqrtBackward0"
 
 
-def test_torch_var_of_one_pixel_is_v3():
+def test_torch_var_of_one_pixel_is_v3_before_backward():
+    """The per-check calls: the loss checked before backward (torch 1.13's backward of
+    torch.var over one value raises "VarBackward0 returned an invalid gradient")."""
     model = TinyDepthNet()
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
     sentinel = depthguard.Sentinel(model, optimizer)
@@ -64,7 +69,10 @@ def test_torch_var_of_one_pixel_is_v3():
     mask[1, 0, 2, 2] = True
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch.var's "degrees of freedom <= 0"
-        assert not one_step(model, optimizer, sentinel, silog_toolbox, image, depth, mask)
+        sentinel.begin_step(replay=lambda: silog_toolbox(model(image), depth, mask))
+        optimizer.zero_grad()
+        loss = silog_toolbox(model(image), depth, mask)
+        assert not sentinel.check_loss(loss)
     event = sentinel.events[0]
     assert (event.stage, event.cause) == ("loss", "v3_variance")
     assert sentinel.report.op.op == "aten::var"
@@ -135,3 +143,26 @@ def test_anomaly_mode_next_to_depthguard_on_the_same_v2_nan(record_property):
     # It names a backward node, after the forward pass made -inf and NaN unnoticed.
     assert "Backward" in said
     assert caught  # and a traceback of the forward call as a warning
+
+
+def test_depthguard_diagnose_replays_the_python_loops_bundle(tmp_path):
+    cli = os.environ.get("DEPTHGUARD_CLI")
+    if not cli:
+        pytest.skip("DEPTHGUARD_CLI (ctest sets it) names the depthguard program")
+    model = underflowing_model()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    sentinel = depthguard.Sentinel(model, optimizer, log_dir=tmp_path)
+    image, depth = batch(1)
+    assert not one_step(model, optimizer, sentinel, silog_bts, image, depth, depth > 0)
+    bundle = tmp_path / "forensics" / "step-0"
+    assert (bundle / "replay.pt").exists()
+    done = subprocess.run([cli, "diagnose", str(bundle), "--json"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout[done.stdout.index("{"):])  # after the log line
+    assert (report["step"], report["stage"], report["cause"]) == (0, "loss", "v2_log_sigmoid")
+    assert report["op"]["name"] == "aten::log" and report["samples"] == ["room_0", "room_1"]
+    assert any(p.startswith("aten::sigmoid") for p in report["op"]["producers"])
+    # a damaged replay is an error naming the file
+    (bundle / "replay.pt").write_bytes(b"not a zip")
+    done = subprocess.run([cli, "diagnose", str(bundle)], capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0 and "replay.pt: not a TorchScript replay" in done.stdout + done.stderr

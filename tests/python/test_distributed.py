@@ -2,7 +2,6 @@
 the same step, and the event names the rank that saw the value."""
 import json
 import os
-import socket
 
 import torch
 import torch.distributed as dist
@@ -16,15 +15,9 @@ WORLD = 2
 EMPTY_AT = 3  # the step at which rank 1's batch has an all-zero ground-truth map
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def run_rank(rank, port, out_dir):
-    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
-    dist.init_process_group("gloo", rank=rank, world_size=WORLD)
+def run_rank(rank, out_dir):
+    # a file store: no TCP port to collide with the suite's other distributed tests
+    dist.init_process_group("gloo", init_method=f"file://{out_dir}/store", rank=rank, world_size=WORLD)
     torch.manual_seed(0)
     torch.set_num_threads(1)
     model = DistributedDataParallel(TinyDepthNet())
@@ -61,7 +54,7 @@ def run_rank(rank, port, out_dir):
 
 
 def test_both_ranks_skip_the_same_step_and_the_event_names_the_rank(tmp_path):
-    mp.spawn(run_rank, args=(free_port(), str(tmp_path)), nprocs=WORLD, join=True)
+    mp.spawn(run_rank, args=(str(tmp_path),), nprocs=WORLD, join=True)
     r0, r1 = (json.loads((tmp_path / f"rank{r}.json").read_text()) for r in range(WORLD))
     assert r0["taken"] == r1["taken"]
     assert [t for t in r0["taken"] if t[1] == "skip"] == [[EMPTY_AT, "skip"]]

@@ -355,7 +355,12 @@ Investigation Sentinel::replay_in_place(const StepEvidence& evidence) {
     GeneratorKeeper keep_generator;
     const auto buffers = buffer_copies(*state_);
     state_->discard_update();
-    r.op = first_nonfinite_op([&] { loss_fn_().backward(); });
+    // A non-finite loss was made in the forward pass, where the recorder has found it: its
+    // backward would add nothing (and some, torch 1.13's of torch.var over one value, raise).
+    r.op = first_nonfinite_op([&] {
+      const auto loss = loss_fn_();
+      if (torch::isfinite(loss.detach()).all().item<bool>()) loss.backward();
+    });
     state_->discard_update();
     restore_buffers(*state_, buffers);
   }

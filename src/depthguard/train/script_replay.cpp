@@ -1,0 +1,69 @@
+#include "depthguard/train/script_replay.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+#include <torch/script.h>
+
+#include "depthguard/guard/generator_keeper.h"
+#include "depthguard/guard/nonfinite_recorder.h"
+
+namespace depthguard {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path bundle_dir(const std::string& path) {
+  return fs::path(path).filename() == "replay.pt" ? fs::path(path).parent_path() : fs::path(path);
+}
+
+std::string text_of(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw std::runtime_error(file.string() + ": cannot read (the reproducer's report)");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// step, stage, samples and history of the investigation that wrote the bundle.
+ForensicsReport report_of(const fs::path& file) {
+  const auto text = text_of(file);
+  ForensicsReport r;
+  try {
+    const auto j = nlohmann::json::parse(text);
+    r.step = j.at("step").get<int64_t>();
+    r.stage = j.at("stage").get<std::string>();
+    r.samples = j.at("samples").get<std::vector<std::string>>();
+    r.history = history_from_json(j.at("history").dump());
+  } catch (const std::exception& e) {
+    throw std::runtime_error(file.string() + ": not a forensics report: " + e.what());
+  }
+  return r;
+}
+
+}  // namespace
+
+bool is_script_bundle(const std::string& path) { return fs::is_regular_file(bundle_dir(path) / "replay.pt"); }
+
+ForensicsReport replay_script_bundle(const std::string& path, c10::Device device) {
+  const auto dir = bundle_dir(path);
+  auto r = report_of(dir / "report.json");
+  const auto script = (dir / "replay.pt").string();
+  torch::jit::Module replay;
+  try {
+    replay = torch::jit::load(script, device);
+  } catch (const c10::Error& e) {
+    throw std::runtime_error(script + ": not a TorchScript replay: " + e.what_without_backtrace());
+  }
+  replay.train();
+  GeneratorKeeper keep_generator;
+  r.op = first_nonfinite_op([&] { replay.forward({}).toTensor().backward(); });
+  r.classify();
+  return r;
+}
+
+}  // namespace depthguard

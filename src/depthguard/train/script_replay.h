@@ -1,0 +1,23 @@
+#pragma once
+// The reproducer a Python loop's sentinel writes (the Python package, docs/python.md):
+// forensics/step-N/ with replay.pt, the step's loss as TorchScript (the batch inside it, the
+// weights the step started from), beside the report.json of the investigation in Python.
+// `depthguard diagnose` replays it here, without Python.
+#include <string>
+
+#include <c10/core/Device.h>
+
+#include "depthguard/guard/forensics_report.h"
+
+namespace depthguard {
+
+/// Whether `path` is such a reproducer: a directory holding replay.pt, or replay.pt itself.
+bool is_script_bundle(const std::string& path);
+
+/// Runs the replay's forward and backward on `device` with every operator watched and
+/// returns the report: step, stage, samples and history from report.json, the operator and
+/// the cause from this replay. Throws std::runtime_error naming the file that is missing,
+/// damaged or not a TorchScript replay.
+ForensicsReport replay_script_bundle(const std::string& path, c10::Device device = c10::kCPU);
+
+}  // namespace depthguard
