@@ -18,13 +18,12 @@ warm-up steps, which are not timed).
 
 With --guard depthguard the loop runs under depthguard's Python sentinel (docs/python.md: one
 device read per step, a replay closure, policy skip); with --guard anomaly inside
-torch.autograd.detect_anomaly(check_nan=True), what PyTorch users reach for instead
-(bench/peer/guard_overhead.sh compares the three).
+torch.autograd.detect_anomaly(check_nan=True), what PyTorch users reach for instead; with
+--guard interleaved the three in turn, step by step, in one process (bench/peer/guard_overhead.sh).
 
 Benchmark-only: training never needs Python. Run through bench/peer/run.sh.
 """
 import argparse
-import contextlib
 import json
 import math
 import time
@@ -34,7 +33,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torchvision
 
-from timing import median_ms
+from timing import interleaved_ms, median_ms
 
 
 class MimDepth(nn.Module):
@@ -76,7 +75,8 @@ def main():
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--precision", choices=["fp32", "bf16", "fp16"], default="fp32")
     parser.add_argument("--compile", action="store_true", help="torch.compile the model (torch 2.x)")
-    parser.add_argument("--guard", choices=["none", "depthguard", "anomaly"], default="none")
+    parser.add_argument("--guard", choices=["none", "depthguard", "anomaly", "interleaved"], default="none",
+                        help="interleaved: the three in turn, step by step, in this process")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -100,7 +100,7 @@ def main():
             return run(image).float()
 
     sentinel = None
-    if args.guard == "depthguard":
+    if args.guard in ("depthguard", "interleaved"):
         import depthguard
         sentinel = depthguard.Sentinel(model, optimizer, scaler=scaler, policy="skip")
 
@@ -122,12 +122,6 @@ def main():
         if device.type == "cuda":
             torch.cuda.synchronize()
 
-    def step():
-        if sentinel is not None:
-            return guarded_step()
-        with torch.autograd.detect_anomaly(check_nan=True) if args.guard == "anomaly" else contextlib.nullcontext():
-            plain_step()
-
     def plain_step():
         optimizer.zero_grad()  # PyTorch 1.13's default: gradients zeroed, not dropped
         loss = silog(forward(), depth)
@@ -141,8 +135,16 @@ def main():
         if device.type == "cuda":
             torch.cuda.synchronize()
 
+    def anomaly_step():
+        with torch.autograd.detect_anomaly(check_nan=True):
+            plain_step()
+
+    steps = {"none": plain_step, "depthguard": guarded_step, "anomaly": anomaly_step}
     warmup = 3 if device.type == "cuda" or args.compile else 1  # as the C++ benchmark; compiling takes two
-    median = median_ms(step, args.steps, warmup=warmup)
+    if args.guard == "interleaved":
+        median = interleaved_ms(steps, args.steps, warmup=warmup)
+    else:
+        median = median_ms(steps[args.guard], args.steps, warmup=warmup)
     event = {}
     if sentinel is not None:
         # The cost of an event: a batch without a valid depth pixel makes the loss NaN; the
@@ -155,7 +157,9 @@ def main():
         start = time.perf_counter()
         sentinel.check_step(loss)
         event = {"event_check_s": time.perf_counter() - start, "event_cause": sentinel.events[0].cause}
-    print(json.dumps({"ms_per_step": median, "images_per_s": args.batch * 1e3 / median,
+    per_second = {k: args.batch * 1e3 / v for k, v in median.items()} if isinstance(median, dict) else \
+        args.batch * 1e3 / median
+    print(json.dumps({"ms_per_step": median, "images_per_s": per_second,
                       "threads": torch.get_num_threads(), "torch": torch.__version__,
                       "channels_last": args.channels_last, "compiled": args.compile, "device": args.device,
                       "precision": args.precision, "guard": args.guard,
