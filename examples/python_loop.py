@@ -1,11 +1,14 @@
 """A plain PyTorch depth-training loop with depthguard's sentinel (docs/python.md).
 
     python examples/python_loop.py [--steps 40] [--policy rollback] [--log-dir runs/py]
-        [--bad-step 25] [--threads 2]
+        [--bad-step 25] [--flaky-step 15] [--threads 2]
 
 A GLPDepth-style network (sigmoid(x) * max_depth head) learns depth from synthetic images
 with BTS's SILog loss. At --bad-step one batch arrives with an all-zero ground-truth map: the
 sentinel names it (cause empty_mask), drops or rolls back the update, and training goes on.
+At --flaky-step a machine's fault corrupts one gradient value on the step's first run only:
+the replay is finite (cause transient), the loop runs the step again, and training goes on
+as if nothing had happened.
 """
 import argparse
 
@@ -48,6 +51,7 @@ def main():
     parser.add_argument("--policy", default="rollback", choices=["skip", "rollback", "halt"])
     parser.add_argument("--log-dir", default=None)
     parser.add_argument("--bad-step", type=int, default=25)
+    parser.add_argument("--flaky-step", type=int, default=-1)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -59,18 +63,25 @@ def main():
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.steps)
     sentinel = depthguard.Sentinel(model, optimizer, scheduler=scheduler, policy=args.policy,
                                    snapshot_interval=10, log_dir=args.log_dir)
-    bad_batch_seen = False
+    bad_batch_seen = flaky_hit = False
     while sentinel.step < args.steps:
         step = sentinel.step
         image, depth, ids = synthetic_batch(step)
         if step == args.bad_step and not bad_batch_seen:
             depth.zero_()  # a batch whose depth maps hold no valid pixel
             bad_batch_seen = True
-        sentinel.begin_step(samples=ids, replay=lambda: silog(model(image), depth))
-        optimizer.zero_grad()
-        loss = silog(model(image), depth)
-        loss.backward()
-        if not sentinel.check_step(loss, max_norm=1.0):
+        while True:  # a transient event asks for the same batch again (sentinel.retrying)
+            sentinel.begin_step(samples=ids, replay=lambda: silog(model(image), depth))
+            optimizer.zero_grad()
+            loss = silog(model(image), depth)
+            loss.backward()
+            if step == args.flaky_step and not flaky_hit:  # one bit flip's worth: a NaN in one gradient
+                next(model.parameters()).grad.view(-1)[0] = float("nan")
+                flaky_hit = True
+            passed = sentinel.check_step(loss, max_norm=1.0)
+            if passed or not sentinel.retrying:
+                break
+        if not passed:
             continue  # handled: the event is in sentinel.events
         optimizer.step()
         scheduler.step()

@@ -18,16 +18,17 @@ struct DiagnoseArgs {
   std::string bundle;
   bool json = false;
   std::string device = "auto";
+  int64_t replays = 0;  ///< 0: the run's guard.replays
 };
 
 ForensicsReport replayed(const DiagnoseArgs& a) {
   if (is_script_bundle(a.bundle)) {  // a Python loop's (docs/python.md)
     spdlog::info("replaying the TorchScript step of {}", a.bundle);
-    return replay_script_bundle(a.bundle, device_option_value(a.device));
+    return replay_script_bundle(a.bundle, device_option_value(a.device), a.replays);
   }
   const auto bundle = load_bundle(a.bundle);
   spdlog::info("replaying step {} of {} ({} samples)", bundle.step, a.bundle, bundle.samples.size());
-  return replay_bundle(bundle, device_option_value(a.device));
+  return replay_bundle(bundle, device_option_value(a.device), a.replays);
 }
 
 void run(const DiagnoseArgs& a) {
@@ -42,7 +43,10 @@ void add_diagnose_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("diagnose", "Replay a non-finite step from its reproducer bundle and explain it");
   cmd->add_option("bundle", args->bundle, "RUN/forensics/step-N (or the bundle.pt inside it; a Python loop's replay.pt)")->required();
   cmd->add_flag("--json", args->json, "Print the report as JSON instead of text");
-  add_device_option(cmd, args->device);  // where a bf16 or fp16 run's step is replayed in its precision
+  add_device_option(cmd, args->device);  // the run's own device: where a step is replayed first
+  cmd->add_option("--replays", args->replays,
+                  "Replays on --device before the step is called transient (default: the run's guard.replays)")
+      ->check(CLI::Range(int64_t{1}, int64_t{100}));
   cmd->callback([args] { run(*args); });
 }
 

@@ -52,14 +52,20 @@ void run(TrainArgs a) {
     a.out = (fs::path("runs") / fs::path(a.config).stem()).string();
   }
   if (!a.inject.empty()) {
-    // SITE:VALUE:STEP, the guard.inject* keys in one option.
-    const auto first = a.inject.find(':'), second = a.inject.find(':', first + 1);
-    if (first == std::string::npos || second == std::string::npos) {
-      throw InvalidArgument("--inject " + a.inject + ": expected SITE:VALUE:STEP, e.g. gradient:nan:10");
+    // SITE:VALUE:STEP[:RUNS], the guard.inject* keys in one option (RUNS once = 1).
+    std::vector<std::string> parts;
+    for (size_t at = 0, colon = 0; colon != std::string::npos; at = colon + 1) {
+      colon = a.inject.find(':', at);
+      parts.push_back(a.inject.substr(at, colon == std::string::npos ? std::string::npos : colon - at));
     }
-    a.overrides.push_back("guard.inject=" + a.inject.substr(0, first));
-    a.overrides.push_back("guard.inject_value=" + a.inject.substr(first + 1, second - first - 1));
-    a.overrides.push_back("guard.inject_step=" + a.inject.substr(second + 1));
+    if (parts.size() != 3 && parts.size() != 4) {
+      throw InvalidArgument("--inject " + a.inject +
+                            ": expected SITE:VALUE:STEP[:RUNS], e.g. gradient:nan:10 or gradient:nan:10:once");
+    }
+    a.overrides.push_back("guard.inject=" + parts[0]);
+    a.overrides.push_back("guard.inject_value=" + parts[1]);
+    a.overrides.push_back("guard.inject_step=" + parts[2]);
+    if (parts.size() == 4) a.overrides.push_back("guard.inject_runs=" + (parts[3] == "once" ? "1" : parts[3]));
   }
   // A resumed run continues with the configuration it saved, unless given another.
   const auto file = a.config.empty() ? (fs::path(a.out) / "config.yaml").string() : a.config;
@@ -104,7 +110,8 @@ void add_train_command(CLI::App& app) {
   cmd->add_flag("--resume", args->run.resume, "Continue the run in --out from checkpoints/last.pt");
   cmd->add_option("--init", args->run.init, "Start from this checkpoint's weights (fine-tuning)");
   cmd->add_option("--inject", args->inject,
-                  "Fault injection SITE:VALUE:STEP (site image|depth|gradient|weight, value nan|inf)");
+                  "Fault injection SITE:VALUE:STEP[:RUNS] (site image|depth|loss|gradient|weight, value nan|inf; "
+                  "RUNS once or N: only the step's first N runs get it, a transient fault)");
   cmd->add_flag("--no-progress", args->no_progress, "Do not draw the progress bar");
   cmd->add_option("--profile", args->run.profile_steps,
                   "Time every operator of N steps (after the first) into RUN/profile/: operators.txt, trace.json")

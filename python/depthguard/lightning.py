@@ -26,13 +26,19 @@ def _loss_of(output):
 
 class SentinelCallback(Callback):
     """Args: ``policy`` and the other keyword options of :class:`depthguard.Sentinel`
-    (``scaler``, ``scheduler`` and ``process_group`` come from the Trainer)."""
+    (``scaler``, ``scheduler`` and ``process_group`` come from the Trainer; ``on_transient``
+    is ``"skip"`` or ``"halt"``, default ``"skip"``: Lightning runs each batch once)."""
 
     def __init__(self, policy="skip", **options):
         super().__init__()
         for taken in ("scaler", "scheduler", "process_group", "start_step"):
             if taken in options:
                 raise TypeError(f"SentinelCallback takes {taken} from the Trainer, not as an option")
+        # Lightning runs a batch's training_step once: a transient event is skipped or halts.
+        options.setdefault("on_transient", "skip")
+        if options["on_transient"] == "retry":
+            raise ValueError("SentinelCallback: on_transient='retry' needs a loop that runs the step again; "
+                             "Lightning's does not (use 'skip' or 'halt')")
         self.policy = policy
         self.options = options
         self.sentinel = None

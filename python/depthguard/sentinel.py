@@ -41,6 +41,18 @@ class Sentinel:
             optimizer.step()
             sentinel.end_step()
 
+    A transient event (the step is finite when replayed: a hardware fault or a
+    nondeterministic kernel) asks for the same batch again with ``on_transient="retry"``
+    (the default); a loop that runs the step again while ``retrying`` is True trains bit for
+    bit as if the fault had not happened (examples/python_loop.py)::
+
+        for x, y in loader:
+            while True:
+                sentinel.begin_step(replay=lambda: loss_fn(model(x), y))
+                ...
+                if sentinel.check_step(loss) or not sentinel.retrying:
+                    break
+
     Args:
         model: the ``torch.nn.Module`` trained (its parameters and buffers are watched).
         optimizer: any ``torch.optim.Optimizer`` over them.
@@ -57,6 +69,16 @@ class Sentinel:
         snapshot_interval: steps between snapshots (model, optimizer, scheduler, scaler,
             torch's CPU and CUDA RNG states; in memory).
         forensics: replay the session's first event with every operator watched.
+        on_transient: ``"retry"`` (run the step again: see ``retrying``; a second transient at
+            the same step follows ``policy``), ``"skip"`` or ``"halt"``, for a loss or gradient
+            event whose ``replays`` (on the model's device, from the step's own state and RNG)
+            are all finite.
+        replays: how many times such an event's step is replayed before it is transient.
+        spike_z, spike_alpha, spike_warmup: spike warnings: a step whose loss or gradient
+            norm is more than ``spike_z`` standard deviations above its running mean (an EMA
+            with factor ``spike_alpha`` after ``spike_warmup`` steps, as ZClip's) is logged
+            (``metrics.jsonl``, TensorBoard) and named in a later event's report; 0 turns
+            them off. Nothing in training changes.
         log_dir: where ``metrics.jsonl``, TensorBoard files (``tb/``) and the forensics
             (``forensics/step-N/``: ``report.json``, ``report.txt`` and ``replay.pt``, which
             ``depthguard diagnose`` replays) go; ``None``: nowhere.
@@ -68,7 +90,8 @@ class Sentinel:
 
     def __init__(self, model, optimizer, *, policy="skip", scaler=None, scheduler=None, max_skips=5,
                  lr_factor=0.5, snapshot_interval=50, forensics=True, min_loss_scale=1.0,
-                 max_scale_backoffs=16, log_dir=None, process_group=None, start_step=0):
+                 max_scale_backoffs=16, on_transient="retry", replays=1, spike_z=2.5, spike_alpha=0.97,
+                 spike_warmup=25, log_dir=None, process_group=None, start_step=0):
         if not isinstance(model, torch.nn.Module):
             raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
         if not isinstance(optimizer, torch.optim.Optimizer):
@@ -84,7 +107,9 @@ class Sentinel:
         self._core = _C.Sentinel(weakref.proxy(self), list(model.parameters()), list(model.buffers()),
                                  policy=policy, max_skips=max_skips, lr_factor=lr_factor,
                                  snapshot_interval=snapshot_interval, forensics=forensics,
-                                 min_loss_scale=min_loss_scale, max_scale_backoffs=max_scale_backoffs)
+                                 min_loss_scale=min_loss_scale, max_scale_backoffs=max_scale_backoffs,
+                                 on_transient=on_transient, replays=replays, spike_z=spike_z,
+                                 spike_alpha=spike_alpha, spike_warmup=spike_warmup)
         if log_dir is not None:
             os.makedirs(log_dir, exist_ok=True)
             self._core.log_to(os.fspath(log_dir), self._write_bundle)
@@ -183,7 +208,16 @@ class Sentinel:
         """Product of the rollback learning-rate factors so far (already applied)."""
         return self._core.lr_scale
 
+    @property
+    def retrying(self):
+        """After a check returned False: the event was transient and ``on_transient="retry"``
+        asks for the same step again, with the same batch (call ``begin_step`` and run it).
+        Its gradients are dropped, and the buffers and torch's RNG are as the step began."""
+        return self._core.retrying
+
     nonfinite_steps = property(lambda self: self._core.nonfinite_steps)
+    transient_steps = property(lambda self: self._core.transient_steps)
+    spike_count = property(lambda self: self._core.spike_count)
     scale_overflows = property(lambda self: self._core.scale_overflows)
     loss = property(lambda self: self._core.loss)
     grad_norm = property(lambda self: self._core.grad_norm)

@@ -49,16 +49,33 @@ void pop_scope() {
   if (!open_scopes.empty()) open_scopes.pop_back();
 }
 
-GuardOptions guard_options(const std::string& policy, int64_t max_skips, double lr_factor, int64_t snapshot_interval,
-                           bool forensics, double min_loss_scale, int64_t max_scale_backoffs) {
+// One keyword option of depthguard.Sentinel as T; a TypeError naming it otherwise.
+template <typename T>
+T option(const py::kwargs& kw, const char* key) {
+  try {
+    return kw[key].cast<T>();
+  } catch (const py::cast_error&) {
+    throw py::type_error(fmt::format("{}: got {}", key, py::str(py::type::of(kw[key])).cast<std::string>()));
+  }
+}
+
+// The keyword options of depthguard.Sentinel, as the Python side passes them on.
+GuardOptions guard_options(const py::kwargs& kw) {
+  const auto number = [&](const char* key) { return option<double>(kw, key); };
+  const auto count = [&](const char* key) { return option<int64_t>(kw, key); };
   return GuardOptions()
-      .policy(parse_choice(guard_policy_choices(), "policy", policy))
-      .max_skips(max_skips)
-      .lr_factor(lr_factor)
-      .snapshot_interval(snapshot_interval)
-      .forensics(forensics)
-      .min_loss_scale(min_loss_scale)
-      .max_scale_backoffs(max_scale_backoffs);
+      .policy(parse_choice(guard_policy_choices(), "policy", option<std::string>(kw, "policy")))
+      .on_transient(parse_choice(transient_policy_choices(), "on_transient", option<std::string>(kw, "on_transient")))
+      .max_skips(count("max_skips"))
+      .lr_factor(number("lr_factor"))
+      .snapshot_interval(count("snapshot_interval"))
+      .forensics(option<bool>(kw, "forensics"))
+      .min_loss_scale(number("min_loss_scale"))
+      .max_scale_backoffs(count("max_scale_backoffs"))
+      .replays(count("replays"))
+      .spike_z(number("spike_z"))
+      .spike_alpha(number("spike_alpha"))
+      .spike_warmup(count("spike_warmup"));
 }
 
 // A run directory for a Python loop: metrics.jsonl and TensorBoard event files with the lines
@@ -91,6 +108,7 @@ void log_to(Sentinel& sentinel, const std::string& dir, std::function<void(const
   sentinel.on_event([log](const NonFiniteEvent& e) { log->record({{"step", e.step}, {"nonfinite", event_json(e)}}); });
   sentinel.on_scale_overflow(
       [log](const ScaleOverflow& o) { log->record({{"step", o.step}, {"loss_scale_overflow", overflow_json(o)}}); });
+  sentinel.on_spike([log](const Spike& s) { log->record({{"step", s.step}, {"spike", spike_json(s)}}); });
   sentinel.investigate_with([log, &sentinel, write_bundle](const StepEvidence& evidence) {
     auto found = sentinel.replay_in_place(evidence);
     found.location = log->report_dir(evidence.step);
@@ -144,6 +162,24 @@ void bind_reports(py::module_& m) {
       .def_property_readonly("cause_title", [](const ForensicsReport& r) { return cause_title(r.cause); })
       .def_property_readonly("remedy", [](const ForensicsReport& r) { return cause_remedy(r.cause); })
       .def_readonly("reason", &ForensicsReport::reason)
+      .def_property_readonly("replays",
+                             [](const ForensicsReport& r) {
+                               std::vector<py::dict> out;
+                               for (const auto& p : r.replays) {
+                                 out.push_back(py::dict(py::arg("device") = p.device, py::arg("precision") = p.precision,
+                                                        py::arg("nonfinite") = p.nonfinite));
+                               }
+                               return out;
+                             })
+      .def_property_readonly("spikes",
+                             [](const ForensicsReport& r) {
+                               std::vector<py::dict> out;
+                               for (const auto& s : r.spikes) {
+                                 out.push_back(py::dict(py::arg("step") = s.step, py::arg("figure") = s.figure,
+                                                        py::arg("value") = s.value, py::arg("mean") = s.mean));
+                               }
+                               return out;
+                             })
       .def("json", &ForensicsReport::json)
       .def("__str__", &ForensicsReport::text);
   py::class_<NonFiniteEvent>(m, "Event")
@@ -159,6 +195,8 @@ void bind_reports(py::module_& m) {
                                return choice_name(nonfinite_cause_choices(), *e.cause);
                              })
       .def_readonly("report_location", &NonFiniteEvent::report_location)
+      .def_readonly("transient", &NonFiniteEvent::transient)
+      .def_readonly("replayed_on", &NonFiniteEvent::replayed_on)
       .def("json", [](const NonFiniteEvent& e) { return event_json(e).dump(); })
       .def("__repr__", [](const NonFiniteEvent& e) {
         return fmt::format("Event(step={}, stage='{}', action='{}', cause={})", e.step, stage_name(e.stage),
@@ -175,15 +213,11 @@ const py::call_guard<py::gil_scoped_release> released;
 void bind_sentinel(py::module_& m) {
   py::class_<Sentinel>(m, "Sentinel")
       .def(py::init([](py::object owner, std::vector<at::Tensor> parameters, std::vector<at::Tensor> buffers,
-                       const std::string& policy, int64_t max_skips, double lr_factor, int64_t snapshot_interval,
-                       bool forensics, double min_loss_scale, int64_t max_scale_backoffs) {
+                       const py::kwargs& options) {
              auto state = std::make_shared<PythonState>(std::move(owner), std::move(parameters), std::move(buffers));
-             return std::make_unique<Sentinel>(state, guard_options(policy, max_skips, lr_factor, snapshot_interval,
-                                                                    forensics, min_loss_scale, max_scale_backoffs));
+             return std::make_unique<Sentinel>(state, guard_options(options));
            }),
-           py::arg("owner"), py::arg("parameters"), py::arg("buffers"), py::arg("policy"), py::arg("max_skips"),
-           py::arg("lr_factor"), py::arg("snapshot_interval"), py::arg("forensics"), py::arg("min_loss_scale"),
-           py::arg("max_scale_backoffs"))
+           py::arg("owner"), py::arg("parameters"), py::arg("buffers"))
       .def("log_to", &log_to, py::arg("dir"), py::arg("write_bundle"))
       .def("agree_with", [](Sentinel& s, Sentinel::Consensus c) { s.agree_with(std::move(c)); })
       .def("start", &Sentinel::start, released, py::arg("step"), py::arg("nonfinite_steps") = 0, py::arg("lr_scale") = 1.0)
@@ -208,6 +242,9 @@ void bind_sentinel(py::module_& m) {
       .def("end_step", &Sentinel::end_step, released)
       .def_property_readonly("step", &Sentinel::step)
       .def_property_readonly("nonfinite_steps", &Sentinel::nonfinite_steps)
+      .def_property_readonly("retrying", &Sentinel::retrying)
+      .def_property_readonly("transient_steps", &Sentinel::transient_steps)
+      .def_property_readonly("spike_count", &Sentinel::spike_count)
       .def_property_readonly("scale_overflows", &Sentinel::scale_overflows)
       .def_property_readonly("lr_scale", &Sentinel::lr_scale)
       .def_property_readonly("loss", &Sentinel::loss)

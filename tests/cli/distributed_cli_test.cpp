@@ -84,6 +84,27 @@ TEST_F(DistributedCli, AHaltStopsEveryRankWithExitThree) {
   EXPECT_NE(metrics.find(R"("ranks":[0,1])"), std::string::npos) << metrics;
 }
 
+// A transient gradient fault on both ranks (the injector runs on each): every rank replays
+// its own step alone, finds it finite, and both retry the same step; the run trains the
+// weights of a run without the fault, bit for bit.
+TEST_F(DistributedCli, ATransientFaultIsRetriedOnEveryRankAsIfNothingHappened) {
+  const auto faulty = train("--inject gradient:nan:2:once");
+  ASSERT_EQ(faulty.exit_code, 0) << faulty.output;
+  const auto clean = run_cli("--threads 2 train --no-progress --nproc 2 --config " + (dir / "tiny.yaml").string() +
+                             " --out " + (dir / "clean").string());
+  ASSERT_EQ(clean.exit_code, 0) << clean.output;
+  const auto summary = nlohmann::json::parse(testing::file_content(run / "summary.json"));
+  ASSERT_EQ(summary["transient_steps"].size(), 1u) << summary.dump(2);
+  EXPECT_EQ(summary["transient_steps"][0]["step"], 2);
+  EXPECT_EQ(summary["transient_steps"][0]["action"], "retry");
+  EXPECT_NE(testing::file_content(run / "rank-1.log").find("retrying the step"), std::string::npos);
+  const auto config = read_train_config(load_config((run / "config.yaml").string()));
+  auto a = load_model((run / "checkpoints" / "last.pt").string(), config.model, false);
+  auto b = load_model((dir / "clean" / "checkpoints" / "last.pt").string(), config.model, false);
+  const auto pb = b->named_parameters();
+  for (const auto& p : a->named_parameters()) EXPECT_TRUE(torch::equal(p.value(), pb[p.key()])) << p.key();
+}
+
 // The launcher of a long --nproc 2 run in its own process group (as a shell's job), started
 // once training is under way.
 pid_t start_long_run(const std::filesystem::path& dir) {

@@ -331,6 +331,28 @@ TEST(TrainCliFiles, DiagnoseReplaysTheBundleOfAHaltedRun) {
   EXPECT_NE(missing.output.find("nowhere"), std::string::npos) << missing.output;
 }
 
+// A fault of the first run only (--inject ...:once): retried, and diagnose --replays says the
+// step is finite when run again.
+TEST(TrainCliFiles, AOnceFaultIsRetriedAndDiagnosedTransient) {
+  testing::TempDir dir("cli_transient");
+  std::ofstream(dir / "tiny.yaml") << testing::tiny_run_yaml(4);
+  const auto run = (dir / "run").string();
+  const auto r = run_cli("train --no-progress --config " + (dir / "tiny.yaml").string() + " --out " + run +
+                         " --inject gradient:nan:2:once");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("step 2: non-finite gradient"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("transient (finite when replayed on cpu): retrying the step"), std::string::npos) << r.output;
+  const auto text = run_cli("diagnose --replays 2 " + run + "/forensics/step-2");
+  ASSERT_EQ(text.exit_code, 0) << text.output;
+  EXPECT_NE(text.output.find("cause: transient: not reproduced when the step ran again [transient]"), std::string::npos)
+      << text.output;
+  EXPECT_NE(text.output.find("finite when run again on cpu (2 replay(s) in float32)"), std::string::npos) << text.output;
+  const auto bad = run_cli("train --config " + (dir / "tiny.yaml").string() + " --out " + (dir / "r2").string() +
+                           " --inject gradient:nan:2:sometimes");
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_NE(bad.output.find("inject_runs"), std::string::npos) << bad.output;
+}
+
 // Ctrl-C as a user sends it: the process saves, exits 130, and the run resumes to its end.
 TEST(TrainCliFiles, SigintSavesAResumableCheckpointAndExits130) {
   testing::TempDir dir("cli_train_sigint");

@@ -19,9 +19,36 @@ TEST(FaultInjector, FiresOnceAtTheConfiguredSiteAndStep) {
   EXPECT_TRUE(injector.inject(InjectSite::Gradient, 2, t));
   EXPECT_TRUE(std::isnan(t[0][0].item<float>()));
   EXPECT_EQ(torch::isnan(t).sum().item<int64_t>(), 1);
-  EXPECT_FALSE(injector.inject(InjectSite::Gradient, 2, torch::zeros({1})));  // once only
+  EXPECT_FALSE(injector.inject(InjectSite::Gradient, 2, torch::zeros({1})));  // once a run
   EXPECT_EQ(injector.fired_at(2), "gradient:nan");
   EXPECT_EQ(injector.fired_at(3), "");
+  EXPECT_TRUE(injector.reproducible_at(2));
+  EXPECT_FALSE(injector.reproducible_at(3));
+  // A reproducible fault: the retry of that attempt gets it again; the next attempt at the
+  // same step (after a skip) does not.
+  injector.begin_run(/*retry=*/true);
+  EXPECT_TRUE(injector.inject(InjectSite::Gradient, 2, torch::zeros({1})));
+  injector.begin_run(/*retry=*/false);
+  EXPECT_FALSE(injector.inject(InjectSite::Gradient, 2, torch::zeros({1})));
+}
+
+// inject_runs 1 (--inject ...:once): a transient fault, which the retry no longer meets;
+// inject_runs 2: it comes back on the first retry, not on the second.
+TEST(FaultInjector, ATransientFaultHitsOnlyTheFirstRuns) {
+  FaultInjector once(at_step_2(InjectSite::Loss).inject_runs(1));
+  once.begin_run(false);
+  EXPECT_TRUE(once.inject(InjectSite::Loss, 2, torch::zeros({})));
+  EXPECT_EQ(once.fired_at(2), "loss:nan:once");
+  EXPECT_FALSE(once.reproducible_at(2));
+  once.begin_run(/*retry=*/true);
+  EXPECT_FALSE(once.inject(InjectSite::Loss, 2, torch::zeros({})));
+
+  FaultInjector twice(at_step_2(InjectSite::Gradient).inject_runs(2));
+  for (const bool expected : {true, true, false}) {
+    twice.begin_run(/*retry=*/twice.fired_at(2) != "");
+    EXPECT_EQ(twice.inject(InjectSite::Gradient, 2, torch::zeros({1})), expected);
+  }
+  EXPECT_EQ(twice.fired_at(2), "gradient:nan:2");
 }
 
 TEST(FaultInjector, InfValueAndParametersOutsideAutograd) {

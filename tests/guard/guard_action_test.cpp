@@ -47,6 +47,27 @@ TEST(DecideAction, EveryActionHasAName) {
   EXPECT_EQ(choice_name(guard_action_choices(), GuardAction::Skip), "skip");
   EXPECT_EQ(choice_name(guard_action_choices(), GuardAction::Rollback), "rollback");
   EXPECT_EQ(choice_name(guard_action_choices(), GuardAction::Halt), "halt");
+  EXPECT_EQ(choice_name(guard_action_choices(), GuardAction::Retry), "retry");
+}
+
+TEST(DecideTransientAction, RetryOnceThenThePolicy) {
+  for (const auto policy : {GuardPolicy::Skip, GuardPolicy::Rollback, GuardPolicy::Halt}) {
+    EXPECT_EQ(decide_transient_action(TransientPolicy::Retry, policy, GuardStage::Gradient, 1, 5, false),
+              GuardAction::Retry);
+    EXPECT_EQ(decide_transient_action(TransientPolicy::Retry, policy, GuardStage::Gradient, 2, 5, true),
+              decide_action(policy, GuardStage::Gradient, 2, 5));
+  }
+}
+
+TEST(DecideTransientAction, SkipAndHaltWhateverThePolicy) {
+  for (const auto policy : {GuardPolicy::Skip, GuardPolicy::Rollback, GuardPolicy::Halt}) {
+    EXPECT_EQ(decide_transient_action(TransientPolicy::Skip, policy, GuardStage::Loss, 1, 5, false), GuardAction::Skip);
+    EXPECT_EQ(decide_transient_action(TransientPolicy::Halt, policy, GuardStage::Loss, 1, 5, false), GuardAction::Halt);
+  }
+  // Skipping transients still halts past max_skips (0: the first).
+  EXPECT_EQ(decide_transient_action(TransientPolicy::Skip, GuardPolicy::Skip, GuardStage::Loss, 1, 0, false),
+            GuardAction::Halt);
+  EXPECT_EQ(choice_name(transient_policy_choices(), TransientPolicy::Retry), "retry");
 }
 
 }  // namespace

@@ -17,3 +17,12 @@ def test_the_documented_loop_trains_on_past_an_empty_depth_batch(tmp_path, polic
     assert "cause='empty_mask'" in done.stdout and "synthetic-15-0" in done.stdout
     assert (tmp_path / "forensics" / "step-15" / "report.txt").exists()
     assert '"nonfinite"' in (tmp_path / "metrics.jsonl").read_text()
+
+
+def test_the_documented_loop_retries_a_transient_fault(tmp_path):
+    done = subprocess.run([sys.executable, EXAMPLE, "--steps", "20", "--bad-step", "-1", "--flaky-step", "8",
+                           "--log-dir", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "done at step 20: 1 event(s)" in done.stdout
+    assert "action='retry', cause='transient'" in done.stdout
+    assert "the step is finite when run again on cpu" in done.stdout

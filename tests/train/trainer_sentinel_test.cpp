@@ -113,7 +113,7 @@ TEST(TrainerSentinel, HealthyRunHasNoEvent) {
 // injected with a report and bundle, handled by the policy, and no non-finite checkpoint.
 TEST(TrainerSentinel, EverySiteUnderEveryPolicy) {
   const std::pair<const char*, const char*> sites[] = {
-      {"image", "input"}, {"depth", "input"}, {"gradient", "gradient"}, {"weight", "weight"}};
+      {"image", "input"}, {"depth", "input"}, {"loss", "loss"}, {"gradient", "gradient"}, {"weight", "weight"}};
   for (const auto& [site, stage] : sites) {
     for (const std::string policy : {"skip", "rollback", "halt"}) {
       const auto what = std::string(site) + " under " + policy;

@@ -91,9 +91,15 @@ GuardOptions read_guard(YamlSection& s) {
       .forensics(s.get<bool>("forensics", d.forensics()))
       .min_loss_scale(s.number("min_loss_scale", d.min_loss_scale(), 0, kFloat32Max))
       .max_scale_backoffs(s.integer("max_scale_backoffs", d.max_scale_backoffs(), 0, kMaxCount))
+      .on_transient(s.choice("on_transient", transient_policy_choices(), d.on_transient()))
+      .replays(s.integer("replays", d.replays(), 1, 100))
+      .spike_z(s.number("spike_z", d.spike_z(), 0, 1e6))
+      .spike_alpha(s.number("spike_alpha", d.spike_alpha(), 1e-6, 0.999999))
+      .spike_warmup(s.integer("spike_warmup", d.spike_warmup(), 1, kMaxCount))
       .inject_site(s.choice("inject", inject_site_choices(), d.inject_site()))
       .inject_value(s.choice("inject_value", inject_value_choices(), d.inject_value()))
-      .inject_step(s.integer("inject_step", d.inject_step(), 0, kMaxCount));
+      .inject_step(s.integer("inject_step", d.inject_step(), 0, kMaxCount))
+      .inject_runs(s.integer("inject_runs", d.inject_runs(), 0, kMaxCount));
 }
 
 // Held-out data by default: for synthetic training data, the next 64 scenes after the

@@ -8,9 +8,14 @@ nlohmann::json event_json(const NonFiniteEvent& e) {
                    {"action", choice_name(guard_action_choices(), e.action)}};
   if (e.cause) j.update({{"cause", choice_name(nonfinite_cause_choices(), *e.cause)}, {"report", e.report_location}});
   if (!e.ranks.empty()) j["ranks"] = e.ranks;  // data-parallel: the ranks that saw the value
+  if (e.transient) j.update({{"transient", true}, {"replayed_on", e.replayed_on}});
   return j;
 }
 
 nlohmann::json overflow_json(const ScaleOverflow& o) { return {{"scale", o.scale}, {"in_a_row", o.in_a_row}}; }
+
+nlohmann::json spike_json(const Spike& s) {
+  return {{"figure", s.figure}, {"value", s.value}, {"mean", s.mean}, {"std", s.std}, {"ratio", s.ratio()}};
+}
 
 }  // namespace depthguard

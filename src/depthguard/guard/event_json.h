@@ -1,5 +1,5 @@
 #pragma once
-// The sentinel's events and routine loss-scale overflows as the JSON objects of a run's
+// The sentinel's events, routine loss-scale overflows and spike warnings as the JSON objects of a run's
 // metrics.jsonl lines (docs/training.md), written by the trainer and by the Python package.
 #include <nlohmann/json.hpp>
 
@@ -7,9 +7,11 @@
 
 namespace depthguard {
 
-/// {"stage", "samples", "action"[, "cause", "report"][, "ranks"]}.
+/// {"stage", "samples", "action"[, "cause", "report"][, "ranks"][, "transient", "replayed_on"]}.
 nlohmann::json event_json(const NonFiniteEvent& e);
 /// {"scale", "in_a_row"}.
 nlohmann::json overflow_json(const ScaleOverflow& o);
+/// {"figure", "value", "mean", "std", "ratio"}.
+nlohmann::json spike_json(const Spike& s);
 
 }  // namespace depthguard

@@ -1,5 +1,7 @@
 #include "depthguard/guard/forensics_report.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -34,13 +36,47 @@ json history_array(const std::vector<StepRecord>& history) {
   return a;
 }
 
+json replays_array(const std::vector<StepReplay>& replays) {
+  json a = json::array();
+  for (const auto& r : replays) a.push_back({{"device", r.device}, {"precision", r.precision}, {"nonfinite", r.nonfinite}});
+  return a;
+}
+
+json spikes_array(const std::vector<Spike>& spikes) {
+  json a = json::array();
+  for (const auto& s : spikes) {
+    a.push_back({{"step", s.step}, {"figure", s.figure}, {"value", s.value}, {"mean", s.mean}, {"std", s.std}});
+  }
+  return a;
+}
+
+// "site:value[:runs]" as guard.inject's words: "nan into the gradient at step 12" (runs
+// "once" or N: "..., on its first run only" / "on its first N runs").
+std::string injection_words(const std::string& injected, int64_t step) {
+  const auto first = injected.find(':'), second = injected.find(':', first + 1);
+  const auto value = injected.substr(first + 1, second == std::string::npos ? std::string::npos : second - first - 1);
+  auto words = fmt::format("guard.inject put {} into the {} at step {}", value, injected.substr(0, first), step);
+  if (second == std::string::npos) return words;
+  const auto runs = injected.substr(second + 1);
+  return words + (runs == "once" ? ", on its first run only" : ", on its first " + runs + " runs");
+}
+
+// Replays ran on the run's own device in its own precision and none made the value again.
+bool not_reproduced(const ForensicsReport& r) {
+  const auto& replays = r.replays;
+  if (replays.empty() || r.run_device.empty()) return false;
+  return std::none_of(replays.begin(), replays.end(), [](const StepReplay& p) { return p.nonfinite; }) &&
+         std::any_of(replays.begin(), replays.end(),
+                     [&](const StepReplay& p) { return p.device == r.run_device && p.precision == r.run_precision; });
+}
+
 }  // namespace
 
 void ForensicsReport::classify() {
-  if (!injected.empty()) {
+  const bool every_run = injected.find(':') == injected.rfind(':');  // no ":once" or ":N"
+  if (!injected.empty() && every_run) {
     cause = NonFiniteCause::Injected;
-    reason = fmt::format("guard.inject put {} into the {} at step {}", injected.substr(injected.find(':') + 1),
-                         injected.substr(0, injected.find(':')), step);
+    reason = injection_words(injected, step);
     return;
   }
   if (stage == "input") {
@@ -49,6 +85,23 @@ void ForensicsReport::classify() {
     return;
   }
   const auto growth = growth_before_event(history);
+  if (stage != "weight" && not_reproduced(*this)) {
+    cause = NonFiniteCause::Transient;
+    reason = fmt::format("the step is finite when run again on {} ({} replay(s){}): a hardware fault or a "
+                         "nondeterministic kernel",
+                         run_device, replays.size(),
+                         replays.front().precision.empty() ? "" : " in " + replays.front().precision);
+    if (!injected.empty()) reason += "; " + injection_words(injected, step);
+    return;
+  }
+  if (op && !device_only.empty()) {
+    std::string what;
+    const auto on_device = cause_of_op(*op, what);
+    cause = NonFiniteCause::DeviceKernel;
+    reason = fmt::format("non-finite on {}, finite on the CPU in the same precision: {} ({})", device_only, what,
+                         cause_title(on_device));
+    return;
+  }
   if (op && !precision_only.empty()) {
     std::string what;
     const auto in_reduced = cause_of_op(*op, what);
@@ -89,6 +142,11 @@ std::string ForensicsReport::json() const {
                    {"history", history_array(history)}};
   j["op"] = op ? op_json(*op) : nlohmann::json(nullptr);
   j["precision_only"] = precision_only;
+  j["device_only"] = device_only;
+  j["run_device"] = run_device;
+  j["run_precision"] = run_precision;
+  j["replays"] = replays_array(replays);
+  j["spikes"] = spikes_array(spikes);
   return j.dump(2);
 }
 
@@ -106,6 +164,14 @@ std::string ForensicsReport::text() const {
     if (!op->producers.empty()) out += fmt::format("    its inputs made by: {}\n", fmt::join(op->producers, " < "));
   }
   for (const auto& f : findings) out += fmt::format("  {}\n", f);
+  for (const auto& s : spikes) {
+    out += fmt::format("  warned {} step(s) before: {} {:.4g} at step {}, {:.1f}x its running mean {:.4g}\n",
+                       step - s.step, s.figure == "loss" ? "loss" : "gradient norm", s.value, s.step, s.ratio(), s.mean);
+  }
+  for (const auto& r : replays) {
+    out += fmt::format("  replayed on {}{}: {}\n", r.device, r.precision.empty() ? "" : " in " + r.precision,
+                       r.nonfinite ? "non-finite again" : "finite");
+  }
   out += fmt::format("  cause: {} [{}]\n  why: {}\n  fix: {}\n", cause_title(cause),
                      choice_name(nonfinite_cause_choices(), cause), reason, cause_remedy(cause));
   return out;

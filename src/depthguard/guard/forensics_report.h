@@ -9,8 +9,16 @@
 
 #include "depthguard/guard/nonfinite_cause.h"
 #include "depthguard/guard/nonfinite_recorder.h"
+#include "depthguard/guard/spike_detector.h"
 
 namespace depthguard {
+
+/// One replay of the step, in the order they ran.
+struct StepReplay {
+  std::string device;     ///< "cpu", "cuda:0"
+  std::string precision;  ///< "float32", "float16", "bfloat16"; "" for a loop's own (in place)
+  bool nonfinite = false; ///< whether it made a non-finite value again
+};
 
 struct ForensicsReport {
   int64_t step = 0;
@@ -22,14 +30,24 @@ struct ForensicsReport {
   /// step was replayed in the run's precision and again in float32 and only the first was
   /// non-finite; "" when float32 reproduces it (or the run is float32).
   std::string precision_only;
+  /// The device ("cuda:0") on which alone `op` is non-finite: finite on the CPU in the same
+  /// precision (and in float32); "" otherwise.
+  std::string device_only;
+  std::string run_device;            ///< where the run trained ("cpu", "cuda:0"); "" when not known
+  std::string run_precision;         ///< its precision as StepReplay names it ("" for a loop's own)
+  std::vector<StepReplay> replays;   ///< loss and gradient stages: the replays that ran
   std::vector<std::string> findings; ///< non-finite tensors named: batch samples, parameters
   std::vector<StepRecord> history;   ///< the good steps before this one, oldest first
+  std::vector<Spike> spikes;         ///< the spike warnings among them
   NonFiniteCause cause = NonFiniteCause::Unknown;
   std::string reason;  ///< the evidence for `cause`, in words
 
-  /// Sets cause and reason from the evidence above: injection first, then non-finite input,
-  /// then an operator non-finite in reduced precision only (precision, the reason naming
-  /// what cause_of_op sees in it), then the operator (cause_of_op), where an overflow or unknown operator after fast growth
+  /// Sets cause and reason from the evidence above: injection first (a fault that every run
+  /// gets; one injected on the first run only, ":once", is judged by the replays like any
+  /// other), then non-finite input, then transient (replays ran on run_device in
+  /// run_precision and none was non-finite), then an operator non-finite in reduced precision only (precision, the
+  /// reason naming what cause_of_op sees in it) or on the device only (device_kernel), then
+  /// the operator (cause_of_op), where an overflow or unknown operator after fast growth
   /// (growth_before_event) becomes exploding; a weight-stage event without an operator is
   /// exploding after growth, else an overflow of the optimiser's update.
   void classify();

@@ -1,24 +1,36 @@
 #pragma once
-// Keeps LibTorch's default CPU generator as it was: a replay that loads a saved state, or
-// runs random operators again, must not change the random stream of the run around it.
-#include <ATen/CPUGeneratorImpl.h>
+// LibTorch's default generators (the CPU's and each CUDA device's): a replay that loads a
+// saved state, or runs random operators again, must not change the random stream of the run
+// around it, and a step run again must draw what it drew the first time.
+#include <vector>
+
 #include <ATen/core/Tensor.h>
 
 namespace depthguard {
 
-/// Saves the default CPU generator's state when made and puts it back when destroyed.
+/// The states of the default generators at one moment.
+class GeneratorStates {
+ public:
+  /// The states now: the CPU generator's and, where CUDA is available, each device's.
+  static GeneratorStates capture();
+  /// Puts them back.
+  void restore() const;
+
+ private:
+  at::Tensor cpu_;
+  std::vector<at::Tensor> cuda_;  ///< by device index
+};
+
+/// Saves the default generators' states when made and puts them back when destroyed.
 class GeneratorKeeper {
  public:
-  GeneratorKeeper() : saved_state_(at::detail::getDefaultCPUGenerator().get_state()) {}
-  ~GeneratorKeeper() {
-    at::Generator cpu = at::detail::getDefaultCPUGenerator();  // a handle on the global one
-    cpu.set_state(saved_state_);
-  }
+  GeneratorKeeper() : saved_(GeneratorStates::capture()) {}
+  ~GeneratorKeeper() { saved_.restore(); }
   GeneratorKeeper(const GeneratorKeeper&) = delete;
   GeneratorKeeper& operator=(const GeneratorKeeper&) = delete;
 
  private:
-  at::Tensor saved_state_;
+  GeneratorStates saved_;
 };
 
 }  // namespace depthguard

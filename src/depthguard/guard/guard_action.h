@@ -12,6 +12,7 @@ enum class GuardAction {
   Skip,      ///< drop the update (nothing was applied yet) and go on
   Rollback,  ///< return to the last in-memory snapshot and go on
   Halt,      ///< stop; the last good state on disk stays
+  Retry,     ///< a transient event: run the same step again (nothing was applied yet)
 };
 const ChoiceTable<GuardAction>& guard_action_choices();
 
@@ -22,5 +23,12 @@ const ChoiceTable<GuardAction>& guard_action_choices();
 /// only the snapshot undoes it. Edges: consecutive <= 0 is treated as 1 (an event is being
 /// decided); a negative max_skips behaves as 0.
 GuardAction decide_action(GuardPolicy policy, GuardStage stage, int64_t consecutive, int64_t max_skips);
+
+/// The action for a transient event (a loss or gradient event whose replays were finite):
+/// on_transient retry retries, unless this step was retried already (`retried`): then, and
+/// for on_transient skip, the rules above for `policy` (skip for on_transient skip), which
+/// halt past max_skips; on_transient halt halts.
+GuardAction decide_transient_action(TransientPolicy on_transient, GuardPolicy policy, GuardStage stage,
+                                    int64_t consecutive, int64_t max_skips, bool retried);
 
 }  // namespace depthguard

@@ -16,10 +16,17 @@ const ChoiceTable<GuardStage>& guard_stage_choices() {
   return table;
 }
 
+const ChoiceTable<TransientPolicy>& transient_policy_choices() {
+  static const ChoiceTable<TransientPolicy> table{
+      {"retry", TransientPolicy::Retry}, {"skip", TransientPolicy::Skip}, {"halt", TransientPolicy::Halt}};
+  return table;
+}
+
 const ChoiceTable<InjectSite>& inject_site_choices() {
   static const ChoiceTable<InjectSite> table{{"none", InjectSite::None},
                                              {"image", InjectSite::Image},
                                              {"depth", InjectSite::Depth},
+                                             {"loss", InjectSite::Loss},
                                              {"gradient", InjectSite::Gradient},
                                              {"weight", InjectSite::Weight}};
   return table;

@@ -21,7 +21,17 @@ const ChoiceTable<GuardPolicy>& guard_policy_choices();
 enum class GuardStage { Input, Loss, Gradient, Weight };
 const ChoiceTable<GuardStage>& guard_stage_choices();
 
-enum class InjectSite { None, Image, Depth, Gradient, Weight };
+/// What the sentinel does about a transient event: a loss or gradient event whose replays on
+/// the run's own device, in its own precision, are finite (cause transient).
+enum class TransientPolicy {
+  Retry,  ///< run the step again with the same batch, state and generator (default); a second
+          ///< transient at the same step follows the policy
+  Skip,   ///< drop the update, as policy skip does
+  Halt,   ///< stop with a report
+};
+const ChoiceTable<TransientPolicy>& transient_policy_choices();
+
+enum class InjectSite { None, Image, Depth, Loss, Gradient, Weight };
 const ChoiceTable<InjectSite>& inject_site_choices();
 
 enum class InjectValue { Nan, Inf };
@@ -44,11 +54,26 @@ struct GuardOptions {
   /// event like any other (policy, forensics).
   TORCH_ARG(double, min_loss_scale) = 1.0;
   TORCH_ARG(int64_t, max_scale_backoffs) = 16;
+  /// A loss or gradient event is replayed `replays` times on the run's own device in its own
+  /// precision, from the state and generator the step started from; finite every time, it is
+  /// transient and `on_transient` decides (docs/guard.md "Model or machine").
+  TORCH_ARG(TransientPolicy, on_transient) = TransientPolicy::Retry;
+  TORCH_ARG(int64_t, replays) = 1;
+  /// Spike warnings: a healthy step whose loss or gradient norm lies more than `spike_z`
+  /// standard deviations above its running mean (an EMA with factor `spike_alpha`, after
+  /// `spike_warmup` steps) is logged as a spike (SpikeDetector). spike_z 0 = off.
+  TORCH_ARG(double, spike_z) = 2.5;
+  TORCH_ARG(double, spike_alpha) = 0.97;
+  TORCH_ARG(int64_t, spike_warmup) = 25;
   /// Fault injection: put `inject_value` (NaN or +inf) into one element of the site at step
-  /// `inject_step` (0-based). Site none = off.
+  /// `inject_step` (0-based). Site none = off. `inject_runs`: how many runs of that step's
+  /// attempt get it: 0 = every one (a reproducible fault: a retry gets it again and the
+  /// replays count it as there), 1 = the first only (a transient fault, `--inject ...:once`),
+  /// N = the first N (a fault that comes back on retry).
   TORCH_ARG(InjectSite, inject_site) = InjectSite::None;
   TORCH_ARG(InjectValue, inject_value) = InjectValue::Nan;
   TORCH_ARG(int64_t, inject_step) = 0;
+  TORCH_ARG(int64_t, inject_runs) = 0;
 };
 
 }  // namespace depthguard

@@ -18,6 +18,8 @@ const ChoiceTable<NonFiniteCause>& nonfinite_cause_choices() {
                                                  {"empty_mask", NonFiniteCause::EmptyMask},
                                                  {"exploding", NonFiniteCause::Exploding},
                                                  {"precision", NonFiniteCause::Precision},
+                                                 {"device_kernel", NonFiniteCause::DeviceKernel},
+                                                 {"transient", NonFiniteCause::Transient},
                                                  {"injected", NonFiniteCause::Injected},
                                                  {"unknown", NonFiniteCause::Unknown}};
   return table;
@@ -63,6 +65,14 @@ const CauseText& text_of(NonFiniteCause cause) {
        {"reduced precision: finite in float32",
         "the guideline forms stay finite in float16 (model.head: fused, loss.reduction: none, loss.variance: "
         "population); else train.precision: bf16 (float32's exponent range) or fp32"}},
+      {NonFiniteCause::DeviceKernel,
+       {"a device kernel: finite on the CPU in the same precision",
+        "report the operator and its inputs above to the kernel's maintainers; meanwhile train.precision: fp32 or "
+        "another implementation of the operator"}},
+      {NonFiniteCause::Transient,
+       {"transient: not reproduced when the step ran again",
+        "a hardware fault (silent data corruption) or a nondeterministic kernel; guard.on_transient: retry runs the "
+        "step again; a device with repeated transients should be tested and taken out of service"}},
       {NonFiniteCause::Injected,
        {"injected on purpose (guard.inject)", "nothing to fix: fault injection is on (guard.inject: none turns it off)"}},
       {NonFiniteCause::Unknown,

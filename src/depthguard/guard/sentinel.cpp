@@ -45,7 +45,10 @@ Sentinel::Sentinel(torch::nn::Module& model, torch::optim::Optimizer& optimizer,
     : Sentinel(std::make_shared<ModuleState>(model, optimizer), options) {}
 
 Sentinel::Sentinel(std::shared_ptr<WatchedState> state, GuardOptions options)
-    : state_(std::move(state)), options_(options) {
+    : state_(std::move(state)),
+      options_(options),
+      loss_spikes_("loss", options.spike_z(), options.spike_alpha(), options.spike_warmup()),
+      grad_norm_spikes_("grad_norm", options.spike_z(), options.spike_alpha(), options.spike_warmup()) {
   TORCH_CHECK(state_ != nullptr, "Sentinel: state must not be null");
   TORCH_CHECK(options_.max_skips() >= 0, "max_skips must be >= 0, got ", options_.max_skips());
   TORCH_CHECK(options_.min_loss_scale() >= 0, "min_loss_scale must be >= 0, got ", options_.min_loss_scale());
@@ -53,7 +56,18 @@ Sentinel::Sentinel(std::shared_ptr<WatchedState> state, GuardOptions options)
   TORCH_CHECK(options_.snapshot_interval() >= 1, "snapshot_interval must be >= 1, got ", options_.snapshot_interval());
   TORCH_CHECK(options_.lr_factor() >= 0 && options_.lr_factor() <= 1, "lr_factor must be in [0, 1], got ",
               options_.lr_factor());
+  TORCH_CHECK(options_.replays() >= 1, "replays must be >= 1, got ", options_.replays());
+  TORCH_CHECK(options_.spike_z() >= 0, "spike_z must be >= 0, got ", options_.spike_z());
+  TORCH_CHECK(options_.spike_alpha() > 0 && options_.spike_alpha() < 1, "spike_alpha must be in (0, 1), got ",
+              options_.spike_alpha());
+  TORCH_CHECK(options_.spike_warmup() >= 1, "spike_warmup must be >= 1, got ", options_.spike_warmup());
   investigator_ = [this](const StepEvidence& evidence) { return replay_in_place(evidence); };
+  rerun_ = [this](const StepEvidence& evidence) { return rerun_in_place(evidence); };
+}
+
+Sentinel& Sentinel::rerun_with(Rerun rerun) {
+  rerun_ = std::move(rerun);
+  return *this;
 }
 
 Sentinel& Sentinel::investigate_with(Investigator investigator) {
@@ -82,9 +96,12 @@ void Sentinel::begin_step(std::vector<std::string> samples, LossFn loss_fn) {
   samples_ = std::move(samples);
   loss_fn_ = std::move(loss_fn);
   inputs_.clear();
-  saved_buffers_.clear();
   inputs_finite_ = true;
   deferring_weights_ = false;
+  retrying_ = false;
+  start_generators_ = GeneratorStates::capture();
+  start_buffers_.clear();
+  if (options_.on_transient() == TransientPolicy::Retry) start_buffers_ = buffer_copies(*state_);
 }
 
 // Every rank's flags (this rank's alone without a consensus).
@@ -144,6 +161,11 @@ Sentinel& Sentinel::on_scale_overflow(std::function<void(const ScaleOverflow&)> 
   return *this;
 }
 
+Sentinel& Sentinel::on_spike(std::function<void(const Spike&)> sink) {
+  spike_sink_ = std::move(sink);
+  return *this;
+}
+
 bool Sentinel::check_loss_scale(bool overflowed, double scale) {
   if (!overflowed) return true;
   ++overflows_in_a_row_;
@@ -154,7 +176,10 @@ bool Sentinel::check_loss_scale(bool overflowed, double scale) {
     overflows_in_a_row_ = 0;
     found_here_ = true;
     ranks_.clear();  // averaged gradients: every rank overflowed
-    return handle(GuardStage::Gradient);
+    scale_escalation_ = true;  // the scale's doing: never transient
+    const bool handled = handle(GuardStage::Gradient);
+    scale_escalation_ = false;
+    return handled;
   }
   ++scale_overflows_;
   state_->discard_update();
@@ -175,7 +200,7 @@ void Sentinel::expect_inputs(std::vector<torch::Tensor> inputs, bool finite) {
   inputs_finite_ = finite;
   if (finite) return;
   inputs_ = std::move(inputs);
-  saved_buffers_ = buffer_copies(*state_);
+  if (start_buffers_.empty()) start_buffers_ = buffer_copies(*state_);
 }
 
 namespace {
@@ -261,8 +286,11 @@ bool Sentinel::handle_late_weights() {
 }
 
 bool Sentinel::end_step(double lr) {
+  retried_step_ = -1;
+  watch_for_spikes();
   history_.push_back({step_, loss_, grad_norm_, weight_norm_, lr});
   if (history_.size() > kHistory) history_.pop_front();
+  while (!spikes_.empty() && spikes_.front().step < history_.front().step) spikes_.pop_front();
   ++step_;
   consecutive_ = 0;
   overflows_in_a_row_ = 0;
@@ -278,6 +306,23 @@ bool Sentinel::end_step(double lr) {
   take_snapshot();
   return true;
 }
+
+// The loss and the gradient norm of a step whose checks passed, against their estimates.
+void Sentinel::watch_for_spikes() {
+  for (auto* detector : {&loss_spikes_, &grad_norm_spikes_}) {
+    const auto spike = detector->add(step_, detector == &loss_spikes_ ? loss_ : grad_norm_);
+    if (!spike) continue;
+    ++spike_count_;
+    spikes_.push_back(*spike);
+    spdlog::warn("step {}: {} {:.4g} is {:.1f}x its running mean {:.4g} ({:.1f} standard deviations above; "
+                 "guard.spike_z {:g}): a spike, often the first sign of a divergence",
+                 step_, spike->figure == "loss" ? "loss" : "gradient norm", spike->value, spike->ratio(), spike->mean,
+                 spike->z(), options_.spike_z());
+    if (spike_sink_) spike_sink_(*spike);
+  }
+}
+
+StepEvidence Sentinel::evidence(GuardStage stage) const { return StepEvidence{step_, stage, samples_, history_, spikes_}; }
 
 // Snapshots serve skip and rollback; a halting sentinel never returns to one.
 void Sentinel::take_snapshot() {
@@ -299,7 +344,15 @@ bool Sentinel::handle(GuardStage stage) {
   if (consensus_) event.ranks = ranks_;
   event.cause = found_here_ ? investigate(stage) : std::nullopt;
   if (event.cause) event.report_location = first_investigation_->location;
-  event.action = decide_action(options_.policy(), stage, consecutive_, options_.max_skips());
+  event.transient = transient_on_every_rank(stage, event.cause.has_value());
+  if (event.transient) {
+    ++transient_steps_;
+    event.replayed_on = replay_device();
+  }
+  event.action = event.transient
+                     ? decide_transient_action(options_.on_transient(), options_.policy(), stage, consecutive_,
+                                               options_.max_skips(), step_ == retried_step_)
+                     : decide_action(options_.policy(), stage, consecutive_, options_.max_skips());
   events_.push_back(event);
   if (event_sink_) event_sink_(event);
 
@@ -311,12 +364,17 @@ bool Sentinel::handle(GuardStage stage) {
                         choice_name(nonfinite_cause_choices(), first_investigation_->report.cause),
                         first_investigation_->location.empty() ? "in memory" : first_investigation_->location);
   }
+  if (event.transient) what += fmt::format("; transient (finite when replayed on {})", event.replayed_on);
   if (event.action == GuardAction::Halt) {
-    throw NonFiniteHalt(fmt::format("{}; policy {}, {} non-finite step(s) in a row", what,
-                                    choice_name(guard_policy_choices(), options_.policy()), consecutive_));
+    throw NonFiniteHalt(fmt::format("{}; {} {}, {} non-finite step(s) in a row", what,
+                                    event.transient ? "guard.on_transient" : "policy",
+                                    event.transient ? choice_name(transient_policy_choices(), options_.on_transient())
+                                                    : choice_name(guard_policy_choices(), options_.policy()),
+                                    consecutive_));
   }
+  if (event.action == GuardAction::Retry) return retry(what);
   state_->discard_update();
-  if (!saved_buffers_.empty()) restore_buffers(*state_, saved_buffers_);  // a non-finite batch's forward changed them
+  if (!inputs_finite_) restore_buffers(*state_, start_buffers_);  // a non-finite batch's forward changed them
   if (event.action == GuardAction::Rollback) {
     state_->restore_snapshot();
     step_ = snapshot_step_;
@@ -328,11 +386,76 @@ bool Sentinel::handle(GuardStage stage) {
   return false;
 }
 
+// A transient event, retried: the step's gradients dropped, its buffers and generators put
+// back as it began; the loop runs it again (retrying()).
+bool Sentinel::retry(const std::string& what) {
+  state_->discard_update();
+  restore_buffers(*state_, start_buffers_);
+  start_generators_.restore();
+  retried_step_ = step_;
+  retrying_ = true;
+  spdlog::warn("{}: retrying the step", what);
+  return false;
+}
+
+// Whether a loss or gradient event is transient: no rank that saw the value saw it again
+// when its step was replayed. Every rank asks, at the same point (one consensus): the
+// stage, and whether the loss scale escalated, are the same on every rank.
+bool Sentinel::transient_on_every_rank(GuardStage stage, bool investigated) {
+  if ((stage != GuardStage::Loss && stage != GuardStage::Gradient) || scale_escalation_) return false;
+  constexpr int64_t kReproduced = int64_t{1} << 8, kTransient = int64_t{1} << 9, kNotReplayed = int64_t{1} << 10;
+  const auto reproduced = found_here_ ? reproduced_here(stage, investigated) : std::nullopt;
+  const int64_t here = !found_here_ ? 0 : !reproduced ? kNotReplayed : *reproduced ? kReproduced : kTransient;
+  bool transient = false, not_transient = false;
+  for (const auto flags : consensus_ ? consensus_(here) : std::vector<int64_t>{here}) {
+    transient = transient || (flags & kTransient) != 0;
+    not_transient = not_transient || (flags & (kReproduced | kNotReplayed)) != 0;
+  }
+  return transient && !not_transient;
+}
+
+// The investigation's replays answer for the event it investigated; the rerun for the rest.
+std::optional<bool> Sentinel::reproduced_here(GuardStage stage, bool investigated) {
+  if (investigated && !first_investigation_->report.replays.empty()) {
+    return first_investigation_->report.cause != NonFiniteCause::Transient;
+  }
+  if (!rerun_) return std::nullopt;
+  return rerun_(evidence(stage));
+}
+
+// The default rerun: the loss function from the step's generator states, its loss and (for
+// a gradient event) its gradients checked, without the recorder; the run is left as it was.
+std::optional<bool> Sentinel::rerun_in_place(const StepEvidence& evidence) {
+  if (!loss_fn_) return std::nullopt;
+  GeneratorKeeper keep_generators;
+  const auto buffers = buffer_copies(*state_);
+  bool reproduced = false;
+  for (int64_t i = 0; i < options_.replays() && !reproduced; ++i) {
+    start_generators_.restore();
+    state_->discard_update();
+    const auto loss = loss_fn_();
+    reproduced = !torch::isfinite(loss.detach()).all().item<bool>();
+    if (!reproduced && evidence.stage == GuardStage::Gradient) {
+      loss.backward();
+      reproduced = !all_finite(gradients_of(state_->parameters()));
+    }
+  }
+  state_->discard_update();
+  restore_buffers(*state_, buffers);
+  return reproduced;
+}
+
+// Where the watched parameters live: the device an in-place replay runs on.
+std::string Sentinel::replay_device() {
+  const auto params = state_->parameters();
+  return params.empty() ? "cpu" : params.front().device().str();
+}
+
 // Only the first event of a session is investigated: later ones usually repeat its cause,
 // and a replay costs several steps' time.
 std::optional<NonFiniteCause> Sentinel::investigate(GuardStage stage) {
   if (!options_.forensics() || first_investigation_) return std::nullopt;
-  first_investigation_ = investigator_(StepEvidence{step_, stage, samples_, history_});
+  first_investigation_ = investigator_(evidence(stage));
   const auto& found = *first_investigation_;
   spdlog::warn("forensics of step {}{}:\n{}", step_,
                found.location.empty() ? "" : " (bundle and report in " + found.location + ")", found.report.text());
@@ -346,21 +469,27 @@ Investigation Sentinel::replay_in_place(const StepEvidence& evidence) {
   r.stage = choice_name(guard_stage_choices(), evidence.stage);
   r.samples = evidence.samples;
   r.history.assign(evidence.history.begin(), evidence.history.end());
+  r.spikes.assign(evidence.spikes.begin(), evidence.spikes.end());
   for (size_t i = 0; i < inputs_.size(); ++i) {
     if (auto counts = nonfinite_counts(inputs_[i])) r.findings.push_back(fmt::format("input {} holds {}", i, *counts));
   }
   if (evidence.stage == GuardStage::Weight) {
     r.findings = parameter_findings(state_->named_parameters(), state_->named_buffers());
   } else if (evidence.stage != GuardStage::Input && loss_fn_) {
-    GeneratorKeeper keep_generator;
+    GeneratorKeeper keep_generators;
     const auto buffers = buffer_copies(*state_);
-    state_->discard_update();
-    // A non-finite loss was made in the forward pass, where the recorder has found it: its
-    // backward would add nothing (and some, torch 1.13's of torch.var over one value, raise).
-    r.op = first_nonfinite_op([&] {
-      const auto loss = loss_fn_();
-      if (torch::isfinite(loss.detach()).all().item<bool>()) loss.backward();
-    });
+    r.run_device = replay_device();
+    for (int64_t i = 0; i < options_.replays() && !r.op; ++i) {
+      start_generators_.restore();  // the step's own random draws (dropout)
+      state_->discard_update();
+      // A non-finite loss was made in the forward pass, where the recorder has found it: its
+      // backward would add nothing (and some, torch 1.13's of torch.var over one value, raise).
+      r.op = first_nonfinite_op([&] {
+        const auto loss = loss_fn_();
+        if (torch::isfinite(loss.detach()).all().item<bool>()) loss.backward();
+      });
+      r.replays.push_back({r.run_device, "", r.op.has_value()});
+    }
     state_->discard_update();
     restore_buffers(*state_, buffers);
   }

@@ -52,8 +52,10 @@
 #include <torch/optim/optimizer.h>
 
 #include "depthguard/guard/forensics_report.h"
+#include "depthguard/guard/generator_keeper.h"
 #include "depthguard/guard/guard_action.h"
 #include "depthguard/guard/guard_options.h"
+#include "depthguard/guard/spike_detector.h"
 #include "depthguard/guard/watched_state.h"
 
 namespace depthguard {
@@ -68,6 +70,9 @@ struct NonFiniteEvent {
   std::vector<int64_t> ranks;        ///< data-parallel ranks that saw it (agree_with); empty without
   std::optional<NonFiniteCause> cause;  ///< from the forensics of this event (the first of a session)
   std::string report_location;          ///< where the investigation wrote its report, "" if nowhere
+  /// A loss or gradient event that no rank's replays on its own device reproduced.
+  bool transient = false;
+  std::string replayed_on;  ///< the device those replays ran on (this rank's), "" when not transient
 };
 
 /// A routine overflow of loss-scaled gradients (check_loss_scale): not a non-finite event.
@@ -98,12 +103,14 @@ struct StepFigures {
 /// The consensus bit of a check's stage (Sentinel::Consensus).
 constexpr int64_t stage_flag(GuardStage stage) { return int64_t{1} << static_cast<int>(stage); }
 
-/// What an investigation knows: the step, the stage and the good steps before it.
+/// What an investigation knows: the step, the stage, the good steps before it and the
+/// spikes among them.
 struct StepEvidence {
   int64_t step = 0;
   GuardStage stage = GuardStage::Input;
   const std::vector<std::string>& samples;
   const std::deque<StepRecord>& history;
+  const std::deque<Spike>& spikes;
 };
 
 class Sentinel {
@@ -111,10 +118,15 @@ class Sentinel {
   using LossFn = std::function<torch::Tensor()>;
   using Investigator = std::function<Investigation(const StepEvidence&)>;
   using EventSink = std::function<void(const NonFiniteEvent&)>;
+  /// Replays a loss or gradient event's step on the run's own device, in its own precision,
+  /// from the state and generator it started from (GuardOptions::replays times): whether the
+  /// non-finite value came back; nullopt when the step cannot be replayed.
+  using Rerun = std::function<std::optional<bool>(const StepEvidence&)>;
   /// Told this rank's flags (the stage_flag of each stage whose check found a non-finite
-  /// value here, or 0), returns every rank's flags in rank order: one all-reduce. Bits above
-  /// the stages' are the caller's (the trainer's stop request rides along); the sentinel
-  /// ignores them.
+  /// value here, or 0), returns every rank's flags in rank order: one all-reduce (an event
+  /// asks once more, for the replays' answers). Bits 0-15 are the sentinel's; from bit 16 on
+  /// they are the caller's (the trainer's stop request rides along) and the sentinel ignores
+  /// them.
   using Consensus = std::function<std::vector<int64_t>(int64_t flags_here)>;
 
   /// Watches `model` and `optimizer` (both must outlive the sentinel). Checks options with
@@ -126,6 +138,10 @@ class Sentinel {
   /// Replaces the default forensics (the step's loss function replayed in place under
   /// first_nonfinite_op) with the owner's, e.g. the trainer's reproducer bundle.
   Sentinel& investigate_with(Investigator investigator);
+  /// Replaces the default rerun (the step's loss function replayed in place, its loss and,
+  /// for a gradient event, its gradients checked), e.g. with the trainer's replay of the
+  /// reproducer bundle on a fresh model (its data-parallel hooks stay out of a rank's replay).
+  Sentinel& rerun_with(Rerun rerun);
   /// Called after every event, before a halt is thrown (the trainer writes metrics.jsonl).
   Sentinel& on_event(EventSink sink);
   /// Data-parallel training: the checks whose values differ between ranks (inputs, loss,
@@ -137,14 +153,20 @@ class Sentinel {
   Sentinel& agree_with(Consensus consensus);
   /// Called after each routine loss-scale overflow (the trainer logs it).
   Sentinel& on_scale_overflow(std::function<void(const ScaleOverflow&)> sink);
+  /// Called for each spike warning (GuardOptions::spike_z; SpikeDetector), after the step's
+  /// checks passed: figures already read, so no device read of its own; nothing in the
+  /// training changes. The forensics of a later event carries the spikes of its history.
+  Sentinel& on_spike(std::function<void(const Spike&)> sink);
 
   /// Begins watching at `step` (0, or a resumed run's step) with the counters a resumed
   /// run carries; takes the first snapshot.
   void start(int64_t step, int64_t nonfinite_steps = 0, double lr_scale = 1);
 
   /// Before each step: the ids of its samples (for the event and the report) and a function
-  /// that recomputes its loss from the batch, replayed by the default forensics (may be
-  /// empty: then the loss and gradient stages are reported without an operator).
+  /// that recomputes its loss from the batch, replayed by the default forensics and rerun
+  /// (may be empty: then the loss and gradient stages are reported without an operator, and
+  /// no event is found transient). Keeps the default generators' states (and, with
+  /// on_transient retry, copies of the floating buffers) for a replay or a retry.
   void begin_step(std::vector<std::string> samples = {}, LossFn loss_fn = {});
 
   /// Each check returns true when every value is finite, else handles the event and
@@ -190,6 +212,16 @@ class Sentinel {
   /// event (handled as settle() does); true otherwise.
   bool end_step(double lr);
 
+  /// After a check returned false: the event was transient and on_transient retry asked for
+  /// the same step to run again, with the same batch: call begin_step and run it. The
+  /// gradients are dropped and the buffers and generators are as the step began, so a
+  /// finite retry trains bit for bit as if the fault had not happened.
+  bool retrying() const { return retrying_; }
+  /// Transient events this session (loss or gradient events no replay reproduced).
+  int64_t transient_steps() const { return transient_steps_; }
+  /// Spike warnings this session.
+  int64_t spike_count() const { return spike_count_; }
+
   int64_t step() const { return step_; }
   int64_t nonfinite_steps() const { return nonfinite_steps_; }
   /// Routine loss-scale overflows this session (not counted in nonfinite_steps()).
@@ -221,7 +253,14 @@ class Sentinel {
   bool judge_gradients(const std::vector<torch::Tensor>& grads, double norm, double max_norm);
   bool handle(GuardStage stage);
   bool handle_late_weights();
+  bool retry(const std::string& what);
+  void watch_for_spikes();
+  StepEvidence evidence(GuardStage stage) const;
   std::optional<NonFiniteCause> investigate(GuardStage stage);
+  bool transient_on_every_rank(GuardStage stage, bool investigated);
+  std::optional<bool> reproduced_here(GuardStage stage, bool investigated);
+  std::optional<bool> rerun_in_place(const StepEvidence& evidence);
+  std::string replay_device();
   void take_snapshot();
 
   std::shared_ptr<WatchedState> state_;
@@ -229,6 +268,7 @@ class Sentinel {
   Investigator investigator_;
   EventSink event_sink_;
   Consensus consensus_;
+  Rerun rerun_;
   std::vector<int64_t> ranks_;  ///< of the check in hand: the ranks that found a non-finite value
   bool found_here_ = false;     ///< whether this rank was one of them
   int64_t flags_here_ = 0;      ///< this rank's flags of the last consensus
@@ -240,8 +280,15 @@ class Sentinel {
   std::vector<std::string> samples_;
   LossFn loss_fn_;
   std::vector<torch::Tensor> inputs_;  ///< of the current step, for the input-stage report
-  std::vector<torch::Tensor> saved_buffers_;  ///< expect_inputs' copies, when the inputs were not finite
-  bool inputs_finite_ = true;                 ///< as expect_inputs was told
+  /// The floating buffers as the step began: copied by begin_step for a retry, and by
+  /// expect_inputs when the inputs were not finite (their forward pass changes them).
+  std::vector<torch::Tensor> start_buffers_;
+  GeneratorStates start_generators_;  ///< as the step began: replays and a retry draw the same
+  bool inputs_finite_ = true;         ///< as expect_inputs was told
+  bool scale_escalation_ = false;     ///< the gradient event in hand is check_loss_scale's
+  bool retrying_ = false;             ///< the last event asked for the step to run again
+  int64_t retried_step_ = -1;         ///< the step that was last retried
+  int64_t transient_steps_ = 0;
   bool deferring_weights_ = false;            ///< this step went through check_step
   /// The weight check end_step queued: [weight norm, sum of the buffers] (float64, on the
   /// device), with the step and samples of the update it checks. Undefined when none.
@@ -251,6 +298,10 @@ class Sentinel {
   int64_t device_reads_ = 0;
   static constexpr size_t kHistory = 50;
   std::deque<StepRecord> history_;  ///< the last good steps, for the forensics report
+  SpikeDetector loss_spikes_, grad_norm_spikes_;
+  std::deque<Spike> spikes_;  ///< the spikes among history_'s steps
+  std::function<void(const Spike&)> spike_sink_;
+  int64_t spike_count_ = 0;
   std::vector<NonFiniteEvent> events_;
   std::optional<Investigation> first_investigation_;
 };

@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 namespace depthguard {
@@ -89,6 +91,14 @@ int remove_stale_temporaries(const std::string& directory) {
     if (temporary && fs::remove(entry.path(), error)) ++removed;
   }
   return removed;
+}
+
+std::string read_whole_file(const std::string& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path + ": cannot be read" + (what.empty() ? "" : " (" + what + ")"));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 }  // namespace depthguard

@@ -1,6 +1,6 @@
 #pragma once
-// Files that are either their old content or complete, never half written, and write
-// errors (a full disk, an I/O error) that name the file instead of aborting the process.
+// Files that are either their old content or complete, never half written, and read and
+// write errors (a full disk, an I/O error) that name the file instead of aborting the process.
 #include <string>
 #include <string_view>
 
@@ -16,5 +16,9 @@ void write_file_atomically(const std::string& path, std::string_view bytes);
 /// `directory`; returns how many. Only for a directory this process holds (DirectoryLock):
 /// another writer's temporary file would go too.
 int remove_stale_temporaries(const std::string& directory);
+
+/// The whole content of `path`. Throws std::runtime_error naming `path` (and `what` it is,
+/// when given: "the reproducer's report") when it cannot be read.
+std::string read_whole_file(const std::string& path, const std::string& what = "");
 
 }  // namespace depthguard

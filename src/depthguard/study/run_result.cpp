@@ -1,5 +1,7 @@
 #include "depthguard/study/run_result.h"
 
+#include <algorithm>
+
 #include <filesystem>
 #include <fstream>
 
@@ -79,6 +81,10 @@ RunResult collect_result(const StudyRun& run, const std::string& run_dir, int co
     r.nonfinite_step = report->at("step").get<int64_t>();
     r.stage = report->at("stage").get<std::string>();
     r.cause = report->at("cause").get<std::string>();
+    for (const auto& spike : report->value("spikes", json::array())) {
+      const auto lead = *r.nonfinite_step - spike.at("step").get<int64_t>();
+      r.spike_lead = r.spike_lead ? std::max(*r.spike_lead, lead) : lead;
+    }
     if (r.status == "halted") r.steps = *r.nonfinite_step;
   }
   return r;
@@ -89,6 +95,7 @@ std::string result_json(const RunResult& r) {
          {"status", r.status},       {"steps", r.steps},        {"stage", r.stage},   {"cause", r.cause},
          {"metrics_from", r.metrics_from}, {"seconds", r.seconds}};
   j["nonfinite_step"] = r.nonfinite_step ? json(*r.nonfinite_step) : json(nullptr);
+  j["spike_lead"] = r.spike_lead ? json(*r.spike_lead) : json(nullptr);
   j["metrics"] = r.metrics ? metrics_json(*r.metrics) : json(nullptr);
   return j.dump(2);
 }
@@ -105,6 +112,7 @@ RunResult read_result(const std::string& path) {
     r.metrics_from = j.at("metrics_from");
     r.seconds = j.at("seconds");
     if (!j.at("nonfinite_step").is_null()) r.nonfinite_step = j["nonfinite_step"].get<int64_t>();
+    if (j.contains("spike_lead") && !j["spike_lead"].is_null()) r.spike_lead = j["spike_lead"].get<int64_t>();
     if (!j.at("metrics").is_null()) r.metrics = metrics_of(j["metrics"]);
   } catch (const json::exception& e) {
     throw std::runtime_error(path + ": not a study run result: " + e.what());

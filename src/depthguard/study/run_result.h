@@ -17,6 +17,9 @@ struct RunResult {
   std::optional<int64_t> nonfinite_step;  ///< the step where the first non-finite value appeared
   std::string stage;                      ///< where the sentinel saw it
   std::string cause;                      ///< the forensics cause (v1_sqrt, ...)
+  /// Steps from the earliest spike warning in the forensics report's history (the 50 good
+  /// steps before the event) to the first non-finite step; none without a warning there.
+  std::optional<int64_t> spike_lead;
   std::optional<DepthMetrics> metrics;    ///< held-out Eigen metrics
   std::string metrics_from;  ///< "final" or "last good checkpoint (step K)"; "" when none
   double seconds = 0;

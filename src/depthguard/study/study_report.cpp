@@ -39,13 +39,14 @@ ArmSummary summarize_arm(const std::vector<const RunResult*>& runs) {
   a.variant = runs.front()->run.variant;
   a.stress = runs.front()->run.stress;
   a.runs = static_cast<int64_t>(runs.size());
-  std::vector<int64_t> steps;
+  std::vector<int64_t> steps, leads;
   std::vector<double> abs_rel, rmse, d1;
   for (const auto* r : runs) {
     if (r->nonfinite_step) {
       ++a.nonfinite;
       steps.push_back(*r->nonfinite_step);
       ++a.causes[r->cause];
+      if (r->spike_lead) leads.push_back(*r->spike_lead);
     } else if (r->status == "failed") {
       ++a.failed;
     }
@@ -57,6 +58,8 @@ ArmSummary summarize_arm(const std::vector<const RunResult*>& runs) {
   }
   a.rate = wilson_interval(a.nonfinite, a.runs);
   if (!steps.empty()) a.median_first_step = median(steps);
+  a.warned = static_cast<int64_t>(leads.size());
+  if (!leads.empty()) a.median_spike_lead = median(leads);
   a.abs_rel = mean_std(abs_rel);
   a.rmse = mean_std(rmse);
   a.d1 = mean_std(d1);
@@ -94,13 +97,19 @@ std::vector<ArmSummary> summarize_study(const std::vector<RunResult>& results) {
 
 std::string study_markdown(const std::vector<ArmSummary>& arms) {
   std::string s =
-      "| variant | stress | runs | NaN runs | NaN rate [95% CI] | median first-NaN step | causes | abs_rel | rmse | d1 |\n"
-      "|---|---|---|---|---|---|---|---|---|---|\n";
+      "| variant | stress | runs | NaN runs | NaN rate [95% CI] | median first-NaN step | spike warning before | "
+      "causes | abs_rel | rmse | d1 |\n"
+      "|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& a : arms) {
-    s += fmt::format("| {} | {} | {} | {}{} | {:.2f} [{:.2f}, {:.2f}] | {} | {} | {} | {} | {} |\n", a.variant,
+    const auto warned = a.nonfinite == 0 ? std::string("-")
+                        : a.median_spike_lead
+                            ? fmt::format("{} of {}, median {:g} steps before", a.warned, a.nonfinite, *a.median_spike_lead)
+                            : fmt::format("0 of {}", a.nonfinite);
+    s += fmt::format("| {} | {} | {} | {}{} | {:.2f} [{:.2f}, {:.2f}] | {} | {} | {} | {} | {} | {} |\n", a.variant,
                      a.stress, a.runs, a.nonfinite, a.failed ? fmt::format(" ({} failed)", a.failed) : "",
                      static_cast<double>(a.nonfinite) / static_cast<double>(a.runs), a.rate.low, a.rate.high,
-                     a.median_first_step ? fmt::format("{:g}", *a.median_first_step) : "-", causes_text(a.causes),
+                     a.median_first_step ? fmt::format("{:g}", *a.median_first_step) : "-", warned,
+                     causes_text(a.causes),
                      cell(a.abs_rel, 4), cell(a.rmse, 3), cell(a.d1, 3));
   }
   return s;
@@ -116,11 +125,13 @@ void write_study_report(const std::string& out, const std::string& command, cons
       command, study_markdown(arms));
   write_file_atomically((fs::path(out) / "study.md").string(), md);
 
-  std::string csv = "id,variant,stress,seed,status,steps,nonfinite_step,stage,cause,metrics_from,abs_rel,rmse,d1,seconds\n";
+  std::string csv =
+      "id,variant,stress,seed,status,steps,nonfinite_step,spike_lead,stage,cause,metrics_from,abs_rel,rmse,d1,seconds\n";
   json runs = json::array();
   for (const auto& r : results) {
-    csv += fmt::format("{},{},{},{},{},{},{},{},{},\"{}\",{},{},{},{:.1f}\n", r.run.id, r.run.variant, r.run.stress,
+    csv += fmt::format("{},{},{},{},{},{},{},{},{},{},\"{}\",{},{},{},{:.1f}\n", r.run.id, r.run.variant, r.run.stress,
                        r.run.seed, r.status, r.steps, r.nonfinite_step ? std::to_string(*r.nonfinite_step) : "",
+                       r.spike_lead ? std::to_string(*r.spike_lead) : "",
                        r.stage, r.cause, r.metrics_from, r.metrics ? fmt::format("{:.6f}", r.metrics->abs_rel) : "",
                        r.metrics ? fmt::format("{:.6f}", r.metrics->rmse) : "",
                        r.metrics ? fmt::format("{:.6f}", r.metrics->d1) : "", r.seconds);
@@ -138,6 +149,8 @@ void write_study_report(const std::string& out, const std::string& command, cons
                        {"rate", static_cast<double>(a.nonfinite) / static_cast<double>(a.runs)},
                        {"rate_ci95", {a.rate.low, a.rate.high}},
                        {"median_first_step", a.median_first_step ? json(*a.median_first_step) : json(nullptr)},
+                       {"warned", a.warned},
+                       {"median_spike_lead", a.median_spike_lead ? json(*a.median_spike_lead) : json(nullptr)},
                        {"causes", a.causes},
                        {"abs_rel", mean_std_json(a.abs_rel)},
                        {"rmse", mean_std_json(a.rmse)},

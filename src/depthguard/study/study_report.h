@@ -26,6 +26,8 @@ struct ArmSummary {
   int64_t failed = 0;     ///< runs that stopped for another reason (see their logs)
   Interval rate;          ///< 95% Wilson interval of nonfinite / runs
   std::optional<double> median_first_step;  ///< over the runs that met one
+  int64_t warned = 0;                       ///< of those, runs with a spike warning before it
+  std::optional<double> median_spike_lead;  ///< steps from the earliest warning to it, over those
   std::map<std::string, int64_t> causes;    ///< forensics cause -> runs
   std::optional<MeanStd> abs_rel, rmse, d1;
 };

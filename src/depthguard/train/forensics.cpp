@@ -32,7 +32,8 @@ std::vector<std::string> batch_findings(const ReproBundle& b) {
 }
 
 // The step's forward, loss and backward under first_nonfinite_op, on `device`, under
-// autocast in `dtype` when given (the loss always in float32, as training runs it).
+// autocast in `dtype` when given (the loss always in float32, as training runs it, and
+// scaled as the run scaled it).
 std::optional<NonFiniteOp> replay_once(const ReproBundle& b, const TrainConfig& config, DepthModel& model,
                                        c10::Device device, std::optional<c10::ScalarType> dtype) {
   model->to(device);
@@ -48,53 +49,110 @@ std::optional<NonFiniteOp> replay_once(const ReproBundle& b, const TrainConfig& 
     } else {
       pred = model->forward(image);
     }
-    depth_loss(config.loss, pred, depth).loss.backward();
+    const auto loss = depth_loss(config.loss, pred, depth).loss;
+    (b.loss_scale > 0 ? loss * b.loss_scale : loss).backward();
   });
 }
 
-// The step in float32 first; when that stays finite and the run trained in reduced
-// precision, again in it: a value only the reduced precision makes non-finite is the
-// precision cause. Where the device's autocast does not run the dtype (float16 on the CPU of
-// LibTorch 1.13) a finding says the float32 replay ran alone.
+std::string precision_name(std::optional<c10::ScalarType> dtype) {
+  return !dtype ? "float32" : *dtype == c10::kHalf ? "float16" : "bfloat16";
+}
+
+// One replay, kept in the report.
+std::optional<NonFiniteOp> replay_on(ForensicsReport& r, const ReproBundle& b, const TrainConfig& config,
+                                     DepthModel& model, c10::Device device, std::optional<c10::ScalarType> dtype) {
+  auto op = replay_once(b, config, model, device, dtype);
+  r.replays.push_back({device.str(), precision_name(dtype), op.has_value()});
+  return op;
+}
+
+// The replay order that tells the model from the machine (docs/guard.md "Model or machine"):
+// on the run's device in its precision first, `replays` times: finite every time, the step is
+// transient (classify). Reproduced there and on the CPU in float32: the numerical cause.
+// Reproduced there only: on the CPU in the run's precision, non-finite is the precision
+// cause and finite a kernel of the device. Where autocast does not run the run's dtype
+// (float16 on the CPU of LibTorch 1.13), a finding says what could not be told apart.
 void replay_step(ForensicsReport& r, const ReproBundle& b, const TrainConfig& config, DepthModel& model,
-                 c10::Device device) {
-  r.op = replay_once(b, config, model, c10::kCPU, std::nullopt);
+                 c10::Device device, int64_t replays) {
   const auto dtype = autocast_dtype(config.train.precision);
-  if (r.op || !dtype) return;
-  if (!autocast_runs(device.type(), *dtype)) {
-    r.findings.push_back(std::string("this LibTorch's autocast runs no ") + c10::toString(*dtype) + " on " +
-                         device.str() + " (depthguard diagnose --device cuda); replayed in float32 only");
+  r.run_precision = precision_name(dtype);
+  const auto cannot = [&](const c10::Device& where) {
+    return std::string("this LibTorch's autocast runs no ") + c10::toString(*dtype) + " on " + where.str();
+  };
+  if (dtype && !autocast_runs(device.type(), *dtype)) {
+    r.findings.push_back(cannot(device) + " (depthguard diagnose --device cuda); replayed in float32 only");
+    r.op = replay_on(r, b, config, model, c10::kCPU, std::nullopt);
     return;
   }
-  r.op = replay_once(b, config, model, device, dtype);
-  if (r.op) r.precision_only = *dtype == c10::kHalf ? "float16" : "bfloat16";
+  std::optional<NonFiniteOp> there;
+  for (int64_t i = 0; i < replays && !there; ++i) there = replay_on(r, b, config, model, device, dtype);
+  if (!there || (device.is_cpu() && !dtype)) {
+    r.op = there;
+    return;
+  }
+  if (auto everywhere = replay_on(r, b, config, model, c10::kCPU, std::nullopt)) {
+    r.op = everywhere;
+    return;
+  }
+  r.op = there;
+  if (!dtype) {
+    r.device_only = device.str();
+  } else if (device.is_cpu() || !autocast_runs(c10::kCPU, *dtype)) {
+    if (!device.is_cpu()) r.findings.push_back(cannot(c10::kCPU) + ": the precision and a " + device.str() + " kernel not told apart");
+    r.precision_only = precision_name(dtype);
+  } else if (replay_on(r, b, config, model, c10::kCPU, dtype)) {
+    r.precision_only = precision_name(dtype);
+  } else {
+    r.device_only = device.str();
+  }
+}
+
+// A fresh model in the state the bundle's step started from.
+DepthModel bundle_model(const ReproBundle& b, const TrainConfig& config) {
+  DepthModel model(config.model);
+  restore_checkpoint_bytes(b.state, *model, nullptr);  // takes the stored tensors' layout
+  if (config.train.channels_last) to_channels_last(*model);
+  model->train();
+  return model;
 }
 
 }  // namespace
 
-ForensicsReport replay_bundle(const ReproBundle& b, c10::Device device) {
+ForensicsReport replay_bundle(const ReproBundle& b, c10::Device device, int64_t replays) {
   ForensicsReport r;
   r.step = b.step;
   r.stage = b.stage;
   r.samples = b.samples;
   r.injected = b.injected;
   r.history = b.history;
+  r.run_device = b.device.empty() ? device.str() : b.device;
   r.findings = batch_findings(b);
   if (b.stage != "input" && r.findings.empty()) {
     const auto config = read_train_config(YAML::Load(b.config_yaml));
-    GeneratorKeeper keep_generator;
-    DepthModel model(config.model);
-    restore_checkpoint_bytes(b.state, *model, nullptr);  // takes the stored tensors' layout
-    if (config.train.channels_last) to_channels_last(*model);
-    model->train();
+    GeneratorKeeper keep_generators;
+    auto model = bundle_model(b, config);
     if (b.stage == "weight") {
       r.findings = parameter_findings(*model);
     } else {
-      replay_step(r, b, config, model, device);
+      replay_step(r, b, config, model, device, replays > 0 ? replays : config.guard.replays());
     }
   }
   r.classify();
   return r;
+}
+
+std::optional<bool> replay_reproduces(const ReproBundle& b, c10::Device device) {
+  const auto config = read_train_config(YAML::Load(b.config_yaml));
+  const auto dtype = autocast_dtype(config.train.precision);
+  if ((b.stage != "loss" && b.stage != "gradient") || (dtype && !autocast_runs(device.type(), *dtype))) {
+    return std::nullopt;
+  }
+  GeneratorKeeper keep_generators;
+  auto model = bundle_model(b, config);
+  for (int64_t i = 0; i < config.guard.replays(); ++i) {
+    if (replay_once(b, config, model, device, dtype)) return true;
+  }
+  return false;
 }
 
 void write_forensics(const std::string& dir, const ReproBundle& bundle, const ForensicsReport& report) {

@@ -46,6 +46,8 @@ void save_bundle(const std::string& path, const ReproBundle& b) {
   a.write("stage", c10::IValue(b.stage));
   a.write("injected", c10::IValue(b.injected));
   a.write("history", c10::IValue(history_json(b.history)));
+  a.write("device", c10::IValue(b.device));
+  a.write("loss_scale", torch::tensor(b.loss_scale, torch::kDouble));
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());
   // In memory first: LibTorch's file writer aborts on a full disk.
   write_file_atomically(path, sealed_bytes(a));
@@ -72,6 +74,11 @@ ReproBundle load_bundle(const std::string& path) {
     b.stage = read_string(a, "stage");
     b.injected = read_string(a, "injected");
     b.history = history_from_json(read_string(a, "history"));
+    // Kept since the replays that tell a transient fault; older bundles lack them.
+    c10::IValue device;
+    if (a.try_read("device", device)) b.device = device.toStringRef();
+    torch::Tensor scale;
+    if (a.try_read("loss_scale", scale)) b.loss_scale = scale.item<double>();
   } catch (const c10::Error& e) {
     throw std::runtime_error(file + ": not a readable depthguard reproducer bundle (truncated or another format): " +
                              std::string(e.what_without_backtrace()).substr(0, 200));

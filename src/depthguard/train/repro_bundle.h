@@ -22,7 +22,9 @@ struct ReproBundle {
   std::vector<std::string> samples;
   int64_t step = 0;
   std::string stage;     ///< input, loss, gradient, weight
-  std::string injected;  ///< "site:value" when guard.inject fired at this step
+  std::string injected;  ///< "site:value[:runs]" when guard.inject fired at this step (FaultInjector::fired_at)
+  std::string device;    ///< where the run trained ("cpu", "cuda:0"); "" in bundles before it was kept
+  double loss_scale = 0; ///< loss scaling: the scale when the bundle was made (0: none)
   std::vector<StepRecord> history;
 };
 

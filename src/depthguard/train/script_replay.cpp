@@ -1,8 +1,7 @@
 #include "depthguard/train/script_replay.h"
 
+#include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
@@ -10,6 +9,7 @@
 
 #include "depthguard/guard/generator_keeper.h"
 #include "depthguard/guard/nonfinite_recorder.h"
+#include "depthguard/runtime/atomic_file.h"
 
 namespace depthguard {
 
@@ -21,17 +21,9 @@ fs::path bundle_dir(const std::string& path) {
   return fs::path(path).filename() == "replay.pt" ? fs::path(path).parent_path() : fs::path(path);
 }
 
-std::string text_of(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw std::runtime_error(file.string() + ": cannot read (the reproducer's report)");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // step, stage, samples and history of the investigation that wrote the bundle.
 ForensicsReport report_of(const fs::path& file) {
-  const auto text = text_of(file);
+  const auto text = read_whole_file(file, "the reproducer's report");
   ForensicsReport r;
   try {
     const auto j = nlohmann::json::parse(text);
@@ -39,6 +31,7 @@ ForensicsReport report_of(const fs::path& file) {
     r.stage = j.at("stage").get<std::string>();
     r.samples = j.at("samples").get<std::vector<std::string>>();
     r.history = history_from_json(j.at("history").dump());
+    r.run_device = j.value("run_device", "");
   } catch (const std::exception& e) {
     throw std::runtime_error(file.string() + ": not a forensics report: " + e.what());
   }
@@ -49,7 +42,7 @@ ForensicsReport report_of(const fs::path& file) {
 
 bool is_script_bundle(const std::string& path) { return fs::is_regular_file(bundle_dir(path) / "replay.pt"); }
 
-ForensicsReport replay_script_bundle(const std::string& path, c10::Device device) {
+ForensicsReport replay_script_bundle(const std::string& path, c10::Device device, int64_t replays) {
   const auto dir = bundle_dir(path);
   auto r = report_of(dir / "report.json");
   const auto script = (dir / "replay.pt").string();
@@ -60,8 +53,12 @@ ForensicsReport replay_script_bundle(const std::string& path, c10::Device device
     throw std::runtime_error(script + ": not a TorchScript replay: " + e.what_without_backtrace());
   }
   replay.train();
-  GeneratorKeeper keep_generator;
-  r.op = first_nonfinite_op([&] { replay.forward({}).toTensor().backward(); });
+  GeneratorKeeper keep_generators;
+  if (r.run_device.empty()) r.run_device = device.str();
+  for (int64_t i = 0; i < std::max<int64_t>(replays, 1) && !r.op; ++i) {
+    r.op = first_nonfinite_op([&] { replay.forward({}).toTensor().backward(); });
+    r.replays.push_back({device.str(), "", r.op.has_value()});
+  }
   r.classify();
   return r;
 }

@@ -3,6 +3,7 @@
 // forensics/step-N/ with replay.pt, the step's loss as TorchScript (the batch inside it, the
 // weights the step started from), beside the report.json of the investigation in Python.
 // `depthguard diagnose` replays it here, without Python.
+#include <cstdint>
 #include <string>
 
 #include <c10/core/Device.h>
@@ -14,10 +15,11 @@ namespace depthguard {
 /// Whether `path` is such a reproducer: a directory holding replay.pt, or replay.pt itself.
 bool is_script_bundle(const std::string& path);
 
-/// Runs the replay's forward and backward on `device` with every operator watched and
-/// returns the report: step, stage, samples and history from report.json, the operator and
-/// the cause from this replay. Throws std::runtime_error naming the file that is missing,
+/// Runs the replay's forward and backward on `device` with every operator watched, up to
+/// `replays` times (at least once) until one is non-finite, and returns the report: step,
+/// stage, samples, history and the run's device from report.json, the operator, the replays
+/// and the cause from here (transient when every replay on the run's device was finite). Throws std::runtime_error naming the file that is missing,
 /// damaged or not a TorchScript replay.
-ForensicsReport replay_script_bundle(const std::string& path, c10::Device device = c10::kCPU);
+ForensicsReport replay_script_bundle(const std::string& path, c10::Device device = c10::kCPU, int64_t replays = 1);
 
 }  // namespace depthguard

@@ -31,6 +31,9 @@ void mirror_to_tensorboard(TensorBoardWriter& tb, const nlohmann::json& line) {
     if (line["eval"].is_object()) scalars(tb, "eval/", line["eval"], step);
   } else if (line.contains("loss_scale_overflow")) {
     tb.add_scalar("guard/loss_scale_overflow", line["loss_scale_overflow"].value("scale", 0.0), step);
+  } else if (line.contains("spike")) {  // a point of its own series: a marker over train/<figure>
+    const auto& spike = line["spike"];
+    tb.add_scalar("guard/spike_" + spike.value("figure", std::string("figure")), spike.value("value", 0.0), step);
   } else if (line.contains("nonfinite")) {
     tb.add_text("nonfinite", event_markdown(line["nonfinite"], step), step);
     tb.add_scalar("guard/nonfinite", 1, step);

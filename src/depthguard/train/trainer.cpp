@@ -103,7 +103,7 @@ class TrainingRun {
         continue;
       }
       profiler.before_step();
-      const bool stepped = step(*batch);
+      const bool stepped = step_with_retries(*batch);
       profiler.after_step();
       if (stepped) {
         bar.advance(1, fmt::format("loss {:.4f} lr {:.2e} {:.1f} img/s", sentinel_->loss(), lr_,
@@ -127,6 +127,8 @@ class TrainingRun {
     summary_.best_step = state_.best_step;
     summary_.nonfinite_steps = state_.nonfinite_steps;
     summary_.device_reads = sentinel_->device_reads();
+    summary_.transient_steps = sentinel_->transient_steps();
+    summary_.spikes = sentinel_->spike_count();
     if (root_) write_summary(first_step);
     return summary_;
   }
@@ -267,9 +269,16 @@ class TrainingRun {
       record({{"step", e.step}, {"nonfinite", event_json(e)}});
     });
     sentinel_->investigate_with([this](const StepEvidence& evidence) { return write_bundle(evidence); });
+    // A later event's replays, on a fresh model from an in-memory bundle: the reducer's
+    // hooks would make a rank's replay wait for the others.
+    sentinel_->rerun_with([this](const StepEvidence& evidence) -> std::optional<bool> {
+      if (injector_.reproducible_at(evidence.step)) return true;  // every run of the step gets it
+      return replay_reproduces(bundle_of(evidence), device_);
+    });
     sentinel_->on_scale_overflow([this](const ScaleOverflow& o) {
       record({{"step", o.step}, {"loss_scale_overflow", overflow_json(o)}});
     });
+    sentinel_->on_spike([this](const Spike& s) { record({{"step", s.step}, {"spike", spike_json(s)}}); });
     // One all-reduce per step: every check's flag, and the stop request riding along.
     if (group_) {
       sentinel_->agree_with([this](int64_t flags_here) {
@@ -283,14 +292,23 @@ class TrainingRun {
     }
   }
 
+  // A step, run again with the same batch while the sentinel retries a transient event.
+  bool step_with_retries(Batch& batch) {
+    ++state_.batch_in_epoch;  // this batch is used up, whatever happens to the step
+    for (bool retry = false;; retry = true) {
+      if (step(batch, retry)) return true;
+      if (!sentinel_->retrying()) return false;
+    }
+  }
+
   // One optimiser step under the NaN sentinel; false when a non-finite value dropped it. The
   // device is read once (check_step): the loss, objective, valid pixels, loss-scale
   // overflow, gradient norm and the previous update's weight check in one copy.
-  bool step(Batch& batch) {
+  bool step(Batch& batch, bool retry) {
     model_->train();
     lr_ = learning_rate(config_.schedule, config_.optimizer.lr(), state_.step, total_steps_) * sentinel_->lr_scale();
     set_learning_rate(*optimizer_, lr_, lr_scales_);
-    ++state_.batch_in_epoch;  // this batch is used up, whatever happens to the step
+    injector_.begin_run(retry);
     batch.image = batch.image.to(device_, /*non_blocking=*/true);
     batch.depth = batch.depth.to(device_, /*non_blocking=*/true);
     current_batch_ = &batch;
@@ -300,7 +318,11 @@ class TrainingRun {
     sentinel_->expect_inputs({batch.image, batch.depth}, batch.finite && !injected);
     auto image = config_.train.channels_last ? batch.image.contiguous(torch::MemoryFormat::ChannelsLast) : batch.image;
     clear_gradients(*optimizer_);
-    const auto out = depth_loss(config_.loss, forward(image), batch.depth);
+    auto out = depth_loss(config_.loss, forward(image), batch.depth);
+    // A loss fault: the figure the sentinel reads (a copy: the report shares the graph's
+    // storage) and, out of place, the objective, whose gradients stay those of the finite loss.
+    if (config_.guard.inject_site() == InjectSite::Loss) out.report = out.report.clone();
+    if (injector_.inject(InjectSite::Loss, state_.step, out.report)) out.loss = out.loss - out.loss.detach() + out.report;
     (scaler_ ? scaler_->scale(out.loss) : out.loss).backward();
     if (reducer_) reducer_->finish();  // the mean gradient over the ranks
     const auto params = model_->parameters();
@@ -403,9 +425,8 @@ class TrainingRun {
     state_.lr_scale = sentinel_->lr_scale();
   }
 
-  // The trainer's forensics: a bundle of the step (state, batch, config) replayed on a
-  // fresh model, written before the sentinel acts, so a halt or a restore loses nothing.
-  Investigation write_bundle(const StepEvidence& evidence) {
+  // The step as a reproducer: its state, batch and configuration.
+  ReproBundle bundle_of(const StepEvidence& evidence) {
     ReproBundle b;
     take_sentinel_counters();
     b.state = checkpoint_bytes(*model_, optimizer_.get(), state_);
@@ -417,10 +438,20 @@ class TrainingRun {
     b.stage = choice_name(guard_stage_choices(), evidence.stage);
     b.injected = injector_.fired_at(evidence.step);
     b.history.assign(evidence.history.begin(), evidence.history.end());
+    b.device = device_.str();
+    b.loss_scale = scaler_ ? scaler_->value() : 0;
+    return b;
+  }
+
+  // The trainer's forensics: a bundle of the step replayed on a fresh model, written before
+  // the sentinel acts, so a halt or a restore loses nothing.
+  Investigation write_bundle(const StepEvidence& evidence) {
+    const auto b = bundle_of(evidence);
     // A rank other than 0 writes its own folder: ranks may see the same step.
     auto folder = fmt::format("step-{}", evidence.step);
     if (group_ && !root_) folder += fmt::format("-rank-{}", group_->rank());
     Investigation found{replay_bundle(b, device_), (fs::path(options_.out) / "forensics" / folder).string()};
+    found.report.spikes.assign(evidence.spikes.begin(), evidence.spikes.end());
     write_forensics(found.location, b, found.report);
     return found;
   }
@@ -565,11 +596,29 @@ class TrainingRun {
       spdlog::info("gradient all-reduce: {:.2f} s of waiting after backward over {:.1f} s ({:.1f}%)",
                    reducer_->wait_seconds(), summary_.seconds, 100 * reducer_->wait_seconds() / summary_.seconds);
     }
+    j["transient_steps"] = transient_steps();
+    j["spikes"] = sentinel_->spike_count();
     if (const auto& found = sentinel_->first_investigation()) {
       j["forensics"] = {{"cause", choice_name(nonfinite_cause_choices(), found->report.cause)},
                         {"report", found->location}};
     }
     write_file_atomically((fs::path(options_.out) / "summary.json").string(), j.dump(2) + "\n");
+  }
+
+  // This session's transient events, as Megatron's tracker file keeps its skipped
+  // iterations: the step, the ranks that saw the value (none listed: every rank, a gradient's
+  // average), the device the replays ran on and what was done.
+  nlohmann::json transient_steps() const {
+    auto steps = nlohmann::json::array();
+    for (const auto& e : sentinel_->events()) {
+      if (!e.transient) continue;
+      steps.push_back({{"step", e.step},
+                       {"stage", choice_name(guard_stage_choices(), e.stage)},
+                       {"ranks", e.ranks},
+                       {"device", e.replayed_on},
+                       {"action", choice_name(guard_action_choices(), e.action)}});
+    }
+    return steps;
   }
 
   const TrainConfig& config_;

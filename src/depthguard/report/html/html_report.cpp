@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <stdexcept>
 
@@ -22,17 +21,9 @@ using json = nlohmann::json;
 
 namespace {
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path.string() + ": cannot be read");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 json read_json(const fs::path& path) {
   try {
-    return json::parse(read_text(path));
+    return json::parse(read_whole_file(path));
   } catch (const json::exception& e) {
     throw std::runtime_error(path.string() + ": not valid JSON: " + e.what());
   }
@@ -43,11 +34,12 @@ json read_json_if_present(const fs::path& path) { return fs::exists(path) ? read
 // metrics.jsonl split by kind of line. A last line cut short by a killed writer is dropped
 // (the log is appended line by line); a malformed line before it is an error.
 struct MetricsLines {
-  json train = json::array(), eval = json::array(), events = json::array(), overflows = json::array();
+  json train = json::array(), eval = json::array(), events = json::array(), overflows = json::array(),
+       spikes = json::array();
 };
 
 MetricsLines read_metrics(const fs::path& path) {
-  std::istringstream in(read_text(path));
+  std::istringstream in(read_whole_file(path));
   MetricsLines lines;
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
@@ -74,6 +66,11 @@ MetricsLines read_metrics(const fs::path& path) {
       object_or_null("loss_scale_overflow");
       const auto scale = j["loss_scale_overflow"].is_object() ? j["loss_scale_overflow"].value("scale", json()) : json();
       lines.overflows.push_back({{"step", j["step"]}, {"scale", scale.is_number() ? scale : json()}});
+    } else if (j.contains("spike")) {
+      object_or_null("spike");
+      json spike = j["spike"].is_object() ? j["spike"] : json::object();
+      spike["step"] = j["step"];
+      lines.spikes.push_back(spike);
     } else if (j.contains("nonfinite")) {
       if (!j["nonfinite"].is_object()) {
         throw std::runtime_error(fmt::format("{}:{}: \"nonfinite\" is not an object", path.string(), number));
@@ -113,7 +110,7 @@ void attach_forensics(json& event, const fs::path& run) {
     found["direction"] = text_field(report["op"], "direction");
     found["module"] = text_field(report["op"], "module");
   }
-  if (file_exists(folder / "report.txt")) found["text"] = read_text(folder / "report.txt");
+  if (file_exists(folder / "report.txt")) found["text"] = read_whole_file(folder / "report.txt");
   event["forensics"] = found;
 }
 
@@ -129,7 +126,7 @@ json read_samples(const fs::path& dir) {
     if (file.empty() || fs::path(file).has_parent_path()) {
       throw std::runtime_error((dir / "samples.json").string() + ": a sample without a file name in samples/");
     }
-    sample["src"] = "data:image/png;base64," + base64_encode(read_text(dir / file));
+    sample["src"] = "data:image/png;base64," + base64_encode(read_whole_file(dir / file));
   }
   return index;
 }
@@ -193,10 +190,11 @@ json run_report_data(const std::string& run_dir) {
             {"eval", metrics.eval},
             {"events", metrics.events},
             {"overflows", metrics.overflows},
+            {"spikes", metrics.spikes},
             {"summary", read_json_if_present(run / "summary.json")},
             {"evaluation", read_json_if_present(run / "eval.json")},
             {"samples", read_samples(run / "samples")},
-            {"config", fs::exists(run / "config.yaml") ? json(read_text(run / "config.yaml")) : json()},
+            {"config", fs::exists(run / "config.yaml") ? json(read_whole_file(run / "config.yaml")) : json()},
             {"report", made_by()}};
   return data;
 }

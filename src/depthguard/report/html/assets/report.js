@@ -8,6 +8,7 @@
   const root = document.getElementById('report');
   const palette = ['#1f6feb', '#e8710a', '#188038', '#9334e6', '#d01884', '#12a4af', '#8d6e63', '#5f6368'];
   const bad = '#c62828';
+  const warn = '#f29900';  // spike warnings
 
   Chart.defaults.animation = false;  // drawn at once: the page is a document, not a show
   Chart.defaults.maintainAspectRatio = false;
@@ -121,6 +122,8 @@
       ['wall time', summary.seconds !== undefined ? num(summary.seconds, 0) + ' s' : null],
       ['non-finite steps', summary.nonfinite_steps !== undefined ? summary.nonfinite_steps : events.length,
        (summary.nonfinite_steps || events.length) > 0],
+      ['transient steps', transientSteps(events), events.some(e => e.transient)],
+      ['spike warnings', (data.spikes || []).length, false],
       ['best abs_rel', summary.best_step >= 0 ? num(summary.best_abs_rel, 4) + ' at step ' + summary.best_step : null],
       ['built from', summary.version],
     ]);
@@ -141,12 +144,14 @@
     chartCard(grid, 'loss', 'Loss (mean per log interval)', runChart([
       line('reported loss', 'loss', palette[0]),
       line('objective (what the optimiser minimises)', 'objective', palette[1]),
+      spikeMarkers('loss'),
       markersOn(lossSeries, false)]), 'The reported loss is the figure logs show (SILog: alpha * sqrt(D)); ' +
-      'the objective is what backward differentiates.');
+      'the objective is what backward differentiates.' + spikeNote('loss'));
     chartCard(grid, 'norms', 'Gradient and weight norms', runChart([
       line('gradient norm (before clipping)', 'grad_norm', palette[2]),
       line('weight norm', 'weight_norm', palette[3]),
-      markersOn(series('grad_norm'), true)], { y: { type: 'logarithmic' } }));
+      spikeMarkers('grad_norm'),
+      markersOn(series('grad_norm'), true)], { y: { type: 'logarithmic' } }), spikeNote('grad_norm'));
     chartCard(grid, 'lr', 'Learning rate', runChart([line('learning rate', 'lr', palette[4]), markersOn(series('lr'), false)]));
     chartCard(grid, 'throughput', 'Throughput (training images per second)',
               runChart([line('images/s', 'images_per_s', palette[5])]));
@@ -231,6 +236,27 @@
              pointRadius: 8, pointHoverRadius: 11, borderColor: bad, backgroundColor: bad };
   }
 
+  // The steps no replay reproduced, as Megatron's tracker file lists its skipped iterations.
+  function transientSteps(events) {
+    const steps = events.filter(e => e.transient).map(e => e.step + ' (' + e.action + ' on ' + e.replayed_on + ')');
+    return steps.length ? steps.length + ': step ' + steps.join(', ') : 0;
+  }
+
+  // The spike warnings of one figure: the step's own value (not the interval's mean) as an
+  // orange diamond.
+  function spikeMarkers(figure) {
+    const spikes = (data.spikes || []).filter(s => s.figure === figure && isNumber(s.value));
+    return { label: 'spike warning', type: 'scatter', pointStyle: 'rectRot', pointRadius: 6, borderColor: warn,
+             backgroundColor: warn, data: spikes.map(s => ({ x: s.step, y: s.value,
+               text: 'spike at step ' + s.step + ': ' + num(s.value) + ', ' + num(s.ratio, 1) + 'x its running mean ' +
+                     num(s.mean) })) };
+  }
+
+  function spikeNote(figure) {
+    const n = (data.spikes || []).filter(s => s.figure === figure).length;
+    return n ? ' Orange diamonds: ' + n + ' spike warning(s), a step far above the running mean (guard.spike_z).' : '';
+  }
+
   function drawEvaluations(grid) {
     const evals = data.eval.filter(l => l.eval);
     if (!evals.length) return;
@@ -255,6 +281,7 @@
       const rows = [['step', e.step], ['stage', e.stage], ['action', e.action], ['samples', (e.samples || []).join(', ')],
                     ['cause', f.cause_title || e.cause], ['operator', f.operator ? f.operator + ' (' + f.direction + ')' : null],
                     ['module', f.module], ['why', f.reason], ['fix', f.remedy], ['ranks', e.ranks ? e.ranks.join(', ') : null],
+                    ['transient', e.transient ? 'yes: finite when replayed on ' + e.replayed_on : null],
                     ['report', e.report]];
       body.append(table(['', ''], rows.filter(r => r[1] !== null && r[1] !== undefined && r[1] !== ''), new Set([1]), true));
       if (f.text) body.append(el('pre', {}, f.text));
@@ -336,12 +363,14 @@
     drawAccuracy(grid, arms, runs, indexOf, label, 'd1', 'δ1 per run (higher is better)');
 
     const t = section('Runs');
-    t.append(table(['run', 'variant', 'stress', 'seed', 'status', 'steps', 'first non-finite step', 'stage', 'cause',
-                    'metrics from', 'abs_rel', 'rmse', 'δ1', 'seconds'],
-                   runs.map(r => [r.id, r.variant, r.stress, r.seed, r.status, r.steps, r.nonfinite_step, r.stage || null,
+    t.append(table(['run', 'variant', 'stress', 'seed', 'status', 'steps', 'first non-finite step', 'spike warning',
+                    'stage', 'cause', 'metrics from', 'abs_rel', 'rmse', 'δ1', 'seconds'],
+                   runs.map(r => [r.id, r.variant, r.stress, r.seed, r.status, r.steps, r.nonfinite_step,
+                                  r.spike_lead !== null && r.spike_lead !== undefined ? r.spike_lead + ' steps before' : null,
+                                  r.stage || null,
                                   r.cause || null, r.metrics_from || null, r.metrics ? num(r.metrics.abs_rel, 4) : null,
                                   r.metrics ? num(r.metrics.rmse, 3) : null, r.metrics ? num(r.metrics.d1, 3) : null,
-                                  num(r.seconds, 1)]), new Set([0, 1, 2, 4, 7, 8, 9])));
+                                  num(r.seconds, 1)]), new Set([0, 1, 2, 4, 8, 9, 10])));
     const how = section('How it was made');
     how.append(el('pre', {}, data.command));
     how.append(el('p', { class: 'note' }, 'NaN rate: the share of runs in which the sentinel met a non-finite value ' +
@@ -357,9 +386,16 @@
     const ci = a => num(100 * a.rate, 0) + '% [' + num(100 * a.rate_ci95[0], 0) + ', ' + num(100 * a.rate_ci95[1], 0) + ']';
     const mean = m => (m ? num(m.mean, 3) + ' ± ' + num(m.std, 3) : null);
     grid.append(el('div', { class: 'card' }, el('h3', {}, 'Per variant and stress'),
-                   table(['variant', 'stress', 'non-finite', 'rate [95% CI]', 'abs_rel'],
+                   table(['variant', 'stress', 'non-finite', 'rate [95% CI]', 'spike warning before', 'abs_rel'],
                          arms.map(a => [a.variant, a.stress, a.nonfinite + ' / ' + a.runs + (a.failed ? ' (' + a.failed + ' failed)' : ''),
-                                        ci(a), mean(a.abs_rel)]), new Set([0, 1]))));
+                                        ci(a), warnedCell(a), mean(a.abs_rel)]), new Set([0, 1]))));
+  }
+
+  // How many of an arm's non-finite runs had a spike warning in the 50 steps before, and how long before.
+  function warnedCell(a) {
+    if (!a.nonfinite || a.warned === undefined) return null;
+    return a.warned + ' of ' + a.nonfinite + (a.median_spike_lead !== null && a.median_spike_lead !== undefined
+      ? ', median ' + num(a.median_spike_lead, 0) + ' steps' : '');
   }
 
   function variantsAndStresses(arms) {

@@ -1,0 +1,34 @@
+#include "depthguard/guard/generator_keeper.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Context.h>
+#include <torch/cuda.h>
+
+namespace depthguard {
+
+namespace {
+
+// A handle on the global generator of CUDA device `index` (through LibTorch's CUDA hooks:
+// this library compiles without CUDA headers).
+at::Generator cuda_generator(size_t index) {
+  return at::globalContext().defaultGenerator(c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(index)));
+}
+
+}  // namespace
+
+GeneratorStates GeneratorStates::capture() {
+  GeneratorStates s;
+  s.cpu_ = at::detail::getDefaultCPUGenerator().get_state();
+  if (torch::cuda::is_available()) {
+    for (size_t i = 0; i < torch::cuda::device_count(); ++i) s.cuda_.push_back(cuda_generator(i).get_state());
+  }
+  return s;
+}
+
+void GeneratorStates::restore() const {
+  at::Generator cpu = at::detail::getDefaultCPUGenerator();
+  cpu.set_state(cpu_);
+  for (size_t i = 0; i < cuda_.size(); ++i) cuda_generator(i).set_state(cuda_[i]);
+}
+
+}  // namespace depthguard
