@@ -350,6 +350,19 @@ BENCHMARK(BM_SentinelChecks)->Unit(benchmark::kMillisecond)->UseRealTime();
 // speed hits both alike). On the CPU: resnet18-mim batch 8 fp32; on the first GPU
 // (cuda = 1, skipped without one): batch 32 bf16. Counters: mean and median milliseconds of
 // each, and the mean overhead (the mean carries the snapshot's share).
+// Wall time of f(), in milliseconds.
+template <typename F>
+double milliseconds_of(const F& f) {
+  const auto start = std::chrono::steady_clock::now();
+  f();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+double median_of(std::vector<double> v) {
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+  return v[v.size() / 2];
+}
+
 void BM_SentinelOnOff(benchmark::State& state) {
   const bool cuda = state.range(0) != 0;
   if (cuda && skipped_without_cuda(state)) return;
@@ -361,29 +374,20 @@ void BM_SentinelOnOff(benchmark::State& state) {
   Sentinel sentinel(step.model(), step.optimizer(), GuardOptions());
   sentinel.start(0);
   std::vector<double> on, off;
-  const auto time_ms = [](const auto& f) {
-    const auto start = std::chrono::steady_clock::now();
-    f();
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  };
   for (auto _ : state) {
     for (int64_t i = 0; i < state.range(1); ++i) {
-      on.push_back(time_ms([&] { step.run(sentinel); }));
-      off.push_back(time_ms([&] {
+      on.push_back(milliseconds_of([&] { step.run(sentinel); }));
+      off.push_back(milliseconds_of([&] {
         step.run();
         benchmark::DoNotOptimize(step.optimizer().param_groups().size());
       }));
     }
   }
   const auto mean = [](const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / v.size(); };
-  const auto median = [](std::vector<double> v) {
-    std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
-    return v[v.size() / 2];
-  };
   state.counters["on_mean_ms"] = mean(on);
   state.counters["off_mean_ms"] = mean(off);
-  state.counters["on_median_ms"] = median(on);
-  state.counters["off_median_ms"] = median(off);
+  state.counters["on_median_ms"] = median_of(on);
+  state.counters["off_median_ms"] = median_of(off);
   state.counters["overhead_%"] = 100.0 * (mean(on) / mean(off) - 1.0);
   state.counters["reads_per_step"] = static_cast<double>(sentinel.device_reads()) / static_cast<double>(on.size());
   if (!sentinel.settle() || sentinel.nonfinite_steps() != 0) state.SkipWithError("a healthy step was flagged");
@@ -411,26 +415,96 @@ void BM_SentinelSnapshot(benchmark::State& state) {
 }
 BENCHMARK(BM_SentinelSnapshot)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-// The forensics replay of one non-finite step (once per session, never on a healthy run):
-// resnet18-mim, batch 8, the naive head pushed below the sigmoid's underflow, every
-// operator's output checked through forward, loss and backward.
-void BM_ForensicsReplay(benchmark::State& state) {
-  at::set_num_threads(kThreads);
-  auto root = YAML::Load("model: {arch: resnet18-mim, head: naive, head_bias: -100}");
-  const auto config = read_train_config(root);
+// A reproducer of one step of a fresh model of `config` (batch 8, 256x320) at `stage`.
+ReproBundle bench_bundle(const TrainConfig& config, const std::string& stage) {
   DepthModel model(config.model);
   ReproBundle bundle;
   bundle.state = checkpoint_bytes(*model, nullptr, TrainState());
   bundle.config_yaml = YAML::Dump(config.resolved);
   bundle.image = torch::randn({kBatch, 3, kHeight, kWidth});
   bundle.depth = 1 + torch::rand({kBatch, 1, kHeight, kWidth});
-  bundle.stage = "loss";
+  bundle.stage = stage;
+  bundle.device = "cpu";
+  return bundle;
+}
+
+// The forensics replay of one non-finite step (once per session, never on a healthy run):
+// resnet18-mim, batch 8, the naive head pushed below the sigmoid's underflow, every
+// operator's output checked through forward, loss and backward.
+void BM_ForensicsReplay(benchmark::State& state) {
+  at::set_num_threads(kThreads);
+  const auto bundle =
+      bench_bundle(read_train_config(YAML::Load("model: {arch: resnet18-mim, head: naive, head_bias: -100}")), "loss");
   for (auto _ : state) {
     const auto report = replay_bundle(bundle);
     if (report.cause != NonFiniteCause::LogOfSigmoid) state.SkipWithError("the replay did not find V2");
   }
 }
 BENCHMARK(BM_ForensicsReplay)->Iterations(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The replay order's cost per loss or gradient event (docs/guard.md, "Model or machine"), on
+// a healthy batch: the first event's investigation (replay_bundle: a fresh model from the
+// bundle, one replay on the CPU in float32 with every operator watched, cause transient) and
+// a later event's rerun (replay_reproduces, the same replay). resnet18-mim and swinv2-mim
+// tiny, batch 8, 256x320.
+void BM_ReplayOrder(benchmark::State& state) {
+  at::set_num_threads(kThreads);
+  const auto arch = state.range(0) != 0 ? Architecture::SwinV2Mim : Architecture::ResNet18Mim;
+  auto root = YAML::Load("model: {arch: " + choice_name(architecture_choices(), arch) + "}");
+  if (arch != Architecture::SwinV2Mim) root["model"]["width"] = default_width(arch);  // swin: its tiny preset
+  const auto config = read_train_config(root);
+  state.SetLabel(describe_model(config.model) + ", batch 8, 256x320");
+  const auto bundle = bench_bundle(config, "gradient");
+  std::vector<double> investigation, rerun;
+  for (auto _ : state) {
+    investigation.push_back(milliseconds_of([&] {
+      if (replay_bundle(bundle).cause != NonFiniteCause::Transient) state.SkipWithError("not transient");
+    }));
+    rerun.push_back(milliseconds_of([&] {
+      if (replay_reproduces(bundle, c10::kCPU) != std::optional<bool>(false)) state.SkipWithError("reproduced");
+    }));
+  }
+  state.counters["investigation_ms"] = median_of(investigation);
+  state.counters["rerun_ms"] = median_of(rerun);
+}
+BENCHMARK(BM_ReplayOrder)->ArgName("swin")->Arg(0)->Arg(1)->Iterations(3)->Unit(benchmark::kSecond)->UseRealTime();
+
+// Spike warnings' cost: the trainer's step under a sentinel with spike_z 2.5 against the same
+// step under one with spike_z 0, alternating step by step on one model (what the warnings
+// add is host arithmetic on figures the step has read anyway).
+void BM_SpikeWarningsOnOff(benchmark::State& state) {
+  at::set_num_threads(kThreads);
+  TrainStep step(model_options(Architecture::ResNet18Mim), true);
+  state.SetLabel("resnet18-mim cpu batch 8 fp32");
+  Sentinel warned(step.model(), step.optimizer(), GuardOptions());
+  Sentinel quiet(step.model(), step.optimizer(), GuardOptions().spike_z(0));
+  warned.start(0);
+  quiet.start(0);
+  std::vector<double> on, off;
+  for (auto _ : state) {
+    for (int64_t i = 0; i < state.range(0); ++i) {
+      on.push_back(milliseconds_of([&] { step.run(warned); }));
+      off.push_back(milliseconds_of([&] { step.run(quiet); }));
+    }
+  }
+  state.counters["on_median_ms"] = median_of(on);
+  state.counters["off_median_ms"] = median_of(off);
+  state.counters["overhead_%"] = 100.0 * (median_of(on) / median_of(off) - 1.0);
+}
+BENCHMARK(BM_SpikeWarningsOnOff)->ArgName("pairs")->Arg(30)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+
+// What one healthy step's warnings cost alone: two estimates updated, no spike.
+void BM_SpikeDetectorAdd(benchmark::State& state) {
+  SpikeDetector loss("loss", 2.5, 0.97, 25), grad_norm("grad_norm", 2.5, 0.97, 25);
+  int64_t step = 0;
+  for (auto _ : state) {
+    const double jitter = 0.01 * static_cast<double>(step % 7);
+    benchmark::DoNotOptimize(loss.add(step, 1.0 + jitter));
+    benchmark::DoNotOptimize(grad_norm.add(step, 2.0 + jitter));
+    ++step;
+  }
+}
+BENCHMARK(BM_SpikeDetectorAdd);
 
 }  // namespace
 }  // namespace depthguard

@@ -90,7 +90,7 @@ class Sentinel:
 
     def __init__(self, model, optimizer, *, policy="skip", scaler=None, scheduler=None, max_skips=5,
                  lr_factor=0.5, snapshot_interval=50, forensics=True, min_loss_scale=1.0,
-                 max_scale_backoffs=16, on_transient="retry", replays=1, spike_z=2.5, spike_alpha=0.97,
+                 max_scale_backoffs=16, on_transient="retry", replays=1, spike_z=4.0, spike_alpha=0.97,
                  spike_warmup=25, log_dir=None, process_group=None, start_step=0):
         if not isinstance(model, torch.nn.Module):
             raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")

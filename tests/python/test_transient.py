@@ -73,3 +73,23 @@ def test_bad_transient_options_are_named():
         depthguard.Sentinel(model, optimizer, replays=0)
     with pytest.raises(TypeError, match="replays"):
         depthguard.Sentinel(model, optimizer, replays=1.5)
+
+
+def test_a_jump_is_a_spike_warning_in_the_log(tmp_path):
+    torch.manual_seed(0)
+    model = TinyDepthNet()
+    optimizer = torch.optim.SGD(model.parameters(), lr=1e-3)
+    sentinel = depthguard.Sentinel(model, optimizer, log_dir=tmp_path)
+    image, depth = batch(7)
+    for step in range(40):
+        scale = 100.0 if step == 32 else 1.0
+        sentinel.begin_step()
+        optimizer.zero_grad()
+        loss = silog_bts(model(image), depth, depth > 0) * scale
+        loss.backward()
+        assert sentinel.check_step(loss)
+        optimizer.step()
+        sentinel.end_step()
+    assert sentinel.spike_count >= 1
+    spikes = [line for line in (tmp_path / "metrics.jsonl").read_text().splitlines() if '"spike"' in line]
+    assert spikes and '"step":32' in spikes[0].replace(" ", "")

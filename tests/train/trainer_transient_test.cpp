@@ -119,6 +119,24 @@ TEST(TrainerTransient, AFaultThatComesBackOnRetryFollowsThePolicy) {
   EXPECT_EQ(e[1]["transient"], true);
 }
 
+// SwinV2's backward normalises the zeros of padded windows into NaN that reach no gradient
+// (NormBackward1 at a 2x2 map under 8x8 windows): the verdict is the loss's and the
+// gradients', not that of any NaN on the way.
+TEST(TrainerTransient, ASwinTransientIsNotMistakenForItsPaddedWindowsNaN) {
+  auto root = faulted_run("gradient", 1);
+  root["model"] = YAML::Load("{arch: swinv2-mim}");
+  root["data"]["synthetic"]["height"] = 64;
+  root["data"]["synthetic"]["width"] = 64;
+  root["train"]["steps"] = 4;
+  testing::TempDir dir("transient_swin");
+  const auto s = train(read_train_config(root), quiet(dir.str()));
+  EXPECT_EQ(s.transient_steps, 1);
+  const auto e = logged_events(dir.str());
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0]["cause"], "transient");
+  EXPECT_EQ(e[0]["action"], "retry");
+}
+
 // A fault every run meets (inject_runs 0) is reproduced: the policy acts, not on_transient.
 TEST(TrainerTransient, AReproducibleFaultIsNotTransient) {
   testing::TempDir dir("transient_reproducible");

@@ -165,7 +165,7 @@ std::string ForensicsReport::text() const {
   }
   for (const auto& f : findings) out += fmt::format("  {}\n", f);
   for (const auto& s : spikes) {
-    out += fmt::format("  warned {} step(s) before: {} {:.4g} at step {}, {:.1f}x its running mean {:.4g}\n",
+    out += fmt::format("  warned {} step(s) before: {} {:.4g} at step {}, {:.3g}x its running mean {:.4g}\n",
                        step - s.step, s.figure == "loss" ? "loss" : "gradient norm", s.value, s.step, s.ratio(), s.mean);
   }
   for (const auto& r : replays) {

@@ -151,7 +151,10 @@ NonFiniteCause cause_of_op(const NonFiniteOp& op, std::string& reason) {
     reason = fmt::format("{} ({}) of {} zero(s) in '{}'", op.op, op.direction, zeros, op.module);
     if (after_sigmoid) {
       reason += backward ? ", after a sigmoid there" : ", of what " + *from_sigmoid + " made";
-      reason += ": sigmoid(x) underflows to 0 in float32 for x below about -88";
+      // Where the sigmoid underflows depends on the dtype it ran in (the log's input's).
+      const bool half = !op.inputs.empty() && op.inputs[0].tensor && op.inputs[0].tensor->dtype == "Half";
+      reason += half ? ": sigmoid(x) underflows to 0 in float16 for x below about -17"
+                     : ": sigmoid(x) underflows to 0 in float32 for x below about -88";
       return NonFiniteCause::LogOfSigmoid;
     }
     return NonFiniteCause::Unknown;

@@ -314,7 +314,7 @@ void Sentinel::watch_for_spikes() {
     if (!spike) continue;
     ++spike_count_;
     spikes_.push_back(*spike);
-    spdlog::warn("step {}: {} {:.4g} is {:.1f}x its running mean {:.4g} ({:.1f} standard deviations above; "
+    spdlog::warn("step {}: {} {:.4g} is {:.3g}x its running mean {:.4g} ({:.3g} standard deviations above; "
                  "guard.spike_z {:g}): a spike, often the first sign of a divergence",
                  step_, spike->figure == "loss" ? "loss" : "gradient norm", spike->value, spike->ratio(), spike->mean,
                  spike->z(), options_.spike_z());
@@ -423,23 +423,26 @@ std::optional<bool> Sentinel::reproduced_here(GuardStage stage, bool investigate
   return rerun_(evidence(stage));
 }
 
-// The default rerun: the loss function from the step's generator states, its loss and (for
-// a gradient event) its gradients checked, without the recorder; the run is left as it was.
+// The step's loss function once more, from its generator states: whether the value the
+// sentinel saw came back (the loss; for a gradient event, the loss or a gradient). A
+// non-finite loss was made in the forward pass: its backward would add nothing (and some,
+// torch 1.13's of torch.var over one value, raise).
+bool Sentinel::replay_loss_fn(GuardStage stage) {
+  start_generators_.restore();
+  state_->discard_update();
+  const auto loss = loss_fn_();
+  if (!torch::isfinite(loss.detach()).all().item<bool>()) return true;
+  loss.backward();
+  return stage == GuardStage::Gradient && !all_finite(gradients_of(state_->parameters()));
+}
+
+// The default rerun: replay_loss_fn without the recorder; the run is left as it was.
 std::optional<bool> Sentinel::rerun_in_place(const StepEvidence& evidence) {
   if (!loss_fn_) return std::nullopt;
   GeneratorKeeper keep_generators;
   const auto buffers = buffer_copies(*state_);
   bool reproduced = false;
-  for (int64_t i = 0; i < options_.replays() && !reproduced; ++i) {
-    start_generators_.restore();
-    state_->discard_update();
-    const auto loss = loss_fn_();
-    reproduced = !torch::isfinite(loss.detach()).all().item<bool>();
-    if (!reproduced && evidence.stage == GuardStage::Gradient) {
-      loss.backward();
-      reproduced = !all_finite(gradients_of(state_->parameters()));
-    }
-  }
+  for (int64_t i = 0; i < options_.replays() && !reproduced; ++i) reproduced = replay_loss_fn(evidence.stage);
   state_->discard_update();
   restore_buffers(*state_, buffers);
   return reproduced;
@@ -479,16 +482,11 @@ Investigation Sentinel::replay_in_place(const StepEvidence& evidence) {
     GeneratorKeeper keep_generators;
     const auto buffers = buffer_copies(*state_);
     r.run_device = replay_device();
-    for (int64_t i = 0; i < options_.replays() && !r.op; ++i) {
-      start_generators_.restore();  // the step's own random draws (dropout)
-      state_->discard_update();
-      // A non-finite loss was made in the forward pass, where the recorder has found it: its
-      // backward would add nothing (and some, torch 1.13's of torch.var over one value, raise).
-      r.op = first_nonfinite_op([&] {
-        const auto loss = loss_fn_();
-        if (torch::isfinite(loss.detach()).all().item<bool>()) loss.backward();
-      });
-      r.replays.push_back({r.run_device, "", r.op.has_value()});
+    bool reproduced = false;
+    for (int64_t i = 0; i < options_.replays() && !reproduced; ++i) {
+      auto op = first_nonfinite_op([&] { reproduced = replay_loss_fn(evidence.stage); });
+      if (reproduced) r.op = std::move(op);  // else a NaN that reached neither loss nor gradient
+      r.replays.push_back({r.run_device, "", reproduced});
     }
     state_->discard_update();
     restore_buffers(*state_, buffers);

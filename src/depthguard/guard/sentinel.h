@@ -260,6 +260,7 @@ class Sentinel {
   bool transient_on_every_rank(GuardStage stage, bool investigated);
   std::optional<bool> reproduced_here(GuardStage stage, bool investigated);
   std::optional<bool> rerun_in_place(const StepEvidence& evidence);
+  bool replay_loss_fn(GuardStage stage);
   std::string replay_device();
   void take_snapshot();
 

@@ -4,8 +4,9 @@
 //
 // The estimate is ZClip's (Kumar et al. 2025): an exponential moving average of the mean and
 // of the variance, factor alpha (0.97), after a warm-up of plain mean and variance over the
-// first values (25). A value more than z standard deviations above the mean (z 2.5, ZClip's
-// threshold) is a spike; the estimate then takes mean + z * std in its place, so one spike
+// first values (25). A value more than z standard deviations above the mean is a spike (the
+// sentinel's default z is 4, where ZClip clips at 2.5: a warning should be rarer than a
+// clip); the estimate then takes mean + z * std in its place, so one spike
 // does not raise the bar for the next, and a lasting shift is learnt within ~1 / (1 - alpha)
 // steps.
 #include <cstdint>

@@ -7,6 +7,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "depthguard/config/train_config.h"
+#include "depthguard/guard/finite_check.h"
 #include "depthguard/guard/generator_keeper.h"
 #include "depthguard/guard/nonfinite_findings.h"
 #include "depthguard/losses/depth_loss.h"
@@ -31,17 +32,27 @@ std::vector<std::string> batch_findings(const ReproBundle& b) {
   return out;
 }
 
+// One replay: its first non-finite operator, and whether the value the sentinel saw came
+// back: the loss for a loss event, the loss or a parameter's gradient for a gradient event.
+// Only then does the operator count: a NaN that goes nowhere (SwinV2's normalisation of a
+// padded window's zeros, in backward) is not the event's.
+struct ReplayOutcome {
+  std::optional<NonFiniteOp> op;
+  bool reproduced = false;
+};
+
 // The step's forward, loss and backward under first_nonfinite_op, on `device`, under
 // autocast in `dtype` when given (the loss always in float32, as training runs it, and
 // scaled as the run scaled it).
-std::optional<NonFiniteOp> replay_once(const ReproBundle& b, const TrainConfig& config, DepthModel& model,
-                                       c10::Device device, std::optional<c10::ScalarType> dtype) {
+ReplayOutcome replay_once(const ReproBundle& b, const TrainConfig& config, DepthModel& model, c10::Device device,
+                          std::optional<c10::ScalarType> dtype) {
   model->to(device);
   model->zero_grad();
   auto image = b.image.to(device);
   if (config.train.channels_last) image = image.contiguous(torch::MemoryFormat::ChannelsLast);
   const auto depth = b.depth.to(device);
-  return first_nonfinite_op([&] {
+  bool loss_nonfinite = false;
+  auto op = first_nonfinite_op([&] {
     torch::Tensor pred;
     if (dtype) {
       const Autocast autocast(device.type(), *dtype);
@@ -50,8 +61,12 @@ std::optional<NonFiniteOp> replay_once(const ReproBundle& b, const TrainConfig& 
       pred = model->forward(image);
     }
     const auto loss = depth_loss(config.loss, pred, depth).loss;
+    loss_nonfinite = !torch::isfinite(loss.detach()).all().item<bool>();
     (b.loss_scale > 0 ? loss * b.loss_scale : loss).backward();
   });
+  const bool reproduced =
+      loss_nonfinite || (b.stage == "gradient" && !all_finite(gradients_of(model->parameters())));
+  return {reproduced ? std::move(op) : std::nullopt, reproduced};
 }
 
 std::string precision_name(std::optional<c10::ScalarType> dtype) {
@@ -59,11 +74,11 @@ std::string precision_name(std::optional<c10::ScalarType> dtype) {
 }
 
 // One replay, kept in the report.
-std::optional<NonFiniteOp> replay_on(ForensicsReport& r, const ReproBundle& b, const TrainConfig& config,
-                                     DepthModel& model, c10::Device device, std::optional<c10::ScalarType> dtype) {
-  auto op = replay_once(b, config, model, device, dtype);
-  r.replays.push_back({device.str(), precision_name(dtype), op.has_value()});
-  return op;
+ReplayOutcome replay_on(ForensicsReport& r, const ReproBundle& b, const TrainConfig& config, DepthModel& model,
+                        c10::Device device, std::optional<c10::ScalarType> dtype) {
+  auto outcome = replay_once(b, config, model, device, dtype);
+  r.replays.push_back({device.str(), precision_name(dtype), outcome.reproduced});
+  return outcome;
 }
 
 // The replay order that tells the model from the machine (docs/guard.md "Model or machine"):
@@ -81,26 +96,23 @@ void replay_step(ForensicsReport& r, const ReproBundle& b, const TrainConfig& co
   };
   if (dtype && !autocast_runs(device.type(), *dtype)) {
     r.findings.push_back(cannot(device) + " (depthguard diagnose --device cuda); replayed in float32 only");
-    r.op = replay_on(r, b, config, model, c10::kCPU, std::nullopt);
+    r.op = replay_on(r, b, config, model, c10::kCPU, std::nullopt).op;
     return;
   }
-  std::optional<NonFiniteOp> there;
-  for (int64_t i = 0; i < replays && !there; ++i) there = replay_on(r, b, config, model, device, dtype);
-  if (!there || (device.is_cpu() && !dtype)) {
-    r.op = there;
+  ReplayOutcome there;
+  for (int64_t i = 0; i < replays && !there.reproduced; ++i) there = replay_on(r, b, config, model, device, dtype);
+  r.op = there.op;
+  if (!there.reproduced || (device.is_cpu() && !dtype)) return;
+  if (auto everywhere = replay_on(r, b, config, model, c10::kCPU, std::nullopt); everywhere.reproduced) {
+    r.op = everywhere.op;
     return;
   }
-  if (auto everywhere = replay_on(r, b, config, model, c10::kCPU, std::nullopt)) {
-    r.op = everywhere;
-    return;
-  }
-  r.op = there;
   if (!dtype) {
     r.device_only = device.str();
   } else if (device.is_cpu() || !autocast_runs(c10::kCPU, *dtype)) {
     if (!device.is_cpu()) r.findings.push_back(cannot(c10::kCPU) + ": the precision and a " + device.str() + " kernel not told apart");
     r.precision_only = precision_name(dtype);
-  } else if (replay_on(r, b, config, model, c10::kCPU, dtype)) {
+  } else if (replay_on(r, b, config, model, c10::kCPU, dtype).reproduced) {
     r.precision_only = precision_name(dtype);
   } else {
     r.device_only = device.str();
@@ -150,7 +162,7 @@ std::optional<bool> replay_reproduces(const ReproBundle& b, c10::Device device) 
   GeneratorKeeper keep_generators;
   auto model = bundle_model(b, config);
   for (int64_t i = 0; i < config.guard.replays(); ++i) {
-    if (replay_once(b, config, model, device, dtype)) return true;
+    if (replay_once(b, config, model, device, dtype).reproduced) return true;
   }
   return false;
 }

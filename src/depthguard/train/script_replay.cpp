@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/script.h>
 
+#include "depthguard/guard/finite_check.h"
 #include "depthguard/guard/generator_keeper.h"
 #include "depthguard/guard/nonfinite_recorder.h"
 #include "depthguard/runtime/atomic_file.h"
@@ -55,9 +56,20 @@ ForensicsReport replay_script_bundle(const std::string& path, c10::Device device
   replay.train();
   GeneratorKeeper keep_generators;
   if (r.run_device.empty()) r.run_device = device.str();
-  for (int64_t i = 0; i < std::max<int64_t>(replays, 1) && !r.op; ++i) {
-    r.op = first_nonfinite_op([&] { replay.forward({}).toTensor().backward(); });
-    r.replays.push_back({device.str(), "", r.op.has_value()});
+  std::vector<torch::Tensor> parameters;
+  for (const auto& p : replay.parameters()) parameters.push_back(p);
+  bool reproduced = false;
+  for (int64_t i = 0; i < std::max<int64_t>(replays, 1) && !reproduced; ++i) {
+    for (auto& p : parameters) p.mutable_grad() = torch::Tensor();
+    auto op = first_nonfinite_op([&] {
+      const auto loss = replay.forward({}).toTensor();
+      reproduced = !torch::isfinite(loss.detach()).all().item<bool>();
+      loss.backward();
+    });
+    // The value the sentinel saw: the loss, or for a gradient event a gradient.
+    reproduced = reproduced || (r.stage == "gradient" && !all_finite(gradients_of(parameters)));
+    if (reproduced) r.op = std::move(op);
+    r.replays.push_back({device.str(), "", reproduced});
   }
   r.classify();
   return r;

@@ -16,7 +16,8 @@ namespace depthguard {
 bool is_script_bundle(const std::string& path);
 
 /// Runs the replay's forward and backward on `device` with every operator watched, up to
-/// `replays` times (at least once) until one is non-finite, and returns the report: step,
+/// `replays` times (at least once) until one's loss (or, for a gradient event, a gradient)
+/// is non-finite, and returns the report: step,
 /// stage, samples, history and the run's device from report.json, the operator, the replays
 /// and the cause from here (transient when every replay on the run's device was finite). Throws std::runtime_error naming the file that is missing,
 /// damaged or not a TorchScript replay.
