@@ -173,6 +173,17 @@ TEST(SentinelTransient, EveryRankTakesTheSameDecision) {
   }
 }
 
+TEST(SentinelTransient, ATransientDoesNotUseUpTheForensicsOfALaterEvent) {
+  FaultyLoop loop(GuardOptions{});
+  loop.train(2, [hits = 0](int64_t step, int) mutable { return step == 1 && hits++ == 0; });
+  EXPECT_EQ(loop.sentinel.first_investigation()->report.cause, NonFiniteCause::Transient);
+  loop.train(4, [hits = 0](int64_t step, int) mutable { return step == 3 && hits++ == 0; }, "reproducible");
+  ASSERT_EQ(loop.sentinel.events().size(), 2u);
+  EXPECT_TRUE(loop.sentinel.events()[1].cause) << "the model's event is investigated too";
+  EXPECT_EQ(loop.sentinel.first_investigation()->report.step, 3);
+  EXPECT_NE(loop.sentinel.first_investigation()->report.cause, NonFiniteCause::Transient);
+}
+
 TEST(SentinelTransient, WithoutALossFunctionNothingIsCalledTransient) {
   torch::manual_seed(0);
   DropoutNet net;

@@ -454,10 +454,13 @@ std::string Sentinel::replay_device() {
   return params.empty() ? "cpu" : params.front().device().str();
 }
 
-// Only the first event of a session is investigated: later ones usually repeat its cause,
+// Only the first event of a session is investigated (the first after transient ones, which
+// tell nothing of the model): later ones usually repeat its cause,
 // and a replay costs several steps' time.
 std::optional<NonFiniteCause> Sentinel::investigate(GuardStage stage) {
-  if (!options_.forensics() || first_investigation_) return std::nullopt;
+  if (!options_.forensics() || (first_investigation_ && first_investigation_->report.cause != NonFiniteCause::Transient)) {
+    return std::nullopt;
+  }
   first_investigation_ = investigator_(evidence(stage));
   const auto& found = *first_investigation_;
   spdlog::warn("forensics of step {}{}:\n{}", step_,

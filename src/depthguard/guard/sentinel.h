@@ -68,7 +68,7 @@ struct NonFiniteEvent {
   int64_t consecutive = 1;           ///< non-finite steps in a row, this one included
   std::vector<std::string> samples;  ///< ids given to begin_step
   std::vector<int64_t> ranks;        ///< data-parallel ranks that saw it (agree_with); empty without
-  std::optional<NonFiniteCause> cause;  ///< from the forensics of this event (the first of a session)
+  std::optional<NonFiniteCause> cause;  ///< from the forensics of this event (first_investigation())
   std::string report_location;          ///< where the investigation wrote its report, "" if nowhere
   /// A loss or gradient event that no rank's replays on its own device reproduced.
   bool transient = false;
@@ -237,7 +237,9 @@ class Sentinel {
   /// checked, plus one for each settle with a queued check).
   int64_t device_reads() const { return device_reads_; }
   const std::vector<NonFiniteEvent>& events() const { return events_; }
-  /// The investigation of this session's first event (only the first is investigated).
+  /// The investigation of this session's first event, or, when that one was transient, of
+  /// the first event after it that was not: a machine's fault does not use up the forensics
+  /// of the model's. Later events are not investigated.
   const std::optional<Investigation>& first_investigation() const { return first_investigation_; }
 
   /// The default forensics, for an investigator that adds to it (writes the report
