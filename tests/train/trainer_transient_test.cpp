@@ -79,7 +79,7 @@ TEST(TrainerTransient, ARetriedTransientFaultTrainsBitForBitAsIfNothingHappened)
     ASSERT_EQ(summary["transient_steps"].size(), 1u) << summary.dump(2);
     EXPECT_EQ(summary["transient_steps"][0]["step"], 3);
     EXPECT_EQ(summary["transient_steps"][0]["stage"], site);
-    EXPECT_EQ(summary["transient_steps"][0]["device"], "cpu");
+    EXPECT_EQ(summary["transient_steps"][0]["replayed_on"], "cpu");
     EXPECT_EQ(summary["transient_steps"][0]["action"], "retry");
     const auto report = run_json(fs::path(e[0]["report"].get<std::string>()) / "report.json");
     EXPECT_EQ(report["injected"], site + ":nan:once");

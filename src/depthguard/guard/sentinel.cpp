@@ -176,10 +176,7 @@ bool Sentinel::check_loss_scale(bool overflowed, double scale) {
     overflows_in_a_row_ = 0;
     found_here_ = true;
     ranks_.clear();  // averaged gradients: every rank overflowed
-    scale_escalation_ = true;  // the scale's doing: never transient
-    const bool handled = handle(GuardStage::Gradient);
-    scale_escalation_ = false;
-    return handled;
+    return handle(GuardStage::Gradient, /*replayable=*/false);  // the scale's doing: never transient
   }
   ++scale_overflows_;
   state_->discard_update();
@@ -333,7 +330,7 @@ void Sentinel::take_snapshot() {
 
 // The event, in the order that loses nothing: forensics first (a halt or a restore changes
 // the state it looks at), then the record, then the action.
-bool Sentinel::handle(GuardStage stage) {
+bool Sentinel::handle(GuardStage stage, bool replayable) {
   ++nonfinite_steps_;
   ++consecutive_;
   NonFiniteEvent event;
@@ -344,7 +341,7 @@ bool Sentinel::handle(GuardStage stage) {
   if (consensus_) event.ranks = ranks_;
   event.cause = found_here_ ? investigate(stage) : std::nullopt;
   if (event.cause) event.report_location = first_investigation_->location;
-  event.transient = transient_on_every_rank(stage, event.cause.has_value());
+  event.transient = replayable && transient_on_every_rank(stage, event.cause.has_value());
   if (event.transient) {
     ++transient_steps_;
     event.replayed_on = replay_device();
@@ -402,7 +399,7 @@ bool Sentinel::retry(const std::string& what) {
 // when its step was replayed. Every rank asks, at the same point (one consensus): the
 // stage, and whether the loss scale escalated, are the same on every rank.
 bool Sentinel::transient_on_every_rank(GuardStage stage, bool investigated) {
-  if ((stage != GuardStage::Loss && stage != GuardStage::Gradient) || scale_escalation_) return false;
+  if (stage != GuardStage::Loss && stage != GuardStage::Gradient) return false;
   constexpr int64_t kReproduced = int64_t{1} << 8, kTransient = int64_t{1} << 9, kNotReplayed = int64_t{1} << 10;
   const auto reproduced = found_here_ ? reproduced_here(stage, investigated) : std::nullopt;
   const int64_t here = !found_here_ ? 0 : !reproduced ? kNotReplayed : *reproduced ? kReproduced : kTransient;

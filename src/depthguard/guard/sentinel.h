@@ -253,7 +253,8 @@ class Sentinel {
   bool agreed(GuardStage stage, bool finite_here);
   bool queued_weights_finite(const double* read);
   bool judge_gradients(const std::vector<torch::Tensor>& grads, double norm, double max_norm);
-  bool handle(GuardStage stage);
+  /// `replayable` false: a gradient event of an escalating loss scale, never transient.
+  bool handle(GuardStage stage, bool replayable = true);
   bool handle_late_weights();
   bool retry(const std::string& what);
   void watch_for_spikes();
@@ -288,7 +289,6 @@ class Sentinel {
   std::vector<torch::Tensor> start_buffers_;
   GeneratorStates start_generators_;  ///< as the step began: replays and a retry draw the same
   bool inputs_finite_ = true;         ///< as expect_inputs was told
-  bool scale_escalation_ = false;     ///< the gradient event in hand is check_loss_scale's
   bool retrying_ = false;             ///< the last event asked for the step to run again
   int64_t retried_step_ = -1;         ///< the step that was last retried
   int64_t transient_steps_ = 0;

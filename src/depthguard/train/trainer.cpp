@@ -606,17 +606,14 @@ class TrainingRun {
   }
 
   // This session's transient events, as Megatron's tracker file keeps its skipped
-  // iterations: the step, the ranks that saw the value (none listed: every rank, a gradient's
-  // average), the device the replays ran on and what was done.
+  // iterations: each as its metrics.jsonl event, with its step.
   nlohmann::json transient_steps() const {
     auto steps = nlohmann::json::array();
     for (const auto& e : sentinel_->events()) {
       if (!e.transient) continue;
-      steps.push_back({{"step", e.step},
-                       {"stage", choice_name(guard_stage_choices(), e.stage)},
-                       {"ranks", e.ranks},
-                       {"device", e.replayed_on},
-                       {"action", choice_name(guard_action_choices(), e.action)}});
+      auto j = event_json(e);
+      j["step"] = e.step;
+      steps.push_back(std::move(j));
     }
     return steps;
   }
