@@ -277,13 +277,9 @@ void BM_TrainStepCudaSwin(benchmark::State& state) {
 BENCHMARK(BM_TrainStepCudaSwin)->Iterations(20)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // Where the step goes: every operator timed (OpProfiler) over the iterations; the full
-// table goes to operator-profile-ARCH.txt in the working directory, the top operators'
+// table goes to operator-profile-NAME.txt in the working directory, the top operators'
 // milliseconds per step to the counters.
-void BM_TrainStepProfile(benchmark::State& state) {
-  at::set_num_threads(kThreads);
-  const auto arch = architecture_arg(state.range(0));
-  const auto name = choice_name(architecture_choices(), arch) + (state.range(1) ? "-channels_last" : "");
-  TrainStep step(model_options(arch), state.range(1) != 0);
+void profile_steps(benchmark::State& state, TrainStep& step, const std::string& name) {
   OpProfiler profiler;
   profiler.start();
   for (auto _ : state) step.run();
@@ -296,6 +292,13 @@ void BM_TrainStepProfile(benchmark::State& state) {
     state.counters[operators[i].name] = operators[i].self_ms / static_cast<double>(state.iterations());
   }
 }
+
+void BM_TrainStepProfile(benchmark::State& state) {
+  at::set_num_threads(kThreads);
+  const auto arch = architecture_arg(state.range(0));
+  TrainStep step(model_options(arch), state.range(1) != 0);
+  profile_steps(state, step, choice_name(architecture_choices(), arch) + (state.range(1) ? "-channels_last" : ""));
+}
 BENCHMARK(BM_TrainStepProfile)
     ->ArgNames({"unet", "channels_last"})
     ->Args({0, 0})
@@ -303,6 +306,14 @@ BENCHMARK(BM_TrainStepProfile)
     ->Args({1, 0})
     ->Args({1, 1})
     ->Iterations(3)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// BM_TrainStepSwin's float32 step, profiled: the peer of bench/peer/swin_step.py --profile.
+void BM_TrainStepSwinProfile(benchmark::State& state) {
+  at::set_num_threads(kThreads);
+  TrainStep step(model_options(Architecture::SwinV2Mim), false);
+  profile_steps(state, step, "swinv2-mim");
+}
+BENCHMARK(BM_TrainStepSwinProfile)->Iterations(3)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // Latency of one 480x640 prediction (a full NYU frame), eval mode, no gradients.
 void BM_Predict480x640(benchmark::State& state) {

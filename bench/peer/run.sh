@@ -28,12 +28,16 @@ PYTHON=/usr/bin/python3  # Debian's, which has python3-torch (not a pyenv or ven
 PYTHON2=$TORCH2_ENV/venv/bin/python
 TCMALLOC=$(ldconfig -p | awk '/libtcmalloc_minimal.so.4 /{found = $NF} END {print found}')
 [ -n "$TCMALLOC" ] || { echo "run.sh: libtcmalloc_minimal.so.4 not found (scripts/install-deps.sh)" >&2; exit 1; }
+case "$MODEL" in  # what the Python peer imports
+  swinv2-mim) modules="torch, timm" ;;  # Debian has no timm: no PyTorch 1.13 rows for swin there
+  *) modules="torch, torchvision" ;;
+esac
 torch113=0 torch2=0 libtorch113=0
-"$PYTHON" -c "import torch, torchvision" 2>/dev/null && torch113=1
-"$PYTHON2" -c "import torch, torchvision" 2>/dev/null && torch2=1
+"$PYTHON" -c "import $modules" 2>/dev/null && torch113=1
+"$PYTHON2" -c "import $modules" 2>/dev/null && torch2=1
 [ -x "$LIBTORCH113_DIR/depthguard_bench" ] && libtorch113=1
-[ $torch113 = 1 ] || echo "run.sh: $PYTHON cannot import torch and torchvision (scripts/install-deps.sh --peer): no PyTorch 1.13 rows" >&2
-[ $torch2 = 1 ] || echo "run.sh: $PYTHON2 cannot import torch and torchvision (make build): no PyTorch 2.x rows" >&2
+[ $torch113 = 1 ] || echo "run.sh: $PYTHON cannot import $modules (scripts/install-deps.sh --peer): no PyTorch 1.13 rows" >&2
+[ $torch2 = 1 ] || echo "run.sh: $PYTHON2 cannot import $modules (make build): no PyTorch 2.x rows" >&2
 [ $libtorch113 = 1 ] || echo "run.sh: no $LIBTORCH113_DIR/depthguard_bench (make build LIBTORCH=1.13): no depthguard 1.13 rows" >&2
 build_line() { grep -q '^DEPTHGUARD_TORCH_PYTHON:FILEPATH=.' "$1/CMakeCache.txt" && echo 2.x || echo 1.13; }
 

@@ -5,14 +5,16 @@ The peer of BM_TrainStepCudaSwin (issue 17): timm's swinv2_base_window8_256 (no 
 feeding MIM's decoder (three 2x transposed convolutions of 32 channels with BN and ReLU, a
 3x3 convolution to the embedding width with BN and ReLU, two 2x bilinear upsamplings) and
 head (3x3, ReLU, 3x3 to one logit, max_depth * sigmoid), the SILog loss and AdamW, the
-forward under bf16 autocast. Prints the median step time, images/s and peak GPU memory as
-JSON. Needs timm (the GPU machine has it); scripts/gpu-check.sh runs it.
+forward under bf16 autocast. Prints the mean time of the timed steps, images/s and peak GPU
+memory as JSON. Needs timm (the 2.x build's virtual environment and the GPU machine have it);
+scripts/gpu-check.sh runs it.
 
-On the CPU it is the peer of BM_TrainStepSwin (make bench-peer: bench/peer/swin_run.sh):
+On the CPU it is the peer of BM_TrainStepSwin (make bench-peer: MODEL=swinv2-mim bench/peer/run.sh):
     swin_step.py --device cpu --threads 2 --backbone swinv2_tiny_window8_256 --batch 8 \
         --height 256 --width 320 --precision fp32 [--compile]
 (timm shrinks the last stage's window to its 8-token-high map where depthguard pads it: the
-same work within a few per cent.)
+same work within a few per cent.) With --profile FILE the timed steps run under
+torch.profiler and its operator table goes to FILE: the peer of BM_TrainStepSwinProfile.
 """
 import argparse
 import json
@@ -22,7 +24,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from timing import median_ms
+from timing import mean_ms
 
 
 class MimDepth(nn.Module):
@@ -68,6 +70,8 @@ def main():
     parser.add_argument("--threads", type=int, help="intra-op threads (the CPU)")
     parser.add_argument("--precision", choices=["fp32", "bf16"], default="bf16")
     parser.add_argument("--compile", action="store_true", help="torch.compile the model (torch 2.x)")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="the timed steps under torch.profiler: its operator table to FILE")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -93,9 +97,10 @@ def main():
     step()  # the first step allocates (and compiles); the peak below is the steady state's
     if cuda:
         torch.cuda.reset_peak_memory_stats()
-    median = median_ms(step, args.steps, warmup=2 if cuda or args.compile else 0)
-    print(json.dumps({"model": f"{args.backbone} + MIM decoder (PyTorch)", "ms_per_step": median,
-                      "images_per_s": args.batch * 1e3 / median,
+    ms = mean_ms(step, args.steps, warmup=2 if cuda or args.compile else 0,
+                 profile=args.profile)
+    print(json.dumps({"model": f"{args.backbone} + MIM decoder (PyTorch)", "ms_per_step": ms,
+                      "images_per_s": args.batch * 1e3 / ms,
                       "peak_gpu_memory_mib": torch.cuda.max_memory_allocated() / 2 ** 20 if cuda else None,
                       "device": args.device, "precision": args.precision, "compiled": args.compile,
                       "parameters": sum(p.numel() for p in model.parameters()), "torch": torch.__version__,

@@ -5,7 +5,8 @@ The peer that depthguard's step is held to (issue 13): torchvision's ResNet-18 e
 decoder (three 2x transposed convolutions, a 3x3 convolution, 4x bilinear upsampling), the
 full-resolution head (3x3 64->64, ReLU, 3x3 64->1), the fused log-depth head, the guideline
 SILog loss and AdamW with weight decay on the convolution weights only: the same shapes and
-operators as depthguard's model. Prints the median milliseconds per step as JSON.
+operators as depthguard's model. Prints the mean milliseconds of the timed steps as
+JSON (with --guard interleaved, the medians of each version).
 
 On a GPU (--device cuda) with --precision bf16 or fp16 the forward pass runs under autocast
 and the loss in float32, fp16 with torch.amp.GradScaler: the peer of BM_TrainStepCuda
@@ -21,6 +22,10 @@ device read per step, a replay closure, policy skip); with --guard anomaly insid
 torch.autograd.detect_anomaly(check_nan=True), what PyTorch users reach for instead; with
 --guard interleaved the three in turn, step by step, in one process (bench/peer/guard_overhead.sh).
 
+With --profile FILE the timed steps run under torch.profiler and its operator table (most self
+CPU time first) goes to FILE: the peer of depthguard's BM_TrainStepProfile, which times and
+profiles its steps the same way (docs/training.md compares the two).
+
 Benchmark-only: training never needs Python. Run through bench/peer/run.sh.
 """
 import argparse
@@ -33,7 +38,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torchvision
 
-from timing import interleaved_ms, median_ms
+from timing import interleaved_ms, mean_ms
 
 
 class MimDepth(nn.Module):
@@ -77,7 +82,11 @@ def main():
     parser.add_argument("--compile", action="store_true", help="torch.compile the model (torch 2.x)")
     parser.add_argument("--guard", choices=["none", "depthguard", "anomaly", "interleaved"], default="none",
                         help="interleaved: the three in turn, step by step, in this process")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="the timed steps under torch.profiler: its operator table to FILE")
     args = parser.parse_args()
+    if args.profile and args.guard == "interleaved":
+        parser.error("--profile profiles one loop: give --guard none, depthguard or anomaly")
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     device = torch.device(args.device)
@@ -142,9 +151,9 @@ def main():
     steps = {"none": plain_step, "depthguard": guarded_step, "anomaly": anomaly_step}
     warmup = 3 if device.type == "cuda" or args.compile else 1  # as the C++ benchmark; compiling takes two
     if args.guard == "interleaved":
-        median = interleaved_ms(steps, args.steps, warmup=warmup)
+        ms = interleaved_ms(steps, args.steps, warmup=warmup)
     else:
-        median = median_ms(steps[args.guard], args.steps, warmup=warmup)
+        ms = mean_ms(steps[args.guard], args.steps, warmup=warmup, profile=args.profile)
     event = {}
     if sentinel is not None:
         # The cost of an event: a batch without a valid depth pixel makes the loss NaN; the
@@ -157,9 +166,9 @@ def main():
         start = time.perf_counter()
         sentinel.check_step(loss)
         event = {"event_check_s": time.perf_counter() - start, "event_cause": sentinel.events[0].cause}
-    per_second = {k: args.batch * 1e3 / v for k, v in median.items()} if isinstance(median, dict) else \
-        args.batch * 1e3 / median
-    print(json.dumps({"ms_per_step": median, "images_per_s": per_second,
+    per_second = {k: args.batch * 1e3 / v for k, v in ms.items()} if isinstance(ms, dict) else \
+        args.batch * 1e3 / ms
+    print(json.dumps({"ms_per_step": ms, "images_per_s": per_second,
                       "threads": torch.get_num_threads(), "torch": torch.__version__,
                       "channels_last": args.channels_last, "compiled": args.compile, "device": args.device,
                       "precision": args.precision, "guard": args.guard,
