@@ -6,7 +6,7 @@
 #   DIR/gloo   Gloo's headers, which c10d's ProcessGroupGloo.hpp includes and no torch
 #              package ships. Debian 12's libgloo-dev (2022) lacks the store API that
 #              torch 2.x's header overrides, so they come from Debian unstable's
-#              libgloo-dev (headers only, checked against its SHA-256).
+#              libgloo-dev (headers only, through apt, checked against its SHA-256).
 # Prints the CMake arguments that select this LibTorch. --gloo-only: the headers alone
 # (scripts/gpu-deps.sh, for a GPU machine that has its own torch).
 #
@@ -17,17 +17,37 @@ build_dir=${1:-build/torch2}
 mkdir -p "$build_dir"
 build_dir=$(cd "$build_dir" && pwd)
 
-GLOO_DEB=libgloo-dev_0.0~git20250912.d97133a-2_amd64.deb
+GLOO_VERSION=0.0~git20250912.d97133a-2
+GLOO_DEB=libgloo-dev_${GLOO_VERSION}_amd64.deb
 GLOO_SHA256=2ee01a68afe26991fbb7c5ead2815f113d37da20e2587cd339408030df7d2e2a
+# The .deb comes through apt itself, from the Debian archive this machine's apt already
+# uses (its URI read from apt's own index targets, so no host is named here): a private apt
+# state in DIR/apt with that archive's unstable suite, then `apt-get download` of the pinned
+# version, checked against its SHA-256.
+apt_private() {
+  local dir="$build_dir/apt" uri
+  uri=$(apt-get indextargets --format '$(REPO_URI)' 'Label: Debian' 'Created-By: Packages' | head -n1)
+  [ -n "$uri" ] || { echo "torch2-env: apt knows no Debian archive (run apt-get update)" >&2; exit 1; }
+  rm -rf "$dir" && mkdir -p "$dir/sources" "$dir/lists/partial" "$dir/cache/archives/partial"
+  printf 'Types: deb\nURIs: %s\nSuites: unstable\nComponents: main\nSigned-By: %s\n' \
+    "$uri" /usr/share/keyrings/debian-archive-keyring.gpg >"$dir/sources/unstable.sources"
+  APT_OPTS=(-o Dir::Etc::sourcelist=/dev/null -o Dir::Etc::sourceparts="$dir/sources"
+    -o Dir::Etc::preferencesparts=/dev/null -o Dir::State::Lists="$dir/lists"
+    -o Dir::Cache="$dir/cache" -o Acquire::Languages=none -o APT::Sandbox::User=root)
+  apt-get "${APT_OPTS[@]}" -qq update >&2 ||
+    { echo "torch2-env: apt-get update of Debian unstable ($uri) failed" >&2; exit 1; }
+}
+
 gloo() {
   local dir="$build_dir/gloo"
   [ -f "$dir/usr/include/gloo/rendezvous/store.h" ] && return
   local deb="$build_dir/$GLOO_DEB"
-  curl -fsSL --retry 3 -o "$deb" "http://deb.debian.org/debian/pool/main/g/gloo/$GLOO_DEB" ||
-    { echo "torch2-env: cannot download $GLOO_DEB from deb.debian.org" >&2; exit 1; }
+  apt_private
+  (cd "$build_dir" && apt-get "${APT_OPTS[@]}" -qq download "libgloo-dev=$GLOO_VERSION" >&2) ||
+    { echo "torch2-env: apt-get download libgloo-dev=$GLOO_VERSION failed (Debian unstable moved on? pin a new version and SHA-256 here)" >&2; exit 1; }
   echo "$GLOO_SHA256  $deb" | sha256sum --check --quiet ||
     { echo "torch2-env: $deb does not have the expected SHA-256" >&2; exit 1; }
-  rm -rf "$dir" && dpkg -x "$deb" "$dir" && rm -f "$deb"
+  rm -rf "$dir" "$build_dir/apt" && dpkg -x "$deb" "$dir" && rm -f "$deb"
 }
 
 venv() {

@@ -1,10 +1,5 @@
 #include "rank_launcher.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <filesystem>
 #include <stdexcept>
 #include <thread>
@@ -15,35 +10,18 @@
 
 #include "depthguard/core/errors.h"
 #include "depthguard/core/exit_codes.h"
+#include "depthguard/dist/hosted_store.h"
 #include "depthguard/runtime/child_process.h"
 #include "depthguard/runtime/interrupt.h"
 
 namespace depthguard {
 
-namespace {
-
-// A TCP port nobody listens on now (the kernel's pick for port 0); rank 0's store binds it
-// moments later.
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) throw std::runtime_error("--nproc: cannot open a socket to find a free port");
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
-  ::close(fd);
-  if (!ok) throw std::runtime_error("--nproc: cannot find a free port on 127.0.0.1");
-  return ntohs(address.sin_port);
-}
-
-}  // namespace
-
 void launch_ranks(const std::vector<std::string>& command, int ranks, int threads_per_rank,
                   const std::string& log_dir) {
   std::filesystem::create_directories(log_dir);
-  const int port = free_port();
+  // This process hosts the store (held until every rank has ended) and the ranks join it.
+  const auto store = host_store("127.0.0.1", std::chrono::seconds(30));
+  const int port = store->getPort();
   spdlog::info("--nproc {}: {} ranks of {} thread(s) on 127.0.0.1:{}; ranks 1 to {} log to {}/rank-R.log", ranks,
                ranks, threads_per_rank, port, ranks - 1, log_dir);
   install_interrupt_handler();  // Ctrl-C reaches the ranks too: this process waits for them
@@ -59,7 +37,7 @@ void launch_ranks(const std::vector<std::string>& command, int ranks, int thread
     }
     const std::vector<std::string> environment{
         fmt::format("RANK={}", r), fmt::format("LOCAL_RANK={}", r), fmt::format("WORLD_SIZE={}", ranks),
-        "MASTER_ADDR=127.0.0.1", fmt::format("MASTER_PORT={}", port)};
+        "MASTER_ADDR=127.0.0.1", fmt::format("MASTER_PORT={}", port), "TORCHELASTIC_USE_AGENT_STORE=True"};
     waiting.emplace_back([&, r, argv, environment] {
       try {
         codes[static_cast<size_t>(r)] = run_child(argv, logs[static_cast<size_t>(r)], environment);

@@ -32,17 +32,20 @@ inline CliRun run_program(const std::string& program, const std::string& args) {
 
 inline CliRun run_cli(const std::string& args) { return run_program(DEPTHGUARD_CLI, args); }
 
-/// Waits (up to 30 s) until `path` holds at least `lines` lines: a run's metrics.jsonl
-/// showing that training is under way, before a test interrupts it.
-inline void wait_for_lines(const std::string& path, int lines) {
-  for (int i = 0; i < 3000; ++i) {
+/// Waits until `path` holds at least `lines` lines (a run's metrics.jsonl showing that
+/// training is under way, before a test interrupts it); false when it still does not after
+/// 120 s, far beyond a start on a loaded machine, so that a test fails there instead of
+/// going on with a run that has not started.
+[[nodiscard]] inline bool wait_for_lines(const std::string& path, int lines) {
+  for (int i = 0; i < 12000; ++i) {
     std::ifstream in(path);
     std::string line;
     int n = 0;
     while (std::getline(in, line)) ++n;
-    if (n >= lines) return;
+    if (n >= lines) return true;
     usleep(10000);
   }
+  return false;
 }
 
 }  // namespace depthguard

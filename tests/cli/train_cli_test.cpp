@@ -365,7 +365,7 @@ TEST(TrainCliFiles, SigintSavesAResumableCheckpointAndExits130) {
           (dir / "tiny.yaml").c_str(), "--out", run.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
-  wait_for_lines((run / "metrics.jsonl").string(), 3);
+  EXPECT_TRUE(wait_for_lines((run / "metrics.jsonl").string(), 3)) << "the run did not start";
   kill(pid, SIGINT);
   int status = 0;
   waitpid(pid, &status, 0);

@@ -140,7 +140,9 @@ struct RunningStudy {
             (dir / "study.yaml").c_str(), "--out", out.c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
-    if (pid > 0) wait_for_lines((first_run / "metrics.jsonl").string(), 3);
+    if (pid > 0) {
+      EXPECT_TRUE(wait_for_lines((first_run / "metrics.jsonl").string(), 3)) << "the study did not start";
+    }
   }
   testing::TempDir dir;
   fs::path out = dir / "out";

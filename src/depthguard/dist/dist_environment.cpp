@@ -29,6 +29,14 @@ int64_t integer_variable(const char* name, int64_t lo, int64_t hi, std::optional
   return value;
 }
 
+// torchrun writes "True" or "False" (Python's str of a bool).
+bool boolean_variable(const char* name) {
+  const char* text = std::getenv(name);
+  if (text == nullptr || std::string(text) == "False") return false;
+  if (std::string(text) == "True") return true;
+  throw InvalidArgument(std::string(name) + ": '" + text + "' is neither True nor False");
+}
+
 }  // namespace
 
 std::optional<DistOptions> dist_options_from_environment(const DistOptions& base) {
@@ -39,6 +47,7 @@ std::optional<DistOptions> dist_options_from_environment(const DistOptions& base
   options.local_rank(integer_variable("LOCAL_RANK", 0, options.world_size() - 1, 0));
   options.master_port(integer_variable("MASTER_PORT", 1, 65535, 29500));
   if (const char* addr = std::getenv("MASTER_ADDR")) options.master_addr(addr);
+  options.agent_store(boolean_variable("TORCHELASTIC_USE_AGENT_STORE"));
   return options;
 }
 

@@ -103,7 +103,7 @@ ProcessGroup::ProcessGroup(const DistOptions& options, c10::Device device)
               "DistOptions::master_port must be in [1, 65535], got ", options.master_port());
   c10d::TCPStoreOptions store;
   store.port = static_cast<std::uint16_t>(options.master_port());
-  store.isServer = options.rank() == 0;
+  store.isServer = options.rank() == 0 && !options.agent_store();
   store.numWorkers = static_cast<std::size_t>(options.world_size());
   store.timeout = milliseconds(options.timeout_s());
   const auto where = options.master_addr() + ":" + std::to_string(options.master_port());

@@ -30,11 +30,12 @@ namespace depthguard {
 class ProcessGroup {
  public:
   /// Joins the group `options` describes: rank 0 hosts a TCPStore on master_addr:master_port
-  /// and every rank connects to it; returns when all world_size ranks have joined. Throws
-  /// std::runtime_error naming the address when the others do not come within timeout_s.
-  /// TORCH_CHECKs rank in [0, world_size) and world_size >= 1. With a CUDA `device` (the
-  /// rank's GPU) it also joins an NCCL group for CUDA tensors; a build without NCCL throws
-  /// InvalidArgument saying so.
+  /// (unless options.agent_store: the launcher hosts it) and every rank connects to it;
+  /// returns when all world_size ranks have joined. Throws std::runtime_error naming the
+  /// address when the others do not come within timeout_s. TORCH_CHECKs rank in
+  /// [0, world_size) and world_size >= 1. With a CUDA `device` (the rank's GPU) it also
+  /// joins an NCCL group for CUDA tensors; a build without NCCL throws InvalidArgument
+  /// saying so.
   explicit ProcessGroup(const DistOptions& options, c10::Device device = c10::kCPU);
 
   /// Joins through an existing store over the loopback (tests run the ranks as threads on

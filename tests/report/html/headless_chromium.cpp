@@ -139,8 +139,31 @@ json HeadlessChromium::evaluate(const std::string& expression) {
   return result["result"].value("value", json());
 }
 
-void HeadlessChromium::click(double x, double y) {
+json HeadlessChromium::wait_until(const std::string& condition, const std::string& what,
+                                  std::chrono::milliseconds within) {
+  const auto result = evaluate("new Promise((resolve, reject) => {\n"
+                               "  const condition = () => {\n" + condition + "\n};\n"
+                               "  const deadline = performance.now() + " + std::to_string(within.count()) + ";\n"
+                               "  const poll = () => {\n"
+                               "    const value = condition();\n"
+                               "    if (value) resolve({ value });\n"
+                               "    else if (performance.now() > deadline) resolve({ timedOut: true });\n"
+                               "    else requestAnimationFrame(poll);\n"
+                               "  };\n"
+                               "  poll();\n"
+                               "})");
+  if (result.value("timedOut", false)) {
+    throw std::runtime_error("the page did not reach '" + what + "' within " + std::to_string(within.count()) + " ms");
+  }
+  return result["value"];
+}
+
+void HeadlessChromium::move_mouse(double x, double y) {
   command("Input.dispatchMouseEvent", {{"type", "mouseMoved"}, {"x", x}, {"y", y}});
+}
+
+void HeadlessChromium::click(double x, double y) {
+  move_mouse(x, y);
   for (const char* type : {"mousePressed", "mouseReleased"}) {
     command("Input.dispatchMouseEvent", {{"type", type}, {"x", x}, {"y", y}, {"button", "left"}, {"clickCount", 1}});
   }

@@ -34,6 +34,16 @@ class HeadlessChromium {
   /// The value of a JavaScript expression (awaited when it is a promise), by value.
   nlohmann::json evaluate(const std::string& expression);
 
+  /// The value of `condition`, a JavaScript function body, at the first animation frame
+  /// where it is truthy: it is evaluated each frame from now on. Throws std::runtime_error
+  /// naming `what` when it is still falsy after `within`. For waiting on the page's state
+  /// (a chart laid out, a tooltip shown) instead of for a guessed time.
+  nlohmann::json wait_until(const std::string& condition, const std::string& what,
+                            std::chrono::milliseconds within = std::chrono::seconds(30));
+
+  /// The mouse moved to (x, y) CSS pixels of the viewport, as a hover.
+  void move_mouse(double x, double y);
+
   /// A left click at (x, y) CSS pixels of the viewport, as a mouse makes it (move, press,
   /// release).
   void click(double x, double y);

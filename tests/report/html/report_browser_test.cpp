@@ -148,29 +148,47 @@ TEST_F(ReportInBrowser, AStudyShowsRatesStepsCausesAccuracyAndRuns) {
   EXPECT_GE(check["rows"], 2 + 4) << check.dump();  // two arms, four runs
 }
 
+// Where the loss chart's NaN marker is, in viewport pixels, once the page is settled: fonts
+// and pictures loaded and the marker at the same place for 5 animation frames (a chart is
+// laid out again when its box changes size, which a loaded picture or font can cause).
+constexpr const char* kSettledMarker = R"js(
+  const canvas = document.querySelector('canvas[data-chart="loss"]');
+  const chart = Chart.getChart(canvas);
+  if (!chart || document.fonts.status !== 'loaded' || [...document.images].some(i => !i.complete)) return null;
+  const marker = chart.getDatasetMeta(chart.data.datasets.findIndex(d => d.isEvent)).data[0];
+  const box = canvas.getBoundingClientRect();
+  const at = { x: box.left + marker.x, y: box.top + marker.y, width: box.width, height: box.height };
+  const key = JSON.stringify(at);
+  window.markerFrames = window.markerKey === key ? window.markerFrames + 1 : 0;
+  window.markerKey = key;
+  return window.markerFrames >= 5 && at.y >= 0 && at.y < innerHeight ? at : null;
+)js";
+
+// The loss chart's tooltip, once the chart shows one: its lines, and the datasets of its
+// items.
+constexpr const char* kShownTooltip = R"js(
+  const chart = Chart.getChart(document.querySelector('canvas[data-chart="loss"]'));
+  const items = chart.tooltip.getActiveElements();
+  if (!items.length || !chart.tooltip.body) return null;
+  return { lines: chart.tooltip.body.flatMap(b => b.lines).join('\n'),
+           events: items.filter(i => chart.data.datasets[i.datasetIndex].isEvent).length };
+)js";
+
 // Hovering the marker names the cause in the tooltip; clicking it opens the event's
-// forensics report below the charts.
+// forensics report below the charts. Each step waits for the page's own state (laid out,
+// tooltip shown, report open), never for a guessed time or pixel.
 TEST_F(ReportInBrowser, TheNanMarkerShowsItsCauseOnHoverAndOpensItsReportOnClick) {
   testing::HeadlessChromium browser(*testing::find_chromium());
   browser.open("file://" + run_report().string(), 1280, 900);
-  const auto at = browser.evaluate(R"js((() => {
-    const canvas = document.querySelector('canvas[data-chart="loss"]');
-    const chart = Chart.getChart(canvas);
-    const index = chart.data.datasets.findIndex(d => d.isEvent);
-    const marker = chart.getDatasetMeta(index).data[0];
-    const box = canvas.getBoundingClientRect();
-    return { x: box.left + marker.x, y: box.top + marker.y };
-  })())js");
-  browser.click(at["x"].get<double>(), at["y"].get<double>());
-  // Chart.js handles pointer events at the next animation frame.
-  browser.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))");
-  const auto seen = browser.evaluate(R"js((() => {
-    const chart = Chart.getChart(document.querySelector('canvas[data-chart="loss"]'));
-    const body = chart.tooltip.body ? chart.tooltip.body.flatMap(b => b.lines).join('\n') : '';
-    return { tooltip: body, open: document.getElementById('event-0').open };
-  })())js");
-  EXPECT_NE(seen["tooltip"].get<std::string>().find("cause: injected"), std::string::npos) << seen.dump();
-  EXPECT_TRUE(seen["open"]) << seen.dump();
+  const auto at = browser.wait_until(kSettledMarker, "the loss chart laid out, its marker in view");
+  const double x = at["x"].get<double>(), y = at["y"].get<double>();
+  browser.move_mouse(x, y);
+  const auto tooltip = browser.wait_until(kShownTooltip, "a tooltip on the loss chart");
+  EXPECT_EQ(tooltip["events"], 1) << tooltip.dump();
+  EXPECT_NE(tooltip["lines"].get<std::string>().find("cause: injected"), std::string::npos) << tooltip.dump();
+  EXPECT_FALSE(browser.evaluate("document.getElementById('event-0').open").get<bool>()) << "open before the click";
+  browser.click(x, y);
+  EXPECT_NO_THROW(browser.wait_until("return document.getElementById('event-0').open;", "event-0's report open"));
   EXPECT_TRUE(browser.problems().empty()) << ::testing::PrintToString(browser.problems());
 }
 
