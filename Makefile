@@ -62,16 +62,18 @@ test: deps torch-env $(BUILD_DIR)/CMakeCache.txt
 test-libtorch113:
 	$(MAKE) test LIBTORCH=1.13
 
-# The Python package (docs/python.md) for the build's torch: builds depthguard._C into
-# $(BUILD_DIR)/python/depthguard and makes it importable there with a depthguard.pth: in the 2.x
-# virtual environment ($(TORCH2_ENV)/venv), or with LIBTORCH=1.13 in $(BUILD_DIR)/venv, a
-# virtual environment that sees Debian's python3-torch (made when missing).
+# The Python package (docs/python.md) for the build's torch, installed by pip's own build of it
+# (pyproject.toml) into the 2.x virtual environment ($(TORCH2_ENV)/venv), or with LIBTORCH=1.13
+# into $(BUILD_DIR)/venv, a virtual environment that sees Debian's python3-torch (made when
+# missing). pip builds in $(BUILD_DIR) itself, so what the suite built is not built again.
 PACKAGE_PYTHON = $(if $(TORCH_PYTHON),$(TORCH_PYTHON),$(abspath $(BUILD_DIR))/venv/bin/python)
+PIP = $(PACKAGE_PYTHON) -m pip --disable-pip-version-check
 python: deps torch-env $(BUILD_DIR)/CMakeCache.txt
-	cmake --build $(BUILD_DIR) -j $(JOBS) --target depthguard_python
 	@[ -x $(PACKAGE_PYTHON) ] || /usr/bin/python3 -m venv --system-site-packages $(BUILD_DIR)/venv
-	echo $(abspath $(BUILD_DIR))/python > $$($(PACKAGE_PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/depthguard.pth
-	$(PACKAGE_PYTHON) -c 'import depthguard, torch; print("depthguard for torch", torch.__version__, "in", "$(PACKAGE_PYTHON)")'
+	$(PIP) install --quiet -r requirements-build.txt
+	CMAKE_GENERATOR="Unix Makefiles" $(PIP) install --no-build-isolation --no-deps --force-reinstall \
+	  -C build-dir=$(abspath $(BUILD_DIR)) -C cmake.build-type=$(BUILD_TYPE) -C build.verbose=false .
+	cd /tmp && $(PACKAGE_PYTHON) -c 'import depthguard, torch; print("depthguard", depthguard.__version__, "for torch", torch.__version__, "in", "$(PACKAGE_PYTHON)")'
 
 # The developer loop: -O1, one translation unit per file, in build-dev/
 # (docs/architecture.md, "Build loop").

@@ -12,7 +12,7 @@ set(DEPTHGUARD_TORCH_PYTHON "" CACHE FILEPATH
 if(DEPTHGUARD_TORCH_PYTHON)
   execute_process(
     COMMAND "${DEPTHGUARD_TORCH_PYTHON}" -c
-      "import os, torch; print(torch.utils.cmake_prefix_path); print(torch.__version__); print(torch.version.cuda or ''); print(os.path.dirname(os.path.dirname(torch.__file__)))"
+      "import os, torch; print(torch.utils.cmake_prefix_path); print(torch.__version__); print(torch.version.cuda or ''); print(os.path.dirname(os.path.dirname(torch.__file__))); print(int(torch.compiled_with_cxx11_abi()))"
     OUTPUT_VARIABLE _torch_facts ERROR_VARIABLE _torch_error RESULT_VARIABLE _torch_status
     OUTPUT_STRIP_TRAILING_WHITESPACE)
   if(NOT _torch_status EQUAL 0)
@@ -23,13 +23,33 @@ if(DEPTHGUARD_TORCH_PYTHON)
   list(GET _torch_facts 1 _torch_version)
   list(GET _torch_facts 2 _torch_cuda)
   list(GET _torch_facts 3 _site_packages)
+  list(GET _torch_facts 4 _torch_cxx11_abi)
+  # depthguard links Debian's C++ libraries (yaml-cpp, spdlog, OpenCV, protobuf), built with
+  # the C++11 string ABI; a LibTorch of the old ABI (the PyPI wheels before torch 2.7) cannot
+  # share a std::string with them.
+  if(NOT _torch_cxx11_abi)
+    message(FATAL_ERROR "torch ${_torch_version} (${DEPTHGUARD_TORCH_PYTHON}) was built with the pre-C++11 string "
+                        "ABI (torch.compiled_with_cxx11_abi() is False), and depthguard links C++ libraries built "
+                        "with the C++11 ABI: use torch 2.7 or later (PyPI's wheels since 2.7 use the C++11 ABI)")
+  endif()
   list(PREPEND CMAKE_PREFIX_PATH "${_torch_prefix}")
   # TorchConfig finds its libraries with PATHS, which come after the system's: without this
   # a machine with Debian's libtorch-dev too would link 2.x's headers to 1.13's libtorch.so.
   list(PREPEND CMAKE_LIBRARY_PATH "${_site_packages}/torch/lib")
   message(STATUS "LibTorch from ${DEPTHGUARD_TORCH_PYTHON}: torch ${_torch_version}, CUDA ${_torch_cuda}")
 
+
   if(_torch_cuda)
+    # The package's CMake config needs the CUDA toolkit of a CUDA torch (nvcc, the runtime's
+    # headers): say so before it fails somewhere inside.
+    find_package(CUDAToolkit QUIET)
+    if(NOT CUDAToolkit_FOUND)
+      message(FATAL_ERROR "torch ${_torch_version} is a CUDA ${_torch_cuda} build, and building against it needs the "
+                          "CUDA toolkit (nvcc, CUDA's headers and libraries), which was not found: install CUDA "
+                          "${_torch_cuda}'s toolkit and put nvcc on PATH (or set CUDAToolkit_ROOT), or build "
+                          "against a CPU build of torch")
+    endif()
+    message(STATUS "CUDA toolkit ${CUDAToolkit_VERSION} (${CUDAToolkit_NVCC_EXECUTABLE}) for torch's CUDA ${_torch_cuda}")
     # The package's Caffe2Config probes the GPU for the architectures to compile for unless it
     # is told; with no GPU it stops. depthguard has no CUDA sources of its own, so the list only
     # has to be valid: A100, H100/H200.
@@ -53,14 +73,4 @@ if(DEPTHGUARD_TORCH_PYTHON)
       set(NCCL_INCLUDE_DIR "${_nccl_dir}" CACHE PATH "Directory of nccl.h")
     endif()
   endif()
-endif()
-
-# c10d's ProcessGroupGloo.hpp includes Gloo's headers, which no torch package ships, and they
-# must declare the Gloo that LibTorch was built with: Debian 12's libgloo-dev (2022) for
-# Debian's 1.13; for 2.x a newer one, which scripts/torch2-env.sh unpacks into the build tree
-# and passes as GLOO_INCLUDE_DIR.
-find_path(GLOO_INCLUDE_DIR gloo/rendezvous/store.h HINTS ENV GLOO_INCLUDE_DIR DOC "Directory holding gloo/")
-if(NOT GLOO_INCLUDE_DIR)
-  message(FATAL_ERROR "Gloo's headers not found (Debian: libgloo-dev; for LibTorch 2.x scripts/torch2-env.sh "
-                      "unpacks newer ones): set GLOO_INCLUDE_DIR")
 endif()

@@ -52,7 +52,7 @@ gloo() {
 
 venv() {
   local venv="$build_dir/venv" stamp
-  stamp=$(sha256sum requirements-torch2.txt | cut -d' ' -f1)
+  stamp=$(cat requirements-torch2.txt requirements-build.txt | sha256sum | cut -d' ' -f1)
   [ "$(cat "$venv/.requirements" 2>/dev/null)" = "$stamp" ] && return
   rm -rf "$venv"
   python3 -m venv "$venv"

@@ -27,9 +27,14 @@ def _loss_of(output):
 class SentinelCallback(Callback):
     """Args: ``policy`` and the other keyword options of :class:`depthguard.Sentinel`
     (``scaler``, ``scheduler`` and ``process_group`` come from the Trainer; ``on_transient``
-    is ``"skip"`` or ``"halt"``, default ``"skip"``: Lightning runs each batch once)."""
+    is ``"skip"`` or ``"halt"``, default ``"skip"``: Lightning runs each batch once), and
+    ``sample_ids``: how an event names a batch's samples: a key of a dict batch
+    (``sample_ids="ids"``), or a function ``(batch, batch_idx) -> ids``. Without it, a
+    LightningModule's own ``depthguard_sample_ids(batch, batch_idx)``; without that,
+    ``rank{R}-epoch{E}-batch{B}``. An event's ``iteration`` is ``trainer.global_step`` at its
+    batch."""
 
-    def __init__(self, policy="skip", **options):
+    def __init__(self, policy="skip", sample_ids=None, **options):
         super().__init__()
         for taken in ("scaler", "scheduler", "process_group", "start_step"):
             if taken in options:
@@ -39,7 +44,11 @@ class SentinelCallback(Callback):
         if options["on_transient"] == "retry":
             raise ValueError("SentinelCallback: on_transient='retry' needs a loop that runs the step again; "
                              "Lightning's does not (use 'skip' or 'halt')")
+        if sample_ids is not None and not isinstance(sample_ids, str) and not callable(sample_ids):
+            raise TypeError(f"sample_ids must be a batch key (str) or a function (batch, batch_idx) -> ids, got "
+                            f"{type(sample_ids).__name__}")
         self.policy = policy
+        self.sample_ids = sample_ids
         self.options = options
         self.sentinel = None
         self._loss = None
@@ -58,9 +67,20 @@ class SentinelCallback(Callback):
 
     def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
         self._loss, self._passed = None, False
-        samples = [f"rank{trainer.global_rank}-epoch{trainer.current_epoch}-batch{batch_idx}"]
-        self.sentinel.begin_step(samples=samples,
-                                 replay=lambda: _loss_of(pl_module.training_step(batch, batch_idx)))
+        self.sentinel.begin_step(samples=self._samples(trainer, pl_module, batch, batch_idx),
+                                 replay=lambda: _loss_of(pl_module.training_step(batch, batch_idx)),
+                                 iteration=trainer.global_step)
+
+    def _samples(self, trainer, pl_module, batch, batch_idx):
+        if isinstance(self.sample_ids, str):
+            if not isinstance(batch, dict) or self.sample_ids not in batch:
+                raise KeyError(f"SentinelCallback: sample_ids={self.sample_ids!r}, and batch {batch_idx} has no such key")
+            return list(batch[self.sample_ids])
+        if callable(self.sample_ids):
+            return list(self.sample_ids(batch, batch_idx))
+        if hasattr(pl_module, "depthguard_sample_ids"):
+            return list(pl_module.depthguard_sample_ids(batch, batch_idx))
+        return [f"rank{trainer.global_rank}-epoch{trainer.current_epoch}-batch{batch_idx}"]
 
     def on_before_backward(self, trainer, pl_module, loss):
         self._loss = loss.detach()

@@ -96,6 +96,7 @@ class Sentinel:
             raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
         if not isinstance(optimizer, torch.optim.Optimizer):
             raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+        _require_model_parameters(model, optimizer)
         self.model = model
         self.optimizer = optimizer
         self.scaler = scaler if scaler is not None and scaler.is_enabled() else None
@@ -113,23 +114,28 @@ class Sentinel:
         if log_dir is not None:
             os.makedirs(log_dir, exist_ok=True)
             self._core.log_to(os.fspath(log_dir), self._write_bundle)
-        self._group = process_group
         if process_group is not None or (dist.is_available() and dist.is_initialized()):
-            self._core.agree_with(self._gather_flags)
+            group = process_group if process_group is not None else dist.group.WORLD
+            nccl = dist.get_backend(group) == "nccl"
+            self._core.exchange_over(group, torch.device("cuda", torch.cuda.current_device()) if nccl else
+                                     torch.device("cpu"))
         self._core.start(start_step)
 
     # The loop's calls --------------------------------------------------------------------
 
-    def begin_step(self, samples=None, replay=None, inputs=None):
+    def begin_step(self, samples=None, replay=None, inputs=None, iteration=None):
         """Before each step's forward pass: the ids of its samples (named by an event), a
         closure that recomputes its loss from the batch (as ``optimizer.step(closure)``
         takes), replayed by the forensics with every operator watched (``None``: no replay),
-        and the batch's tensors, checked here (one more device read on a GPU). With
-        ``inputs``, a non-finite batch is an input event at ``check_step`` and the BatchNorm
-        statistics its forward pass changed are put back."""
+        the batch's tensors, checked here (one more device read on a GPU), and the loop's own
+        number of this step (its batch or iteration counter: ``Event.iteration``; ``None``:
+        the sentinel counts ``begin_step`` calls, a retry not counted). With ``inputs``, a
+        non-finite batch is an input event at ``check_step`` and the BatchNorm statistics its
+        forward pass changed are put back."""
         self._replay = replay
         loss_fn = None if replay is None else (lambda: self._in_module_scopes(replay))
-        self._core.begin_step([str(s) for s in (samples or [])], loss_fn)
+        self._core.begin_step([str(s) for s in (samples or [])], loss_fn,
+                              None if iteration is None else int(iteration))
         if inputs is not None:
             inputs = list(inputs)
             self._core.expect_inputs(inputs, all(bool(torch.isfinite(t).all()) for t in inputs))
@@ -139,9 +145,15 @@ class Sentinel:
         check in one device read; clips the gradients to ``max_norm`` when > 0. With a
         scaler, unscales first (pass the unscaled loss). True: go on with
         ``optimizer.step()`` (``scaler.step``/``update``); False: the event (or a routine
-        overflow) is handled, go to the next batch."""
+        overflow) is handled, go to the next batch. The gradients may be unscaled already
+        (``scaler.unscale_(optimizer)`` before ``clip_grad_norm_``, the usual AMP clipping
+        recipe): then they are not unscaled again."""
+        if not isinstance(loss, torch.Tensor):
+            raise TypeError(f"check_step: loss must be the loss tensor (before .item(), which is a device read of "
+                            f"its own), got {type(loss).__name__}")
         if self.scaler is not None:
-            self.scaler.unscale_(self.optimizer)
+            if not _unscaled(self.scaler, self.optimizer):
+                self.scaler.unscale_(self.optimizer)
             self._scaler_open = True
         overflowed = self._found_inf(self.scaler, loss)
         back_off = self._back_off if overflowed is not None else None
@@ -320,14 +332,6 @@ class Sentinel:
         if self.scheduler is not None and hasattr(self.scheduler, "base_lrs"):
             self.scheduler.base_lrs = [lr * factor for lr in self.scheduler.base_lrs]
 
-    def _gather_flags(self, flags):
-        group = self._group if self._group is not None else dist.group.WORLD
-        device = torch.device("cuda", torch.cuda.current_device()) if dist.get_backend(group) == "nccl" else "cpu"
-        mine = torch.tensor([flags], dtype=torch.int64, device=device)
-        every = [torch.empty_like(mine) for _ in range(dist.get_world_size(group))]
-        dist.all_gather(every, mine, group=group)
-        return [int(f.item()) for f in every]
-
     @contextlib.contextmanager
     def _alone(self):
         """A replay runs on the rank that saw the value only: a DistributedDataParallel model
@@ -374,3 +378,20 @@ class Sentinel:
             while open_paths:
                 open_paths.pop()
                 _C.pop_scope()
+
+
+def _require_model_parameters(model, optimizer):
+    """Every parameter the optimizer updates must be the model's: the sentinel watches, skips
+    and restores the model's (an optimizer over another model's would train unwatched)."""
+    mine = {id(p) for p in model.parameters()}
+    foreign = [i for i, p in enumerate(p for g in optimizer.param_groups for p in g["params"]) if id(p) not in mine]
+    if foreign:
+        total = sum(len(g["params"]) for g in optimizer.param_groups)
+        raise ValueError(f"optimizer: {len(foreign)} of its {total} parameters are not parameters of model (the "
+                         f"first at position {foreign[0]}): make the optimizer over model.parameters()")
+
+
+def _unscaled(scaler, optimizer):
+    """Whether ``scaler.unscale_(optimizer)`` ran already this step (GradScaler's own record)."""
+    state = scaler._per_optimizer_states.get(id(optimizer), {})
+    return getattr(state.get("stage"), "name", None) == "UNSCALED"

@@ -11,10 +11,12 @@
 #include <fmt/format.h>
 #include <pybind11/functional.h>
 #include <pybind11/stl.h>
+#include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
 #include <torch/csrc/utils/pybind.h>
 
 #include "depthguard/core/choice.h"
 #include "depthguard/core/errors.h"
+#include "depthguard/dist/group_exchange.h"
 #include "depthguard/guard/event_json.h"
 #include "depthguard/guard/guard_options.h"
 #include "depthguard/guard/op_scope.h"
@@ -23,6 +25,7 @@
 #include "depthguard/train/forensics.h"
 #include "depthguard/train/metrics_log.h"
 #include "depthguard/train/tensorboard_mirror.h"
+#include "python_logging_sink.h"
 #include "python_state.h"
 
 namespace py = pybind11;
@@ -184,6 +187,7 @@ void bind_reports(py::module_& m) {
       .def("__str__", &ForensicsReport::text);
   py::class_<NonFiniteEvent>(m, "Event")
       .def_readonly("step", &NonFiniteEvent::step)
+      .def_readonly("iteration", &NonFiniteEvent::iteration)
       .def_property_readonly("stage", [](const NonFiniteEvent& e) { return stage_name(e.stage); })
       .def_property_readonly("action", [](const NonFiniteEvent& e) { return choice_name(guard_action_choices(), e.action); })
       .def_readonly("consecutive", &NonFiniteEvent::consecutive)
@@ -194,14 +198,22 @@ void bind_reports(py::module_& m) {
                                if (!e.cause) return std::nullopt;
                                return choice_name(nonfinite_cause_choices(), *e.cause);
                              })
+      .def_property_readonly("cause_of_first",
+                             [](const NonFiniteEvent& e) -> std::optional<std::string> {
+                               if (!e.cause_of_first) return std::nullopt;
+                               return choice_name(nonfinite_cause_choices(), *e.cause_of_first);
+                             })
       .def_readonly("report_location", &NonFiniteEvent::report_location)
       .def_readonly("transient", &NonFiniteEvent::transient)
       .def_readonly("replayed_on", &NonFiniteEvent::replayed_on)
       .def("json", [](const NonFiniteEvent& e) { return event_json(e).dump(); })
       .def("__repr__", [](const NonFiniteEvent& e) {
-        return fmt::format("Event(step={}, stage='{}', action='{}', cause={})", e.step, stage_name(e.stage),
-                           choice_name(guard_action_choices(), e.action),
-                           e.cause ? "'" + choice_name(nonfinite_cause_choices(), *e.cause) + "'" : "None");
+        const auto quoted = [](const std::optional<NonFiniteCause>& c) {
+          return c ? "'" + choice_name(nonfinite_cause_choices(), *c) + "'" : std::string("None");
+        };
+        return fmt::format("Event(step={}, iteration={}, stage='{}', action='{}', cause={}{})", e.step, e.iteration,
+                           stage_name(e.stage), choice_name(guard_action_choices(), e.action), quoted(e.cause),
+                           e.cause_of_first ? ", cause_of_first=" + quoted(e.cause_of_first) : "");
       });
 }
 
@@ -209,6 +221,13 @@ void bind_reports(py::module_& m) {
 // engine refuses to run under the GIL; what it calls back in Python takes the GIL again
 // (PythonState, pybind11's wrappers of Python callables).
 const py::call_guard<py::gil_scoped_release> released;
+
+// Under torch.distributed: the ranks' check flags and event texts go through the script's
+// own process group, in C++ (dist/group_exchange.h), with the GIL released.
+void exchange_over(Sentinel& sentinel, const c10::intrusive_ptr<c10d::ProcessGroup>& group, c10::Device device) {
+  sentinel.agree_with([group, device](int64_t flags) { return exchange_flags(*group, flags, device); });
+  sentinel.share_with([group, device](const std::string& text) { return exchange_texts(*group, text, device); });
+}
 
 void bind_sentinel(py::module_& m) {
   py::class_<Sentinel>(m, "Sentinel")
@@ -219,9 +238,10 @@ void bind_sentinel(py::module_& m) {
            }),
            py::arg("owner"), py::arg("parameters"), py::arg("buffers"))
       .def("log_to", &log_to, py::arg("dir"), py::arg("write_bundle"))
-      .def("agree_with", [](Sentinel& s, Sentinel::Consensus c) { s.agree_with(std::move(c)); })
+      .def("exchange_over", &exchange_over, py::arg("group"), py::arg("device"))
       .def("start", &Sentinel::start, released, py::arg("step"), py::arg("nonfinite_steps") = 0, py::arg("lr_scale") = 1.0)
-      .def("begin_step", &Sentinel::begin_step, released, py::arg("samples"), py::arg("loss_fn"))
+      .def("begin_step", &Sentinel::begin_step, released, py::arg("samples"), py::arg("loss_fn"),
+           py::arg("iteration"))
       .def("check_inputs", &Sentinel::check_inputs, released)
       .def("check_loss", &Sentinel::check_loss, released)
       .def("check_gradients", &Sentinel::check_gradients, released, py::arg("max_norm") = 0.0)
@@ -276,6 +296,7 @@ PYBIND11_MODULE(_C, m) {
       PyErr_SetString(PyExc_ValueError, e.what_without_backtrace());
     }
   });
+  log_to_python_logging();
   m.def("push_scope", &push_scope, py::arg("name"));
   m.def("pop_scope", &pop_scope);
   bind_reports(m);

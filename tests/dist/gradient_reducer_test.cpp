@@ -150,7 +150,8 @@ TEST(SentinelConsensus, EveryRankSkipsTheStepOneRankFoundNonFinite) {
     passed[r] = sentinel.check_inputs({x});
     ranks[r] = sentinel.events().at(0).ranks;
     investigated[r] = sentinel.first_investigation().has_value();
-    EXPECT_TRUE(sentinel.check_loss(1.0));  // the next check agrees again: all finite
+    sentinel.begin_step({"sample-next"});
+    EXPECT_TRUE(sentinel.check_loss(1.0));  // the next step's check agrees again: all finite
   });
   EXPECT_EQ(passed, std::vector<bool>({false, false}));
   EXPECT_EQ(ranks[0], std::vector<int64_t>({1}));

@@ -347,7 +347,7 @@ TEST(SentinelOneRead, ARoutineScaleOverflowIsCountedNotAnEvent) {
 TEST(SentinelOneRead, RequiresTheLoss) {
   Loop loop(GuardOptions{});
   loop.sentinel.begin_step();
-  EXPECT_NE(testing::error_message<c10::Error>([&] { loop.sentinel.check_step({}); }).find("StepFigures: loss"),
+  EXPECT_NE(testing::error_message<c10::Error>([&] { loop.sentinel.check_step({}); }).find("check_step: loss must be defined"),
             std::string::npos);
   StepFigures no_back_off;
   no_back_off.loss = torch::zeros({});

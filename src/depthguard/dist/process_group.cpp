@@ -4,8 +4,14 @@
 #include <stdexcept>
 #include <string>
 
-#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#ifdef DEPTHGUARD_GLOO
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#elif TORCH_VERSION_MAJOR >= 2
+#include <torch/csrc/distributed/c10d/Backend.hpp>
+#else
+#include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
+#endif
 #ifdef DEPTHGUARD_NCCL
 #include <c10/cuda/CUDAFunctions.h>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
@@ -19,6 +25,7 @@ namespace depthguard {
 
 namespace {
 
+#ifdef DEPTHGUARD_GLOO
 // The network interface of this rank's Gloo connections: GLOO_SOCKET_IFNAME when set (as
 // PyTorch reads it), the loopback for a group on one machine, else the interface of this
 // host's name.
@@ -31,9 +38,15 @@ std::shared_ptr<::gloo::transport::Device> gloo_device(const std::string& master
   }
   return c10d::ProcessGroupGloo::createDefaultDevice();
 }
+#endif
 
-// Before the rendezvous: a GPU group needs NCCL.
+// Before the rendezvous: every group needs Gloo, a GPU group NCCL too.
 void require_backend(const c10::Device& device) {
+  if (!has_gloo()) {
+    throw InvalidArgument("data-parallel training needs c10d's Gloo backend, and this build has none (Gloo's "
+                          "headers were not found when it was built: cmake -DGLOO_INCLUDE_DIR=DIR, "
+                          "docs/distributed.md)");
+  }
   if (device.is_cuda() && !has_nccl()) {
     throw InvalidArgument("data-parallel training on " + device.str() +
                           " needs NCCL, and this build has none (it needs a CUDA LibTorch and nccl.h: cmake "
@@ -76,6 +89,14 @@ void wait_for(const c10::intrusive_ptr<c10d::Work>& work) {
   collective([&] { return work->wait(); });
 }
 
+bool has_gloo() {
+#ifdef DEPTHGUARD_GLOO
+  return true;
+#else
+  return false;
+#endif
+}
+
 bool has_nccl() {
 #ifdef DEPTHGUARD_NCCL
   return true;
@@ -109,7 +130,7 @@ ProcessGroup::ProcessGroup(const DistOptions& options, c10::Device device)
   const auto where = options.master_addr() + ":" + std::to_string(options.master_port());
   try {
     join(c10::make_intrusive<c10d::TCPStore>(options.master_addr(), store), milliseconds(options.timeout_s()),
-         gloo_device(options.master_addr()), device);
+         options.master_addr(), device);
   } catch (const std::exception& e) {
     throw std::runtime_error("rank " + std::to_string(options.rank()) + " of " +
                              std::to_string(options.world_size()) + " could not join the group at " + where + ": " +
@@ -121,19 +142,22 @@ ProcessGroup::ProcessGroup(c10::intrusive_ptr<c10d::Store> store, int64_t rank, 
                            std::chrono::milliseconds timeout, c10::Device device)
     : rank_(rank), size_(world_size) {
   require_backend(device);
-  join(store, timeout, gloo_device("127.0.0.1"), device);
+  join(store, timeout, "127.0.0.1", device);
 }
 
 ProcessGroup::~ProcessGroup() = default;
 
 // Gloo always: the sentinel's consensus, the stop request and the barriers are host values.
 // NCCL beside it for a GPU's tensors, on keys of its own in the shared store.
+// Without Gloo no group gets here (require_backend).
 void ProcessGroup::join(const c10::intrusive_ptr<c10d::Store>& store, std::chrono::milliseconds timeout,
-                        std::shared_ptr<::gloo::transport::Device> device, c10::Device tensors) {
+                        [[maybe_unused]] const std::string& master_addr, c10::Device tensors) {
+#ifdef DEPTHGUARD_GLOO
   auto options = c10d::ProcessGroupGloo::Options::create(timeout);
-  options->devices.push_back(std::move(device));
+  options->devices.push_back(gloo_device(master_addr));
   gloo_ = c10::make_intrusive<c10d::ProcessGroupGloo>(store, static_cast<int>(rank_), static_cast<int>(size_),
                                                       options);
+#endif
   if (!tensors.is_cuda()) return;
 #ifdef DEPTHGUARD_NCCL
   c10::cuda::set_device(tensors.index());  // NCCL's communicator binds to the current GPU

@@ -14,15 +14,17 @@
 #include <torch/csrc/distributed/c10d/Work.hpp>
 #include <torch/nn/module.h>
 #include <torch/types.h>
+#include <torch/version.h>
 
 #include "depthguard/dist/dist_options.h"
 
 namespace c10d {
-class ProcessGroupGloo;
+#if TORCH_VERSION_MAJOR >= 2
+class Backend;
+#else
+class ProcessGroup;
+#endif
 class ProcessGroupNCCL;
-}
-namespace gloo::transport {
-class Device;
 }
 
 namespace depthguard {
@@ -63,10 +65,17 @@ class ProcessGroup {
 
  private:
   void join(const c10::intrusive_ptr<c10d::Store>& store, std::chrono::milliseconds timeout,
-            std::shared_ptr<::gloo::transport::Device> device, c10::Device tensors);
+            const std::string& master_addr, c10::Device tensors);
+
+  // What c10d's ProcessGroupGloo derives from (its collectives are that class's virtuals).
+#if TORCH_VERSION_MAJOR >= 2
+  using GlooBase = c10d::Backend;
+#else
+  using GlooBase = c10d::ProcessGroup;
+#endif
 
   int64_t rank_ = 0, size_ = 1;
-  c10::intrusive_ptr<c10d::ProcessGroupGloo> gloo_;  ///< holds the store it joined through
+  c10::intrusive_ptr<GlooBase> gloo_;  ///< a ProcessGroupGloo; holds the store it joined through
 #ifdef DEPTHGUARD_NCCL
   c10::intrusive_ptr<c10d::ProcessGroupNCCL> nccl_;  ///< CUDA tensors; null for a CPU group
 #endif
@@ -74,6 +83,10 @@ class ProcessGroup {
 
 /// Whether this build reduces CUDA tensors (it was built against a CUDA LibTorch with NCCL).
 bool has_nccl();
+
+/// Whether this build has c10d's Gloo backend, which every group needs (its headers were
+/// found when it was built; a pip install of the Python package may lack them).
+bool has_gloo();
 
 /// The GPU of a rank on CUDA: cuda:local_rank. Throws InvalidArgument naming LOCAL_RANK
 /// when this machine has no such GPU.

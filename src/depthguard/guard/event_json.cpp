@@ -4,9 +4,11 @@ namespace depthguard {
 
 nlohmann::json event_json(const NonFiniteEvent& e) {
   nlohmann::json j{{"stage", choice_name(guard_stage_choices(), e.stage)},
+                   {"iteration", e.iteration},
                    {"samples", e.samples},
                    {"action", choice_name(guard_action_choices(), e.action)}};
   if (e.cause) j.update({{"cause", choice_name(nonfinite_cause_choices(), *e.cause)}, {"report", e.report_location}});
+  if (e.cause_of_first) j["cause_of_first"] = choice_name(nonfinite_cause_choices(), *e.cause_of_first);
   if (!e.ranks.empty()) j["ranks"] = e.ranks;  // data-parallel: the ranks that saw the value
   if (e.transient) j.update({{"transient", true}, {"replayed_on", e.replayed_on}});
   return j;

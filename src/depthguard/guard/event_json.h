@@ -7,7 +7,8 @@
 
 namespace depthguard {
 
-/// {"stage", "samples", "action"[, "cause", "report"][, "ranks"][, "transient", "replayed_on"]}.
+/// {"stage", "iteration", "samples", "action"[, "cause", "report"][, "cause_of_first"][, "ranks"]
+/// [, "transient", "replayed_on"]}.
 nlohmann::json event_json(const NonFiniteEvent& e);
 /// {"scale", "in_a_row"}.
 nlohmann::json overflow_json(const ScaleOverflow& o);

@@ -1,10 +1,12 @@
 #include "depthguard/guard/sentinel.h"
 
 #include <cmath>
+#include <stdexcept>
 #include <utility>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
@@ -85,14 +87,24 @@ Sentinel& Sentinel::agree_with(Consensus consensus) {
   return *this;
 }
 
+Sentinel& Sentinel::share_with(Share share) {
+  share_ = std::move(share);
+  return *this;
+}
+
 void Sentinel::start(int64_t step, int64_t nonfinite_steps, double lr_scale) {
   step_ = step;
   nonfinite_steps_ = nonfinite_steps;
   lr_scale_ = lr_scale;
+  next_iteration_ = step;
   take_snapshot();
 }
 
-void Sentinel::begin_step(std::vector<std::string> samples, LossFn loss_fn) {
+void Sentinel::begin_step(std::vector<std::string> samples, LossFn loss_fn, std::optional<int64_t> iteration) {
+  iteration_ = iteration ? *iteration : retrying_ ? iteration_ : next_iteration_;
+  next_iteration_ = iteration_ + 1;
+  in_step_ = true;
+  step_checked_ = false;
   samples_ = std::move(samples);
   loss_fn_ = std::move(loss_fn);
   inputs_.clear();
@@ -102,6 +114,17 @@ void Sentinel::begin_step(std::vector<std::string> samples, LossFn loss_fn) {
   start_generators_ = GeneratorStates::capture();
   start_buffers_.clear();
   if (options_.on_transient() == TransientPolicy::Retry) start_buffers_ = buffer_copies(*state_);
+}
+
+// A check belongs to a step that begin_step began and no handled event has ended.
+void Sentinel::require_step(const char* call) {
+  if (!in_step_) {
+    throw std::logic_error(fmt::format(
+        "Sentinel::{}: no step in hand: call begin_step before each step's forward pass (after a check returned "
+        "false, that step is over: begin the next one)",
+        call));
+  }
+  step_checked_ = true;
 }
 
 // Every rank's flags (this rank's alone without a consensus).
@@ -127,17 +150,20 @@ bool Sentinel::agreed(GuardStage stage, bool finite_here) {
 }
 
 bool Sentinel::check_inputs(const std::vector<torch::Tensor>& inputs) {
+  require_step("check_inputs");
   const bool finite = all_finite(inputs);
   if (!finite) inputs_ = inputs;
   return agreed(GuardStage::Input, finite) || handle(GuardStage::Input);
 }
 
 bool Sentinel::check_loss(double loss) {
+  require_step("check_loss");
   loss_ = loss;
   return agreed(GuardStage::Loss, std::isfinite(loss)) || handle(GuardStage::Loss);
 }
 
 bool Sentinel::check_gradients(double max_norm) {
+  require_step("check_gradients");
   const auto grads = gradients_of(state_->parameters());
   return judge_gradients(grads, global_norm(grads), max_norm);
 }
@@ -167,6 +193,7 @@ Sentinel& Sentinel::on_spike(std::function<void(const Spike&)> sink) {
 }
 
 bool Sentinel::check_loss_scale(bool overflowed, double scale) {
+  require_step("check_loss_scale");
   if (!overflowed) return true;
   ++overflows_in_a_row_;
   if (scale < options_.min_loss_scale() || overflows_in_a_row_ > options_.max_scale_backoffs()) {
@@ -179,6 +206,7 @@ bool Sentinel::check_loss_scale(bool overflowed, double scale) {
     return handle(GuardStage::Gradient, /*replayable=*/false);  // the scale's doing: never transient
   }
   ++scale_overflows_;
+  in_step_ = false;  // the update is dropped: the step is over
   state_->discard_update();
   spdlog::debug("step {}: loss-scale overflow, update dropped, scale backed off to {:g}", step_, scale);
   if (overflow_sink_) overflow_sink_({step_, scale, overflows_in_a_row_});
@@ -186,6 +214,7 @@ bool Sentinel::check_loss_scale(bool overflowed, double scale) {
 }
 
 bool Sentinel::check_weights() {
+  require_step("check_weights");
   weight_norm_ = global_norm(state_->parameters());
   // BatchNorm's running statistics can overflow while the weights and the loss (computed
   // with batch statistics) stay finite; evaluation and every checkpoint would then break.
@@ -194,6 +223,7 @@ bool Sentinel::check_weights() {
 }
 
 void Sentinel::expect_inputs(std::vector<torch::Tensor> inputs, bool finite) {
+  require_step("expect_inputs");
   inputs_finite_ = finite;
   if (finite) return;
   inputs_ = std::move(inputs);
@@ -218,7 +248,12 @@ std::vector<double> read_figures(const std::vector<torch::Tensor>& figures) {
 }  // namespace
 
 bool Sentinel::check_step(const StepFigures& figures, double max_norm) {
-  TORCH_CHECK(figures.loss.defined(), "StepFigures: loss must be defined");
+  require_step("check_step");
+  TORCH_CHECK(figures.loss.defined(), "check_step: loss must be defined");
+  TORCH_CHECK(figures.loss.numel() == 1, "check_step: loss must be one value, got a tensor of shape ",
+              figures.loss.sizes(), ": reduce it first (loss.mean())");
+  TORCH_CHECK(figures.loss.is_floating_point(), "check_step: loss must be a floating-point tensor, got ",
+              figures.loss.scalar_type());
   TORCH_CHECK(!figures.overflowed.defined() || figures.back_off, "StepFigures: overflowed needs back_off");
   deferring_weights_ = true;
   const auto device = figures.loss.device();
@@ -279,10 +314,18 @@ bool Sentinel::handle_late_weights() {
   --step_;
   if (!history_.empty() && history_.back().step == step_) history_.pop_back();  // not a good step after all
   samples_ = std::move(queued_samples_);
+  iteration_ = queued_iteration_;
   return handle(GuardStage::Weight);
 }
 
 bool Sentinel::end_step(double lr) {
+  if (!in_step_ || !step_checked_) {
+    throw std::logic_error(in_step_ ? "Sentinel::end_step: this step was not checked: call check_step (or the "
+                                      "per-check calls) after backward, before the optimizer's step"
+                                    : "Sentinel::end_step: no step in hand: end_step follows a begin_step whose "
+                                      "checks passed (after a check returned false, that step is over)");
+  }
+  in_step_ = false;
   retried_step_ = -1;
   watch_for_spikes();
   history_.push_back({step_, loss_, grad_norm_, weight_norm_, lr});
@@ -297,6 +340,7 @@ bool Sentinel::end_step(double lr) {
     const auto device = params.empty() ? c10::Device(c10::kCPU) : params.front().device();
     queued_weights_ = torch::cat({figure(norm_on_device(params), device), figure(finite_sum(state_->buffers()), device)});
     queued_samples_ = samples_;
+    queued_iteration_ = iteration_;
   }
   if (step_ % options_.snapshot_interval() != 0) return true;
   if (!settle()) return false;
@@ -331,17 +375,22 @@ void Sentinel::take_snapshot() {
 // The event, in the order that loses nothing: forensics first (a halt or a restore changes
 // the state it looks at), then the record, then the action.
 bool Sentinel::handle(GuardStage stage, bool replayable) {
+  in_step_ = false;  // whatever the action, this step is over
   ++nonfinite_steps_;
   ++consecutive_;
   NonFiniteEvent event;
   event.step = step_;
+  event.iteration = iteration_;
   event.stage = stage;
   event.consecutive = consecutive_;
   event.samples = samples_;
   if (consensus_) event.ranks = ranks_;
   event.cause = found_here_ ? investigate(stage) : std::nullopt;
-  if (event.cause) event.report_location = first_investigation_->location;
-  event.transient = replayable && transient_on_every_rank(stage, event.cause.has_value());
+  const bool investigated_here = event.cause.has_value();
+  if (investigated_here) event.report_location = first_investigation_->location;
+  if (share_ && consensus_) share_event(event);
+  if (!event.cause && first_investigation_) event.cause_of_first = first_investigation_->report.cause;
+  event.transient = replayable && transient_on_every_rank(stage, investigated_here);
   if (event.transient) {
     ++transient_steps_;
     event.replayed_on = replay_device();
@@ -355,11 +404,16 @@ bool Sentinel::handle(GuardStage stage, bool replayable) {
 
   auto what = fmt::format("step {}: non-finite {}", step_, choice_name(guard_stage_choices(), stage));
   if (consensus_ && stage != GuardStage::Gradient) what += fmt::format(" on rank(s) {}", fmt::join(ranks_, ", "));
-  if (!samples_.empty() && found_here_) what += " (samples " + joined(samples_) + ")";
-  if (first_investigation_) {
-    what += fmt::format("; {}cause {}, report {}", event.cause ? "" : "first event's ",
-                        choice_name(nonfinite_cause_choices(), first_investigation_->report.cause),
-                        first_investigation_->location.empty() ? "in memory" : first_investigation_->location);
+  // Without share_with a rank knows only its own samples: named where it saw the value.
+  if (!event.samples.empty() && (found_here_ || share_)) what += " (samples " + joined(event.samples) + ")";
+  const auto location = [](const std::string& where) { return where.empty() ? std::string("in memory") : where; };
+  if (event.cause) {
+    what += fmt::format("; cause {}, report {}", choice_name(nonfinite_cause_choices(), *event.cause),
+                        location(event.report_location));
+  } else if (event.cause_of_first) {
+    what += fmt::format("; first event's cause {}, report {}",
+                        choice_name(nonfinite_cause_choices(), *event.cause_of_first),
+                        location(first_investigation_->location));
   }
   if (event.transient) what += fmt::format("; transient (finite when replayed on {})", event.replayed_on);
   if (event.action == GuardAction::Halt) {
@@ -381,6 +435,27 @@ bool Sentinel::handle(GuardStage stage, bool replayable) {
                event.action == GuardAction::Skip ? "update skipped" : "rolled back to step " + std::to_string(step_),
                lr_scale_);
   return false;
+}
+
+// What the ranks that saw the value saw, on every rank: their samples (in rank order), and the
+// first one's cause and report when this rank has none of its own.
+void Sentinel::share_event(NonFiniteEvent& event) {
+  std::string here;
+  if (found_here_) {
+    nlohmann::json mine{{"samples", samples_}, {"report", event.report_location}};
+    if (event.cause) mine["cause"] = choice_name(nonfinite_cause_choices(), *event.cause);
+    here = mine.dump();
+  }
+  event.samples.clear();
+  for (const auto& text : share_(here)) {
+    if (text.empty()) continue;
+    const auto theirs = nlohmann::json::parse(text);
+    for (const auto& id : theirs["samples"]) event.samples.push_back(id.get<std::string>());
+    if (!event.cause && theirs.contains("cause")) {
+      event.cause = parse_choice(nonfinite_cause_choices(), "cause", theirs["cause"].get<std::string>());
+      event.report_location = theirs["report"].get<std::string>();
+    }
+  }
 }
 
 // A transient event, retried: the step's gradients dropped, its buffers and generators put

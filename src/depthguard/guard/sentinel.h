@@ -62,13 +62,22 @@ namespace depthguard {
 
 /// One non-finite step, as the sentinel handled it.
 struct NonFiniteEvent {
+  /// The updates the sentinel let through before it (what a rollback returns to, what a
+  /// checkpoint counts): step() when it was found.
   int64_t step = 0;
+  /// The loop's own count of the steps it ran (begin_step's `iteration`, or else begin_step
+  /// calls since start(step), from `step`, a transient's retry not counted): it goes on where
+  /// step does not (an overflow's dropped update, a skip, a rollback).
+  int64_t iteration = 0;
   GuardStage stage = GuardStage::Input;
   GuardAction action = GuardAction::Skip;
   int64_t consecutive = 1;           ///< non-finite steps in a row, this one included
   std::vector<std::string> samples;  ///< ids given to begin_step
   std::vector<int64_t> ranks;        ///< data-parallel ranks that saw it (agree_with); empty without
   std::optional<NonFiniteCause> cause;  ///< from the forensics of this event (first_investigation())
+  /// Not investigated itself (only a session's first event is: a replay costs several steps'
+  /// time, and later ones usually repeat it): the first investigated event's cause.
+  std::optional<NonFiniteCause> cause_of_first;
   std::string report_location;          ///< where the investigation wrote its report, "" if nowhere
   /// A loss or gradient event that no rank's replays on its own device reproduced.
   bool transient = false;
@@ -128,6 +137,8 @@ class Sentinel {
   /// they are the caller's (the trainer's stop request rides along) and the sentinel ignores
   /// them.
   using Consensus = std::function<std::vector<int64_t>(int64_t flags_here)>;
+  /// Told this rank's text, returns every rank's in rank order (an all-gather of strings).
+  using Share = std::function<std::vector<std::string>(const std::string& here)>;
 
   /// Watches `model` and `optimizer` (both must outlive the sentinel). Checks options with
   /// TORCH_CHECK: max_skips >= 0, snapshot_interval >= 1, lr_factor in [0, 1].
@@ -151,6 +162,11 @@ class Sentinel {
   /// are the same on every rank, a rank's NaN included. Only a rank that saw the value
   /// investigates it; events name the ranks.
   Sentinel& agree_with(Consensus consensus);
+  /// Data-parallel training, with agree_with: at each event every rank tells the others the
+  /// samples, cause and report of what it saw (one `share` per event, never on a healthy
+  /// step), so every rank's event names the samples and cause of the rank(s) that saw the
+  /// value, not its own good batch.
+  Sentinel& share_with(Share share);
   /// Called after each routine loss-scale overflow (the trainer logs it).
   Sentinel& on_scale_overflow(std::function<void(const ScaleOverflow&)> sink);
   /// Called for each spike warning (GuardOptions::spike_z; SpikeDetector), after the step's
@@ -165,9 +181,17 @@ class Sentinel {
   /// Before each step: the ids of its samples (for the event and the report) and a function
   /// that recomputes its loss from the batch, replayed by the default forensics and rerun
   /// (may be empty: then the loss and gradient stages are reported without an operator, and
-  /// no event is found transient). Keeps the default generators' states (and, with
-  /// on_transient retry, copies of the floating buffers) for a replay or a retry.
-  void begin_step(std::vector<std::string> samples = {}, LossFn loss_fn = {});
+  /// no event is found transient), and the loop's own number of the step (its batch or
+  /// iteration counter, NonFiniteEvent::iteration; nullopt: counted here). Keeps the default
+  /// generators' states (and, with on_transient retry, copies of the floating buffers) for a
+  /// replay or a retry.
+  ///
+  /// The order of a step: begin_step, the checks (check_step, or the per-check calls), then
+  /// end_step after the update. A check before begin_step, or end_step after a check that
+  /// returned false (that step is over) or without one, throws std::logic_error naming the
+  /// call: a loop in the wrong order would be watched by nothing.
+  void begin_step(std::vector<std::string> samples = {}, LossFn loss_fn = {},
+                  std::optional<int64_t> iteration = std::nullopt);
 
   /// Each check returns true when every value is finite, else handles the event and
   /// returns false (or throws NonFiniteHalt).
@@ -197,7 +221,8 @@ class Sentinel {
   /// checks in order: the previous update's weights (an event of that step), the inputs
   /// (expect_inputs), the loss, the loss scale's overflow (as check_loss_scale), the
   /// gradients (as check_gradients, clipped to `max_norm` when > 0). True when all passed.
-  /// TORCH_CHECKs that figures.loss is defined, and back_off with overflowed.
+  /// TORCH_CHECKs that figures.loss is defined, one value and floating-point, and back_off
+  /// with overflowed.
   bool check_step(const StepFigures& figures, double max_norm = 0);
   /// Reads a weight check end_step queued, now (a device read and, in a group, a consensus);
   /// false when the weights were not finite (the event of the step that updated them,
@@ -248,6 +273,8 @@ class Sentinel {
   Investigation replay_in_place(const StepEvidence& evidence);
 
  private:
+  void require_step(const char* call);
+  void share_event(NonFiniteEvent& event);
   std::vector<int64_t> gathered(int64_t flags_here);
   bool found(GuardStage stage, const std::vector<int64_t>& flags);
   bool agreed(GuardStage stage, bool finite_here);
@@ -272,6 +299,7 @@ class Sentinel {
   Investigator investigator_;
   EventSink event_sink_;
   Consensus consensus_;
+  Share share_;
   Rerun rerun_;
   std::vector<int64_t> ranks_;  ///< of the check in hand: the ranks that found a non-finite value
   bool found_here_ = false;     ///< whether this rank was one of them
@@ -282,6 +310,9 @@ class Sentinel {
   std::function<void(const ScaleOverflow&)> overflow_sink_;
   double lr_scale_ = 1, loss_ = 0, grad_norm_ = 0, weight_norm_ = 0;
   std::vector<std::string> samples_;
+  bool in_step_ = false;       ///< begin_step came, and no check has handled an event since
+  bool step_checked_ = false;  ///< a check ran since begin_step
+  int64_t iteration_ = 0, next_iteration_ = 0;
   LossFn loss_fn_;
   std::vector<torch::Tensor> inputs_;  ///< of the current step, for the input-stage report
   /// The floating buffers as the step began: copied by begin_step for a retry, and by
@@ -297,6 +328,7 @@ class Sentinel {
   /// device), with the step and samples of the update it checks. Undefined when none.
   torch::Tensor queued_weights_;
   std::vector<std::string> queued_samples_;
+  int64_t queued_iteration_ = 0;
   std::vector<double> along_;
   int64_t device_reads_ = 0;
   static constexpr size_t kHistory = 50;
