@@ -63,19 +63,19 @@ def main():
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.steps)
     sentinel = depthguard.Sentinel(model, optimizer, scheduler=scheduler, policy=args.policy,
                                    snapshot_interval=10, log_dir=args.log_dir)
-    bad_batch_seen = flaky_hit = False
-    while sentinel.step < args.steps:
-        step = sentinel.step
-        image, depth, ids = synthetic_batch(step)
-        if step == args.bad_step and not bad_batch_seen:
+    flaky_hit = False
+    # The loop counts its own batches: a skipped or rolled-back step does not fetch its batch
+    # again (Lightning's loop, and a DataLoader's, go on the same way).
+    for batch_index in range(args.steps):
+        image, depth, ids = synthetic_batch(batch_index)
+        if batch_index == args.bad_step:
             depth.zero_()  # a batch whose depth maps hold no valid pixel
-            bad_batch_seen = True
         while True:  # a transient event asks for the same batch again (sentinel.retrying)
-            sentinel.begin_step(samples=ids, replay=lambda: silog(model(image), depth))
+            sentinel.begin_step(samples=ids, replay=lambda: silog(model(image), depth), iteration=batch_index)
             optimizer.zero_grad()
             loss = silog(model(image), depth)
             loss.backward()
-            if step == args.flaky_step and not flaky_hit:  # one bit flip's worth: a NaN in one gradient
+            if batch_index == args.flaky_step and not flaky_hit:  # one bit flip's worth: a NaN in one gradient
                 next(model.parameters()).grad.view(-1)[0] = float("nan")
                 flaky_hit = True
             passed = sentinel.check_step(loss, max_norm=1.0)
@@ -86,10 +86,11 @@ def main():
         optimizer.step()
         scheduler.step()
         sentinel.end_step()
-        if step % 10 == 0:
-            print(f"step {step:3d}  loss {loss.item():.4f}  lr {scheduler.get_last_lr()[0]:.2e}")
+        if batch_index % 10 == 0:
+            print(f"batch {batch_index:3d}  step {sentinel.step:3d}  loss {loss.item():.4f}  "
+                  f"lr {scheduler.get_last_lr()[0]:.2e}")
     sentinel.settle()
-    print(f"done at step {sentinel.step}: {len(sentinel.events)} event(s)")
+    print(f"done: {args.steps} batches, {sentinel.step} updates kept, {len(sentinel.events)} event(s)")
     for event in sentinel.events:
         print(" ", event, event.samples[:2], "...")
     if sentinel.report is not None:

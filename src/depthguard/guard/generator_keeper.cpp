@@ -20,7 +20,7 @@ GeneratorStates GeneratorStates::capture() {
   GeneratorStates s;
   s.cpu_ = at::detail::getDefaultCPUGenerator().get_state();
   if (torch::cuda::is_available()) {
-    for (size_t i = 0; i < torch::cuda::device_count(); ++i) s.cuda_.push_back(cuda_generator(i).get_state());
+    for (size_t i = 0; i < static_cast<size_t>(torch::cuda::device_count()); ++i) s.cuda_.push_back(cuda_generator(i).get_state());
   }
   return s;
 }

@@ -230,23 +230,6 @@ void Sentinel::expect_inputs(std::vector<torch::Tensor> inputs, bool finite) {
   if (start_buffers_.empty()) start_buffers_ = buffer_copies(*state_);
 }
 
-namespace {
-
-// A figure as one float64 element on `device`; an undefined one (no tensors) as 0.
-torch::Tensor figure(const torch::Tensor& t, const c10::Device& device) {
-  if (!t.defined()) return torch::zeros({1}, torch::TensorOptions().dtype(torch::kDouble).device(device));
-  return t.detach().reshape({1}).to(torch::kDouble);
-}
-
-// The figures in one device-to-host copy.
-std::vector<double> read_figures(const std::vector<torch::Tensor>& figures) {
-  const auto host = torch::cat(figures).to(torch::kCPU).contiguous();
-  const auto* values = host.data_ptr<double>();
-  return {values, values + host.numel()};
-}
-
-}  // namespace
-
 bool Sentinel::check_step(const StepFigures& figures, double max_norm) {
   require_step("check_step");
   TORCH_CHECK(figures.loss.defined(), "check_step: loss must be defined");
@@ -255,17 +238,19 @@ bool Sentinel::check_step(const StepFigures& figures, double max_norm) {
   TORCH_CHECK(figures.loss.is_floating_point(), "check_step: loss must be a floating-point tensor, got ",
               figures.loss.scalar_type());
   TORCH_CHECK(!figures.overflowed.defined() || figures.back_off, "StepFigures: overflowed needs back_off");
+  for (const auto& t : figures.along) TORCH_CHECK(t.numel() == 1, "StepFigures: along must hold one value each");
   deferring_weights_ = true;
-  const auto device = figures.loss.device();
-  const auto grads = gradients_of(state_->parameters());
-  // [loss, along..., overflowed?, gradient norm, queued weight norm?, queued buffer sum?]
-  std::vector<torch::Tensor> parts{figure(figures.loss, device)};
-  for (const auto& t : figures.along) parts.push_back(figure(t, device));
+  const auto grads = measurable(gradients_of(state_->parameters()));
+  // [loss, along..., overflowed?, each gradient's norm..., queued weight figures...]
+  std::vector<torch::Tensor> parts{figures.loss};
+  for (const auto& t : figures.along) parts.push_back(t);
   const bool scaling = figures.overflowed.defined();
-  if (scaling) parts.push_back(figure(figures.overflowed.sum(), device));
-  parts.push_back(figure(norm_on_device(grads), device));
-  const bool weights_queued = queued_weights_.defined();
-  if (weights_queued) parts.push_back(queued_weights_.to(device));
+  if (scaling) parts.push_back(figures.overflowed.sum());
+  const auto grad_norm = begin_norm(grads);
+  if (grad_norm.read_count() > 0) parts.push_back(grad_norm.device_norms);
+  if (weights_queued_) {
+    for (const auto& t : queued_figures()) parts.push_back(t.to(figures.loss.device()));
+  }
   const auto read = read_figures(parts);
   ++device_reads_;
 
@@ -275,8 +260,9 @@ bool Sentinel::check_step(const StepFigures& figures, double max_norm) {
   along_.assign(read.begin() + static_cast<std::ptrdiff_t>(at), read.begin() + static_cast<std::ptrdiff_t>(along_end));
   at = along_end;
   const bool overflowed = scaling && read[at++] != 0;
-  const double fast_grad_norm = read[at++];
-  const bool weights_finite = !weights_queued || queued_weights_finite(&read[at]);
+  const double fast_grad_norm = grad_norm.finish(&read[at]);
+  at += grad_norm.read_count();
+  const bool weights_finite = !weights_queued_ || queued_weights_finite(&read[at]);
 
   const int64_t here = (weights_finite ? 0 : stage_flag(GuardStage::Weight)) |
                        (inputs_finite_ ? 0 : stage_flag(GuardStage::Input)) |
@@ -290,19 +276,32 @@ bool Sentinel::check_step(const StepFigures& figures, double max_norm) {
   return judge_gradients(grads, std::isfinite(fast_grad_norm) ? fast_grad_norm : global_norm(grads), max_norm);
 }
 
-// The queued weight check as read: [weight norm, buffer sum]. The history's record of the
-// update it checks gets the weight norm.
+// The queued weight check as read: the parameters' device norms, then the buffers'. The
+// history's record of the update it checks gets the weight norm.
 bool Sentinel::queued_weights_finite(const double* read) {
-  queued_weights_ = torch::Tensor();
-  // A float32 norm that overflowed is computed again in float64, as check_weights would.
-  weight_norm_ = std::isfinite(read[0]) ? read[0] : global_norm(state_->parameters());
+  weights_queued_ = false;
+  // A norm that overflowed its precision is computed again in float64, as check_weights would.
+  const double fast_weight_norm = queued_weights_.finish(read);
+  weight_norm_ = std::isfinite(fast_weight_norm) ? fast_weight_norm : global_norm(state_->parameters());
   if (!history_.empty()) history_.back().weight_norm = weight_norm_;
-  return std::isfinite(weight_norm_) && std::isfinite(read[1]);
+  const bool buffers_finite = std::isfinite(queued_buffers_.finish(read + queued_weights_.read_count())) ||
+                              all_finite(state_->buffers());
+  return std::isfinite(weight_norm_) && buffers_finite;
+}
+
+// What the queued weight check still has to read: the parameters' device norms, then the
+// buffers'.
+std::vector<torch::Tensor> Sentinel::queued_figures() const {
+  std::vector<torch::Tensor> figures;
+  for (const auto* queued : {&queued_weights_, &queued_buffers_}) {
+    if (queued->read_count() > 0) figures.push_back(queued->device_norms);
+  }
+  return figures;
 }
 
 bool Sentinel::settle() {
-  if (!queued_weights_.defined()) return true;
-  const auto read = read_figures({queued_weights_});
+  if (!weights_queued_) return true;
+  const auto read = read_figures(queued_figures());
   ++device_reads_;
   const bool finite = queued_weights_finite(read.data());
   return !found(GuardStage::Weight, gathered(finite ? 0 : stage_flag(GuardStage::Weight))) || handle_late_weights();
@@ -335,10 +334,9 @@ bool Sentinel::end_step(double lr) {
   consecutive_ = 0;
   overflows_in_a_row_ = 0;
   if (deferring_weights_) {
-    torch::NoGradGuard no_grad;
-    const auto params = state_->parameters();
-    const auto device = params.empty() ? c10::Device(c10::kCPU) : params.front().device();
-    queued_weights_ = torch::cat({figure(norm_on_device(params), device), figure(finite_sum(state_->buffers()), device)});
+    queued_weights_ = begin_norm(measurable(state_->parameters()));
+    queued_buffers_ = begin_norm(measurable(state_->buffers()));
+    weights_queued_ = true;
     queued_samples_ = samples_;
     queued_iteration_ = iteration_;
   }

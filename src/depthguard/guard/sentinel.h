@@ -51,6 +51,7 @@
 #include <torch/nn/module.h>
 #include <torch/optim/optimizer.h>
 
+#include "depthguard/guard/finite_check.h"
 #include "depthguard/guard/forensics_report.h"
 #include "depthguard/guard/generator_keeper.h"
 #include "depthguard/guard/guard_action.h"
@@ -279,6 +280,7 @@ class Sentinel {
   bool found(GuardStage stage, const std::vector<int64_t>& flags);
   bool agreed(GuardStage stage, bool finite_here);
   bool queued_weights_finite(const double* read);
+  std::vector<torch::Tensor> queued_figures() const;
   bool judge_gradients(const std::vector<torch::Tensor>& grads, double norm, double max_norm);
   /// `replayable` false: a gradient event of an escalating loss scale, never transient.
   bool handle(GuardStage stage, bool replayable = true);
@@ -326,7 +328,9 @@ class Sentinel {
   bool deferring_weights_ = false;            ///< this step went through check_step
   /// The weight check end_step queued: [weight norm, sum of the buffers] (float64, on the
   /// device), with the step and samples of the update it checks. Undefined when none.
-  torch::Tensor queued_weights_;
+  bool weights_queued_ = false;  ///< an update's weight check waits for the next read
+  PendingNorm queued_weights_;   ///< its parameters' norm
+  PendingNorm queued_buffers_;   ///< its floating buffers' norm: finite exactly when they are
   std::vector<std::string> queued_samples_;
   int64_t queued_iteration_ = 0;
   std::vector<double> along_;
