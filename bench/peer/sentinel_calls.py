@@ -2,7 +2,7 @@
 begin_step, check_step and end_step, each timed on its own (perf_counter_ns around the call),
 in a loop whose step (forward, backward, AdamW) is a few milliseconds on 2 CPU threads.
 Rounds alternate a step with no sentinel and a step with it, so both see the same machine;
-prints the medians as JSON.
+prints the medians as JSON, and the median of the rounds' differences (what the calls add).
     python bench/peer/sentinel_calls.py [--steps 400] [--threads 2] [--size 48]
 """
 import argparse
@@ -77,6 +77,9 @@ def main():
         "calls_us": {name: round(us, 1) for name, us in median.items()},
         "calls_total_us": round(sum(median.values()), 1),
         "calls_share_of_step": round(sum(median.values()) / step_us, 4),
+        # What the calls add to a whole step, the rounds paired: it also counts what they
+        # leave in the caches for the step's own operators (and the other way round).
+        "added_per_step_us": round(statistics.median(g - p for g, p in zip(guarded, plain)), 1),
     }))
 
 

@@ -157,7 +157,9 @@ class Sentinel:
             self._scaler_open = True
         overflowed = self._found_inf(self.scaler, loss)
         back_off = self._back_off if overflowed is not None else None
-        return self._run(self._core.check_step, loss.detach(), overflowed, back_off, float(max_norm))
+        # The loss as it is: the core reads it without recording (a detach() here would make
+        # a Python tensor at every step).
+        return self._run(self._core.check_step, loss, overflowed, back_off, float(max_norm))
 
     def _found_inf(self, scaler, loss):
         """The found-inf flags unscale_ left, on the loss's device; None without them."""
@@ -174,7 +176,7 @@ class Sentinel:
         back_off = None
         if overflowed is not None:
             back_off = lambda: float(scaler.get_scale() * scaler.get_backoff_factor())  # noqa: E731
-        return self._run(self._core.check_step, loss.detach(), overflowed, back_off, 0.0)
+        return self._run(self._core.check_step, loss, overflowed, back_off, 0.0)
 
     def end_step(self):
         """After ``optimizer.step()`` (and ``scaler.update()``): records the step and queues

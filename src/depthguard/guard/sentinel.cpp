@@ -1,6 +1,7 @@
 #include "depthguard/guard/sentinel.h"
 
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 #include <utility>
 
@@ -33,6 +34,30 @@ std::vector<torch::Tensor> buffer_copies(WatchedState& state) {
   std::vector<torch::Tensor> copies;
   for (const auto& b : state.buffers()) copies.push_back(b.clone());
   return copies;
+}
+
+// buffer_copies into `kept`, reusing its tensors while they match the buffers: taken at every
+// step, it then allocates nothing, and a CPU buffer (BatchNorm's statistics) is copied by the
+// host without an operator dispatched.
+void copy_buffers_into(WatchedState& state, std::vector<torch::Tensor>& kept) {
+  const auto buffers = state.buffers();
+  bool matching = kept.size() == buffers.size();
+  for (size_t i = 0; matching && i < buffers.size(); ++i) {
+    matching = buffers[i].sizes() == kept[i].sizes() && buffers[i].dtype() == kept[i].dtype() &&
+               buffers[i].device() == kept[i].device();
+  }
+  if (!matching) {
+    kept = buffer_copies(state);
+    return;
+  }
+  torch::NoGradGuard no_grad;
+  for (size_t i = 0; i < buffers.size(); ++i) {
+    if (buffers[i].is_cpu() && buffers[i].is_contiguous() && kept[i].is_contiguous()) {
+      std::memcpy(kept[i].data_ptr(), buffers[i].data_ptr(), buffers[i].nbytes());
+    } else {
+      kept[i].copy_(buffers[i]);
+    }
+  }
 }
 
 void restore_buffers(WatchedState& state, const std::vector<torch::Tensor>& copies) {
@@ -112,8 +137,8 @@ void Sentinel::begin_step(std::vector<std::string> samples, LossFn loss_fn, std:
   deferring_weights_ = false;
   retrying_ = false;
   start_generators_ = GeneratorStates::capture();
-  start_buffers_.clear();
-  if (options_.on_transient() == TransientPolicy::Retry) start_buffers_ = buffer_copies(*state_);
+  start_buffers_taken_ = options_.on_transient() == TransientPolicy::Retry;
+  if (start_buffers_taken_) copy_buffers_into(*state_, start_buffers_);
 }
 
 // A check belongs to a step that begin_step began and no handled event has ended.
@@ -227,7 +252,8 @@ void Sentinel::expect_inputs(std::vector<torch::Tensor> inputs, bool finite) {
   inputs_finite_ = finite;
   if (finite) return;
   inputs_ = std::move(inputs);
-  if (start_buffers_.empty()) start_buffers_ = buffer_copies(*state_);
+  if (!start_buffers_taken_) copy_buffers_into(*state_, start_buffers_);
+  start_buffers_taken_ = true;
 }
 
 bool Sentinel::check_step(const StepFigures& figures, double max_norm) {

@@ -320,6 +320,7 @@ class Sentinel {
   /// The floating buffers as the step began: copied by begin_step for a retry, and by
   /// expect_inputs when the inputs were not finite (their forward pass changes them).
   std::vector<torch::Tensor> start_buffers_;
+  bool start_buffers_taken_ = false;  ///< start_buffers_ hold this step's (their tensors are reused)
   GeneratorStates start_generators_;  ///< as the step began: replays and a retry draw the same
   bool inputs_finite_ = true;         ///< as expect_inputs was told
   bool retrying_ = false;             ///< the last event asked for the step to run again
