@@ -55,14 +55,15 @@ def test_an_optimizer_over_some_of_the_models_parameters_is_taken():
     depthguard.Sentinel(model, torch.optim.SGD(model.head.parameters(), lr=0.1))
 
 
-def train(sentinel, model, optimizer, batches, empty_at, start=0):
-    """A skip loop with its own batch counter: a skipped batch is not fetched again."""
+def train(sentinel, model, optimizer, batches, empty_at, start=0, give_iteration=True):
+    """A skip loop with its own batch counter: a skipped batch is not fetched again. With
+    give_iteration, begin_step gets that counter as the iteration."""
     for i in range(start, start + batches):
         image, depth = batch(i)
         if i in empty_at:
             depth.zero_()  # no valid pixel: the SILog's mean is over nothing
         sentinel.begin_step(samples=[f"b{i}"], replay=lambda: silog_bts(model(image), depth, depth > 0),
-                            iteration=i)
+                            iteration=i if give_iteration else None)
         optimizer.zero_grad()
         loss = silog_bts(model(image), depth, depth > 0)
         loss.backward()
@@ -89,17 +90,7 @@ def test_without_an_iteration_the_sentinel_counts_begin_step_calls():
     model = TinyDepthNet()
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
     sentinel = depthguard.Sentinel(model, optimizer, policy="skip", start_step=100)
-    for i in range(5):
-        image, depth = batch(i)
-        if i == 2:
-            depth.zero_()
-        sentinel.begin_step(samples=[f"b{i}"])
-        optimizer.zero_grad()
-        loss = silog_bts(model(image), depth, depth > 0)
-        loss.backward()
-        if sentinel.check_step(loss):
-            optimizer.step()
-            sentinel.end_step()
+    train(sentinel, model, optimizer, 5, empty_at={2}, give_iteration=False)
     (event,) = sentinel.events
     assert (event.step, event.iteration) == (102, 102)
     assert sentinel.step == 104  # 5 batches from step 100, one skipped

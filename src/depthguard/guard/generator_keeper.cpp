@@ -20,7 +20,8 @@ GeneratorStates GeneratorStates::capture() {
   GeneratorStates s;
   s.cpu_ = at::detail::getDefaultCPUGenerator().get_state();
   if (torch::cuda::is_available()) {
-    for (size_t i = 0; i < static_cast<size_t>(torch::cuda::device_count()); ++i) s.cuda_.push_back(cuda_generator(i).get_state());
+    const auto devices = static_cast<size_t>(torch::cuda::device_count());
+    for (size_t i = 0; i < devices; ++i) s.cuda_.push_back(cuda_generator(i).get_state());
   }
   return s;
 }

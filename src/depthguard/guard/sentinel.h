@@ -317,7 +317,7 @@ class Sentinel {
   int64_t iteration_ = 0, next_iteration_ = 0;
   LossFn loss_fn_;
   std::vector<torch::Tensor> inputs_;  ///< of the current step, for the input-stage report
-  /// The floating buffers as the step began: copied by begin_step for a retry, and by
+  /// The buffers as the step began: copied by begin_step for a retry, and by
   /// expect_inputs when the inputs were not finite (their forward pass changes them).
   std::vector<torch::Tensor> start_buffers_;
   bool start_buffers_taken_ = false;  ///< start_buffers_ hold this step's (their tensors are reused)
@@ -327,8 +327,8 @@ class Sentinel {
   int64_t retried_step_ = -1;         ///< the step that was last retried
   int64_t transient_steps_ = 0;
   bool deferring_weights_ = false;            ///< this step went through check_step
-  /// The weight check end_step queued: [weight norm, sum of the buffers] (float64, on the
-  /// device), with the step and samples of the update it checks. Undefined when none.
+  /// The weight check end_step queued, begun without a read (finished by the next
+  /// check_step's read or settle), with the samples and iteration of the update it checks.
   bool weights_queued_ = false;  ///< an update's weight check waits for the next read
   PendingNorm queued_weights_;   ///< its parameters' norm
   PendingNorm queued_buffers_;   ///< its floating buffers' norm: finite exactly when they are
