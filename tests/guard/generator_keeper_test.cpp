@@ -28,6 +28,10 @@ TEST(GeneratorStates, RestorePutsBackTheEngineAndTheKeptNormalSamples) {
   EXPECT_TRUE(torch::equal(next_draws(), first));
 }
 
+TEST(GeneratorStates, RestoreOfNothingCapturedIsAnError) {
+  EXPECT_THROW(GeneratorStates{}.restore(), c10::Error);
+}
+
 TEST(GeneratorKeeper, DrawsInsideItsScopeLeaveTheStreamAsItWas) {
   torch::manual_seed(3);
   const auto expected = next_draws();
