@@ -3,6 +3,8 @@ begin_step, check_step and end_step, each timed on its own (perf_counter_ns arou
 in a loop whose step (forward, backward, AdamW) is a few milliseconds on 2 CPU threads.
 Rounds alternate a step with no sentinel and a step with it, so both see the same machine;
 prints the medians as JSON, and the median of the rounds' differences (what the calls add).
+`control_us` is the floor: one attribute read of the C++ sentinel, timed right after a plain
+step's work as the calls are after theirs (what any call into the core pays there).
     python bench/peer/sentinel_calls.py [--steps 400] [--threads 2] [--size 48]
 """
 import argparse
@@ -41,7 +43,8 @@ def main():
     image = torch.rand(4, 3, args.size, args.size)
     depth = 1 + 9 * torch.rand(4, 1, args.size, args.size)
     ids = [f"sample-{i}" for i in range(4)]
-    plain, guarded, calls = [], [], {"begin_step": [], "check_step": [], "end_step": []}
+    plain, guarded, control = [], [], []
+    calls = {"begin_step": [], "check_step": [], "end_step": []}
 
     def timed(name, call):
         start = time.perf_counter_ns()
@@ -55,6 +58,9 @@ def main():
         silog(model(image), depth).backward()
         optimizer.step()
         plain_us = (time.perf_counter_ns() - start) / 1e3
+        start = time.perf_counter_ns()
+        sentinel.step  # noqa: B018 (the read is what is timed)
+        control.append((time.perf_counter_ns() - start) / 1e3)
 
         start = time.perf_counter_ns()
         timed("begin_step", lambda: sentinel.begin_step(samples=ids, replay=lambda: silog(model(image), depth),
@@ -77,6 +83,7 @@ def main():
         "calls_us": {name: round(us, 1) for name, us in median.items()},
         "calls_total_us": round(sum(median.values()), 1),
         "calls_share_of_step": round(sum(median.values()) / step_us, 4),
+        "control_us": round(statistics.median(control[20:]), 1),
         # What the calls add to a whole step, the rounds paired: it also counts what they
         # leave in the caches for the step's own operators (and the other way round).
         "added_per_step_us": round(statistics.median(g - p for g, p in zip(guarded, plain)), 1),

@@ -4,7 +4,7 @@
 // around it, and a step run again must draw what it drew the first time.
 #include <vector>
 
-#include <ATen/core/Generator.h>
+#include <ATen/core/Tensor.h>
 
 namespace depthguard {
 
@@ -12,15 +12,13 @@ namespace depthguard {
 class GeneratorStates {
  public:
   /// The states now: the CPU generator's and, where CUDA is available, each device's.
-  /// Copies of the generators, not their serialized states: the sentinel captures at every
-  /// step, and a copy of the CPU engine costs a fraction of get_state()'s byte tensor.
   static GeneratorStates capture();
   /// Puts them back.
   void restore() const;
 
  private:
-  at::Generator cpu_;
-  std::vector<at::Generator> cuda_;  ///< by device index
+  at::Tensor cpu_;
+  std::vector<at::Tensor> cuda_;  ///< by device index
 };
 
 /// Saves the default generators' states when made and puts them back when destroyed.
