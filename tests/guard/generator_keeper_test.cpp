@@ -29,7 +29,13 @@ TEST(GeneratorStates, RestorePutsBackTheEngineAndTheKeptNormalSamples) {
 }
 
 TEST(GeneratorStates, RestoreOfNothingCapturedIsAnError) {
-  EXPECT_THROW(GeneratorStates{}.restore(), c10::Error);
+  try {
+    GeneratorStates{}.restore();
+    FAIL() << "no error";
+  } catch (const c10::Error& e) {
+    EXPECT_NE(std::string(e.what_without_backtrace()).find("no states captured"), std::string::npos)
+        << e.what_without_backtrace();
+  }
 }
 
 TEST(GeneratorKeeper, DrawsInsideItsScopeLeaveTheStreamAsItWas) {
