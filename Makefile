@@ -22,7 +22,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 BENCH_FILTER ?= .
 
-.PHONY: deps torch-env build build-tests demo test test-libtorch113 python dev dev-test sanitize fuzz bench bench-peer clean
+.PHONY: deps torch-env build build-tests demo test test-avx2 test-libtorch113 python dev dev-test sanitize fuzz bench bench-peer clean
 
 deps:
 	./scripts/install-deps.sh
@@ -57,6 +57,13 @@ demo: build
 test: deps torch-env $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target depthguard_tests
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+# The suite again on the kernels of a CPU without AVX-512 (oneDNN's AVX2 family), whatever this
+# CPU has: ONEDNN_MAX_CPU_ISA=AVX2 (docs/guard.md "Kernels that compute wrong"). CI runs it
+# after make test; on an AVX2-only machine it repeats make test.
+test-avx2: deps torch-env $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target depthguard_tests
+	cd $(BUILD_DIR) && ONEDNN_MAX_CPU_ISA=AVX2 ctest --output-on-failure -j $(JOBS)
 
 # The other LibTorch line, Debian's 1.13, kept building and tested (CI runs it after make test).
 test-libtorch113:

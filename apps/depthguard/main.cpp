@@ -10,6 +10,7 @@
 #include "depthguard/runtime/allocator.h"
 #include "depthguard/runtime/child_process.h"
 #include "depthguard/runtime/threads.h"
+#include "audit_command.h"
 #include "diagnose_command.h"
 #include "eval_command.h"
 #include "numerics_command.h"
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
   depthguard::add_eval_command(app);
   depthguard::add_predict_command(app);
   depthguard::add_diagnose_command(app);
+  depthguard::add_audit_command(app);
   depthguard::add_study_command(app);
   depthguard::add_report_command(app);
 

@@ -1,6 +1,6 @@
 """``Sentinel``: the C++ sentinel over a PyTorch model, optimizer, scheduler and GradScaler."""
-import contextlib
 import copy
+import logging
 import os
 import warnings
 import weakref
@@ -8,7 +8,11 @@ import weakref
 import torch
 import torch.distributed as dist
 
-from . import _C
+from . import _C, _scopes
+from .audit import AuditFailed
+from .audit import audit as audit_step
+
+_log = logging.getLogger("depthguard")  # where the C++ core's log lines go too
 
 
 class NonFiniteHalt(RuntimeError):
@@ -86,12 +90,15 @@ class Sentinel:
             action at the same step (one all-gather per step); default: the world when
             initialised.
         start_step: the step the loop starts at (a resumed run's).
+        audit: at the first ``begin_step``, run :func:`depthguard.audit` on its ``replay``
+            closure (which it then needs): a kernel that computes wrong raises
+            :class:`AuditFailed` before the first update; the report is ``audit_report``.
     """
 
     def __init__(self, model, optimizer, *, policy="skip", scaler=None, scheduler=None, max_skips=5,
                  lr_factor=0.5, snapshot_interval=50, forensics=True, min_loss_scale=1.0,
                  max_scale_backoffs=16, on_transient="retry", replays=1, spike_z=4.0, spike_alpha=0.97,
-                 spike_warmup=25, log_dir=None, process_group=None, start_step=0):
+                 spike_warmup=25, log_dir=None, process_group=None, start_step=0, audit=False):
         if not isinstance(model, torch.nn.Module):
             raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
         if not isinstance(optimizer, torch.optim.Optimizer):
@@ -105,6 +112,8 @@ class Sentinel:
         self._scaler_open = False  # unscale_ ran this step, update() has not
         self._restored_lr_scale = None
         self._replay = None
+        self._audit = bool(audit)
+        self.audit_report = None
         self._core = _C.Sentinel(weakref.proxy(self), list(model.parameters()), list(model.buffers()),
                                  policy=policy, max_skips=max_skips, lr_factor=lr_factor,
                                  snapshot_interval=snapshot_interval, forensics=forensics,
@@ -133,7 +142,9 @@ class Sentinel:
         non-finite batch is an input event at ``check_step`` and the BatchNorm statistics its
         forward pass changed are put back."""
         self._replay = replay
-        loss_fn = None if replay is None else (lambda: self._in_module_scopes(replay))
+        if self._audit:
+            self._audit_first_step(replay)
+        loss_fn = None if replay is None else (lambda: _scopes.in_module_scopes(self.model, replay))
         self._core.begin_step([str(s) for s in (samples or [])], loss_fn,
                               None if iteration is None else int(iteration))
         if inputs is not None:
@@ -282,6 +293,17 @@ class Sentinel:
             torch.cuda.set_rng_state_all(s["cuda_rng"])
         self._restored_lr_scale = s["lr_scale"]
 
+    def _audit_first_step(self, replay):
+        """``audit=True``: the kernel check on the first step's closure, once."""
+        self._audit = False
+        if replay is None:
+            raise ValueError("audit=True: the first begin_step needs replay=<a closure returning the loss>")
+        self.audit_report = audit_step(self.model, replay)
+        if not self.audit_report.clean:
+            raise AuditFailed(self.audit_report)
+        _log.info("audit: %d operators of the first step agree with float64 (%s; %.1f s)",
+                  self.audit_report.ops_checked, self.audit_report.kernels, self.audit_report.seconds)
+
     def _write_bundle(self, location):
         """The reproducer of the investigated step, beside its report: ``replay.pt``, the
         step's replay closure traced to TorchScript with the batch in it and the weights the
@@ -302,7 +324,7 @@ class Sentinel:
         buffers = [b.clone() for b in self.model.buffers()]  # the traced forward updates them again
         rng = torch.get_rng_state()
         try:
-            with self._alone(), warnings.catch_warnings():
+            with _scopes.alone(self.model), warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # the tracer's notes on constants
                 traced = torch.jit.trace(Replay(self.model), (), check_trace=False)
             traced.save(os.path.join(location, "replay.pt"))
@@ -333,53 +355,6 @@ class Sentinel:
             group["lr"] *= factor
         if self.scheduler is not None and hasattr(self.scheduler, "base_lrs"):
             self.scheduler.base_lrs = [lr * factor for lr in self.scheduler.base_lrs]
-
-    @contextlib.contextmanager
-    def _alone(self):
-        """A replay runs on the rank that saw the value only: a DistributedDataParallel model
-        must then neither broadcast its buffers in forward nor all-reduce in backward."""
-        ddp = isinstance(self.model, torch.nn.parallel.DistributedDataParallel)
-        if not ddp:
-            yield
-            return
-        syncing = self.model.require_forward_param_sync
-        self.model.require_forward_param_sync = False
-        try:
-            with self.model.no_sync():
-                yield
-        finally:
-            self.model.require_forward_param_sync = syncing
-
-    def _in_module_scopes(self, replay):
-        """``replay()`` with each submodule's forward inside an operator scope named as
-        ``model.named_modules()`` names it, so the report gives the module path."""
-        handles, open_paths = [], []
-
-        def enter(path):
-            def hook(module, args):
-                outer = open_paths[-1] if open_paths else ""
-                relative = path[len(outer) + 1:] if outer and path.startswith(outer + ".") else path
-                open_paths.append(path)
-                _C.push_scope(relative)
-            return hook
-
-        def leave(module, args, output):
-            open_paths.pop()
-            _C.pop_scope()
-
-        for path, module in self.model.named_modules():
-            if path:
-                handles.append(module.register_forward_pre_hook(enter(path)))
-                handles.append(module.register_forward_hook(leave))
-        try:
-            with self._alone():
-                return replay()
-        finally:
-            for h in handles:
-                h.remove()
-            while open_paths:
-                open_paths.pop()
-                _C.pop_scope()
 
 
 def _require_model_parameters(model, optimizer):

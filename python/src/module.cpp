@@ -17,8 +17,10 @@
 #include "depthguard/core/choice.h"
 #include "depthguard/core/errors.h"
 #include "depthguard/dist/group_exchange.h"
+#include "depthguard/guard/audit_report.h"
 #include "depthguard/guard/event_json.h"
 #include "depthguard/guard/guard_options.h"
+#include "depthguard/guard/kernel_audit.h"
 #include "depthguard/guard/op_scope.h"
 #include "depthguard/guard/sentinel.h"
 #include "depthguard/report/tensorboard/tensorboard_writer.h"
@@ -217,6 +219,42 @@ void bind_reports(py::module_& m) {
       });
 }
 
+void bind_audit(py::module_& m) {
+  py::class_<AuditFinding>(m, "Finding")
+      .def_readonly("kind", &AuditFinding::kind)
+      .def_readonly("operator", &AuditFinding::op)
+      .def_readonly("direction", &AuditFinding::direction)
+      .def_readonly("node", &AuditFinding::node)
+      .def_readonly("where", &AuditFinding::where)
+      .def_readonly("output", &AuditFinding::output)
+      .def_readonly("inputs", &AuditFinding::inputs)
+      .def_readonly("dtype", &AuditFinding::dtype)
+      .def_readonly("layout", &AuditFinding::layout)
+      .def_readonly("device", &AuditFinding::device)
+      .def_readonly("reduction_length", &AuditFinding::reduction_length)
+      .def_readonly("measured", &AuditFinding::measured)
+      .def_readonly("bound", &AuditFinding::bound)
+      .def_readonly("fix", &AuditFinding::fix)
+      .def("json", [](const AuditFinding& f) { return f.json().dump(); })
+      .def("__str__", &AuditFinding::text)
+      .def("__repr__", [](const AuditFinding& f) {
+        return fmt::format("Finding(kind='{}', operator='{}', direction='{}', where='{}', output='{}', measured={:.3g}, "
+                           "bound={:.3g})",
+                           f.kind, f.op, f.direction, f.where, f.output, f.measured, f.bound);
+      });
+  py::class_<AuditReport>(m, "AuditReport")
+      .def_readonly("findings", &AuditReport::findings)
+      .def_readonly("ops_checked", &AuditReport::ops_checked)
+      .def_readonly("kernels", &AuditReport::kernels)
+      .def_readonly("seconds", &AuditReport::seconds)
+      .def_property_readonly("clean", &AuditReport::clean)
+      .def("json", [](const AuditReport& r) { return r.json().dump(); })
+      .def("__str__", &AuditReport::text)
+      .def("__repr__", [](const AuditReport& r) {
+        return fmt::format("AuditReport(ops_checked={}, findings={})", r.ops_checked, r.findings.size());
+      });
+}
+
 // The sentinel's calls run without the GIL: its replay runs backward, which LibTorch's autograd
 // engine refuses to run under the GIL; what it calls back in Python takes the GIL again
 // (PythonState, pybind11's wrappers of Python callables).
@@ -300,5 +338,9 @@ PYBIND11_MODULE(_C, m) {
   m.def("push_scope", &push_scope, py::arg("name"));
   m.def("pop_scope", &pop_scope);
   bind_reports(m);
+  bind_audit(m);
+  // One step under the kernel check, the state put back (guard/kernel_audit.h); `step` is the
+  // package's closure: forward in the model's scopes, loss, backward.
+  m.def("audit", &audit_step, released, py::arg("parameters"), py::arg("buffers"), py::arg("step"));
   bind_sentinel(m);
 }

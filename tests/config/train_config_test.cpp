@@ -162,7 +162,7 @@ TEST(TrainConfig, ValuesOfTheWrongKindSayWhichKind) {
   EXPECT_NE(config_error("train: {steps: 16.5}").find("train.steps: cannot read '16.5': not an integer"),
             std::string::npos);
   EXPECT_NE(config_error("train: {channels_last: maybe}")
-                .find("train.channels_last: cannot read 'maybe': not a boolean (true or false)"),
+                .find("train.channels_last: 'maybe' is not one of auto, true, false"),
             std::string::npos);
   EXPECT_NE(config_error("optimizer: {lr: fast}").find("optimizer.lr: cannot read 'fast': not a number"),
             std::string::npos);

@@ -1,7 +1,12 @@
 #pragma once
 // The smallest useful training run: a 4-wide U-Net on 32x64 synthetic rooms, for tests.
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include <yaml-cpp/yaml.h>
 
@@ -23,6 +28,18 @@ train: {log_interval: 1, seed: 3, steps: )" +
 }
 
 inline YAML::Node tiny_run(int64_t steps) { return YAML::Load(tiny_run_yaml(steps)); }
+
+/// The losses a run logged to metrics.jsonl, in order.
+inline std::vector<double> logged_losses(const std::string& run) {
+  std::ifstream in(std::filesystem::path(run) / "metrics.jsonl");
+  std::vector<double> losses;
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto j = nlohmann::json::parse(line);
+    if (j.contains("loss")) losses.push_back(j["loss"].get<double>());
+  }
+  return losses;
+}
 
 /// Run options for a test: `out`, no progress bar.
 inline RunOptions quiet(const std::string& out) {

@@ -16,6 +16,7 @@
 #include "depthguard/config/train_config.h"
 #include "depthguard/core/errors.h"
 #include "depthguard/models/depth_model.h"
+#include "depthguard/runtime/cpu_kernels.h"
 #include "depthguard/runtime/interrupt.h"
 #include "depthguard/train/checkpoint.h"
 #include "depthguard/train/evaluator.h"
@@ -27,22 +28,12 @@
 namespace depthguard {
 namespace {
 
-std::vector<double> logged_losses(const std::string& run) {
-  std::ifstream in(std::filesystem::path(run) / "metrics.jsonl");
-  std::vector<double> losses;
-  std::string line;
-  while (std::getline(in, line)) {
-    const auto j = nlohmann::json::parse(line);
-    if (j.contains("loss")) losses.push_back(j["loss"].get<double>());
-  }
-  return losses;
-}
-
 size_t lines_in(const std::string& path) {
   std::ifstream in(path);
   return static_cast<size_t>(std::count(std::istreambuf_iterator<char>(in), {}, '\n'));
 }
 
+using testing::logged_losses;
 using testing::quiet;
 
 TEST(Trainer, ATinyModelOverfitsAFixedTinyBatch) {
@@ -90,10 +81,12 @@ TEST(Trainer, WritesTheRunDirectoryLayout) {
 TEST(Trainer, TheSavedModelEvaluatesExactlyAsTheRunDid) {
   testing::TempDir dir("trainer_saved_model_eval");
   const auto config = read_train_config(testing::tiny_run(3));
-  ASSERT_TRUE(config.train.channels_last);  // the default
+  ASSERT_FALSE(config.train.channels_last.has_value());  // the default: auto
   const auto s = train(config, quiet(dir.str()));
   auto model = load_model(last_checkpoint(dir.str()), config.model, config.train.channels_last);
-  EXPECT_TRUE(model->named_parameters()["last_layer_depth.0.weight"].is_contiguous(torch::MemoryFormat::ChannelsLast));
+  const auto layout = use_channels_last(std::nullopt, torch::kCPU) ? torch::MemoryFormat::ChannelsLast
+                                                                   : torch::MemoryFormat::Contiguous;
+  EXPECT_TRUE(model->named_parameters()["last_layer_depth.0.weight"].is_contiguous(layout));
   const auto data = make_dataset(config.eval.data);
   const auto m = *evaluate_model(model, *data, {config.eval.height, config.eval.width}, config.eval.metrics).mean();
   ASSERT_TRUE(s.final_eval.has_value());

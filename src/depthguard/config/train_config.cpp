@@ -56,7 +56,13 @@ TrainLoopConfig read_loop(YamlSection& s) {
   c.threads = static_cast<int>(s.integer("threads", c.threads, 0, 4096));
   c.log_interval = s.integer("log_interval", c.log_interval, 1, kMaxCount);
   c.checkpoint_interval = s.integer("checkpoint_interval", c.checkpoint_interval, 0, kMaxCount);
-  c.channels_last = s.get<bool>("channels_last", c.channels_last);
+  if (const auto layout = s.get<std::string>("channels_last", "auto"); layout != "auto") {
+    try {
+      c.channels_last = s.get<bool>("channels_last", true);
+    } catch (const ConfigError&) {
+      throw ConfigError(s.key_path("channels_last") + ": '" + layout + "' is not one of auto, true, false");
+    }
+  }
   c.device = s.get<std::string>("device", c.device);
   if (!is_device_name(c.device)) {
     throw ConfigError(s.key_path("device") + ": '" + c.device + "' is not one of auto, cpu, cuda, cuda:N");
@@ -89,6 +95,7 @@ GuardOptions read_guard(YamlSection& s) {
       .lr_factor(s.number("lr_factor", d.lr_factor(), 0, 1))
       .snapshot_interval(s.integer("snapshot_interval", d.snapshot_interval(), 1, kMaxCount))
       .forensics(s.get<bool>("forensics", d.forensics()))
+      .kernel_check(s.get<bool>("kernel_check", d.kernel_check()))
       .min_loss_scale(s.number("min_loss_scale", d.min_loss_scale(), 0, kFloat32Max))
       .max_scale_backoffs(s.integer("max_scale_backoffs", d.max_scale_backoffs(), 0, kMaxCount))
       .on_transient(s.choice("on_transient", transient_policy_choices(), d.on_transient()))

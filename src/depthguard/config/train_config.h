@@ -2,6 +2,7 @@
 // The whole configuration of a training run: the sections model, data, eval, loss,
 // optimizer, schedule, train and guard (docs/config.md lists every key).
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,7 +43,9 @@ struct TrainLoopConfig {
   int threads = 0;     ///< intra-op threads; 0 = the CLI's --threads (default all cores)
   int64_t log_interval = 10;
   int64_t checkpoint_interval = 0;  ///< steps between checkpoints; 0 = at evaluations and the end
-  bool channels_last = true;        ///< NHWC memory format for images and weights
+  /// NHWC memory format for images and weights: true, false, or none for auto (the faster
+  /// layout of the run's device: use_channels_last, runtime/cpu_kernels.h).
+  std::optional<bool> channels_last;
   std::string device = "auto";      ///< auto, cpu, cuda or cuda:N (runtime/device.h)
   Precision precision = Precision::Fp32;
   bool tensorboard = true;  ///< write TensorBoard event files into RUN/tb/

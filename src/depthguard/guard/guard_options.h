@@ -48,6 +48,10 @@ struct GuardOptions {
   /// Replay the first non-finite step of a session with every operator watched and write a
   /// reproducer bundle and report into RUN/forensics/step-N/.
   TORCH_ARG(bool, forensics) = true;
+  /// Before the first step of every session (fresh or resumed), check the kernels of one step
+  /// against float64 (kernel_audit.h; docs/guard.md "Kernels that compute wrong"): a kernel
+  /// that computes wrong stops the run before it trains, naming the operator and the fix.
+  TORCH_ARG(bool, kernel_check) = true;
   /// Loss scaling (fp16): an overflow of the scaled gradients is routine (counted, the
   /// update dropped, the scale backed off) until the scale falls below min_loss_scale or
   /// more than max_scale_backoffs overflows come in a row; then it is a non-finite gradient

@@ -85,10 +85,11 @@ std::string describe_model(const ModelOptions& options) {
          dashed(s.window_sizes()) + ")";
 }
 
-void to_channels_last(torch::nn::Module& module) {
+void to_channels_last(torch::nn::Module& module, bool on) {
   torch::NoGradGuard no_grad;
+  const auto format = on ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
   for (auto& p : module.parameters()) {
-    if (p.dim() == 4) p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
+    if (p.dim() == 4) p.set_data(p.contiguous(format));
   }
 }
 

@@ -43,8 +43,9 @@ class DepthModelImpl : public torch::nn::Module {
 };
 TORCH_MODULE(DepthModel);
 
-/// Converts the 4-D parameters (convolution weights) to the channels-last memory format.
-void to_channels_last(torch::nn::Module& module);
+/// Converts the 4-D parameters (convolution weights) to the channels-last memory format, or,
+/// with `on` false, to the contiguous (NCHW) one.
+void to_channels_last(torch::nn::Module& module, bool on = true);
 
 /// "unet (width 32)", "swinv2-mim (SwinV2 embed 96, depths 2-2-6-2, windows 8-8-8-8)" (for logs).
 std::string describe_model(const ModelOptions& options);

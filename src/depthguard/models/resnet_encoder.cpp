@@ -4,6 +4,7 @@
 
 #include "depthguard/guard/op_scope.h"
 #include "depthguard/models/normalization.h"
+#include "depthguard/models/onednn_safe_conv.h"
 
 namespace depthguard {
 
@@ -38,7 +39,13 @@ torch::Tensor BasicBlockImpl::forward(const torch::Tensor& x) {
   // In-place ReLUs (as torchvision's): no extra activation-sized buffers.
   auto out = bn1.forward(conv1(x)).relu_();
   out = bn2.forward(conv2(out));
-  return (out + (downsample ? downsample->forward(x) : x)).relu_();
+  return (out + (downsample ? shortcut(x) : x)).relu_();
+}
+
+// downsample(x), its 1x1 convolution clear of oneDNN issue #6035 (narrow encoders: width < 8).
+torch::Tensor BasicBlockImpl::shortcut(const torch::Tensor& x) {
+  const auto first = downsample->begin();
+  return (first + 1)->forward(onednn_safe_conv(*first->get<torch::nn::Conv2d>(), x));
 }
 
 ResNetEncoderImpl::ResNetEncoderImpl(ResNetEncoderOptions options_) : options(options_) {

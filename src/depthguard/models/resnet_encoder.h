@@ -21,6 +21,8 @@ class BasicBlockImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x);
 
  private:
+  torch::Tensor shortcut(const torch::Tensor& x);
+
   torch::nn::Conv2d conv1{nullptr}, conv2{nullptr};
   torch::nn::AnyModule bn1, bn2;  // torchvision's names, whatever the normalisation
   torch::nn::Sequential downsample{nullptr};  // 1x1 conv + normalisation when the shape changes

@@ -14,6 +14,7 @@
 #include "depthguard/models/depth_model.h"
 #include "depthguard/runtime/atomic_file.h"
 #include "depthguard/runtime/autocast.h"
+#include "depthguard/runtime/cpu_kernels.h"
 #include "depthguard/runtime/precision.h"
 #include "depthguard/train/checkpoint.h"
 
@@ -49,7 +50,9 @@ ReplayOutcome replay_once(const ReproBundle& b, const TrainConfig& config, Depth
   model->to(device);
   model->zero_grad();
   auto image = b.image.to(device);
-  if (config.train.channels_last) image = image.contiguous(torch::MemoryFormat::ChannelsLast);
+  const bool channels_last = use_channels_last(config.train.channels_last, device);
+  to_channels_last(*model, channels_last);
+  if (channels_last) image = image.contiguous(torch::MemoryFormat::ChannelsLast);
   const auto depth = b.depth.to(device);
   bool loss_nonfinite = false;
   auto op = first_nonfinite_op([&] {
@@ -122,8 +125,7 @@ void replay_step(ForensicsReport& r, const ReproBundle& b, const TrainConfig& co
 // A fresh model in the state the bundle's step started from.
 DepthModel bundle_model(const ReproBundle& b, const TrainConfig& config) {
   DepthModel model(config.model);
-  restore_checkpoint_bytes(b.state, *model, nullptr);  // takes the stored tensors' layout
-  if (config.train.channels_last) to_channels_last(*model);
+  restore_checkpoint_bytes(b.state, *model, nullptr);  // the layout: replay_once's, for its device
   model->train();
   return model;
 }

@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include "depthguard/guard/nonfinite_findings.h"
+#include "depthguard/runtime/cpu_kernels.h"
 #include "depthguard/train/checkpoint.h"
 
 namespace depthguard {
@@ -14,7 +15,7 @@ YAML::Node saved_config(const std::string& checkpoint) {
   return node;
 }
 
-DepthModel load_model(const std::string& checkpoint, const ModelOptions& options, bool channels_last,
+DepthModel load_model(const std::string& checkpoint, const ModelOptions& options, std::optional<bool> channels_last,
                       const c10::Device& device) {
   DepthModel model(options);
   load_checkpoint(checkpoint, *model, nullptr);  // takes the stored tensors' layout
@@ -24,7 +25,7 @@ DepthModel load_model(const std::string& checkpoint, const ModelOptions& options
     throw std::runtime_error(fmt::format("{}: refusing to predict with non-finite weights: {}", checkpoint,
                                          fmt::join(findings, "; ")));
   }
-  if (channels_last) to_channels_last(*model);
+  to_channels_last(*model, use_channels_last(channels_last, device));
   model->to(device);
   model->eval();
   return model;

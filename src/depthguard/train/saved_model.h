@@ -1,5 +1,6 @@
 #pragma once
 // A trained model back from its checkpoint, for eval and predict.
+#include <optional>
 #include <string>
 
 #include <yaml-cpp/yaml.h>
@@ -12,11 +13,11 @@ namespace depthguard {
 YAML::Node saved_config(const std::string& checkpoint);
 
 /// The model of `options` with the checkpoint's weights, in eval mode, its convolution
-/// weights channels-last when `channels_last` (as the run trained them, so eval and predict
-/// compute what the run's own evaluations computed), on `device` (wherever the checkpoint
+/// weights channels-last when `channels_last` says so (train.channels_last: true, false, or
+/// none for the faster layout of `device`, as the run's own evaluations chose it), on `device` (wherever the checkpoint
 /// was written). Throws std::runtime_error naming the file (missing, corrupt), the
 /// mismatching tensor, or the tensors holding NaN or inf.
-DepthModel load_model(const std::string& checkpoint, const ModelOptions& options, bool channels_last,
+DepthModel load_model(const std::string& checkpoint, const ModelOptions& options, std::optional<bool> channels_last,
                       const c10::Device& device = c10::kCPU);
 
 }  // namespace depthguard

@@ -32,11 +32,13 @@
 #include "depthguard/report/tensorboard/tensorboard_writer.h"
 #include "depthguard/runtime/atomic_file.h"
 #include "depthguard/runtime/autocast.h"
+#include "depthguard/runtime/cpu_kernels.h"
 #include "depthguard/runtime/directory_lock.h"
 #include "depthguard/runtime/interrupt.h"
 #include "depthguard/train/checkpoint.h"
 #include "depthguard/train/evaluator.h"
 #include "depthguard/train/forensics.h"
+#include "depthguard/train/kernel_check.h"
 #include "depthguard/train/metrics_log.h"
 #include "depthguard/train/sample_gallery.h"
 #include "depthguard/train/state_dict_import.h"
@@ -160,7 +162,8 @@ class TrainingRun {
     }
     // After loading: a checkpoint's tensors come back on the CPU, in the layout they were
     // saved in.
-    if (config_.train.channels_last) to_channels_last(*model_);
+    channels_last_ = use_channels_last(config_.train.channels_last, device_);
+    to_channels_last(*model_, channels_last_);
     model_->to(device_);
     move_optimizer_state(*optimizer_, device_);
     if (uses_loss_scaling(config_.train)) {
@@ -171,8 +174,10 @@ class TrainingRun {
       broadcast_module(*group_, *model_);  // one starting point, whatever each rank loaded
       reducer_ = std::make_unique<GradientReducer>(*group_, model_->parameters(), options_.dist->bucket_bytes());
     }
-    spdlog::info("device {}, precision {}{}", describe_device(device_),
+    spdlog::info("device {}, precision {}, layout {}{}{}", describe_device(device_),
                  choice_name(precision_choices(), config_.train.precision),
+                 channels_last_ ? "channels-last" : "NCHW",
+                 config_.train.channels_last ? "" : " (auto: the faster with " + (device_.is_cpu() ? describe_cpu_kernels() : device_.str()) + ")",
                  scaler_ ? fmt::format(", dynamic loss scaling from {:g}", scaler_->value()) : "");
     prepare_data();
     if (options_.resume && !steps_left()) return false;
@@ -316,7 +321,8 @@ class TrainingRun {
     const bool injected = injector_.inject(InjectSite::Image, state_.step, batch.image) |
                           injector_.inject(InjectSite::Depth, state_.step, batch.depth);
     sentinel_->expect_inputs({batch.image, batch.depth}, batch.finite && !injected);
-    auto image = config_.train.channels_last ? batch.image.contiguous(torch::MemoryFormat::ChannelsLast) : batch.image;
+    auto image = channels_last_ ? batch.image.contiguous(torch::MemoryFormat::ChannelsLast) : batch.image;
+    if (!kernels_checked_) check_kernels_on(image, batch.depth);
     clear_gradients(*optimizer_);
     auto out = depth_loss(config_.loss, forward(image), batch.depth);
     // A loss fault: the figure the sentinel reads (a copy: the report shares the graph's
@@ -373,6 +379,28 @@ class TrainingRun {
     group_ = std::make_unique<ProcessGroup>(*options_.dist, device_);
     spdlog::info("rank {} of {} on {}; batch size {} per rank", group_->rank(), group_->size(), device_.str(),
                  config_.data.loader.batch_size());
+  }
+
+  // guard.kernel_check, once a session, on its first batch: a kernel that computes wrong stops
+  // the run before it trains on wrong gradients (docs/guard.md "Kernels that compute wrong").
+  void check_kernels_on(const torch::Tensor& image, const torch::Tensor& depth) {
+    kernels_checked_ = true;
+    if (!config_.guard.kernel_check()) return;
+    const auto report = check_kernels(config_, model_, image, depth);
+    if (root_) write_file_atomically((fs::path(options_.out) / "kernel-audit.txt").string(), report.text());
+    if (report.clean()) {
+      spdlog::info("kernel check: {} operators of the first step agree with float64 ({}; {:.1f} s)",
+                   report.ops_checked, report.kernels, report.seconds);
+      return;
+    }
+    const auto& f = report.findings.front();
+    throw std::runtime_error(fmt::format(
+        "kernel check: {} kernel{} of this machine compute{} wrong ({}; the report: {}); the first: {} ({}) {} "
+        "gives a {} off by {:.3g} (a correct kernel: at most {:.3g}); fix: {}. Nothing was trained; "
+        "guard.kernel_check: false trains anyway",
+        report.findings.size(), report.findings.size() == 1 ? "" : "s", report.findings.size() == 1 ? "s" : "",
+        report.kernels, (fs::path(options_.out) / "kernel-audit.txt").string(), f.op, f.direction,
+        f.where.empty() ? std::string() : "in " + f.where, f.output, f.measured, f.bound, f.fix));
   }
 
   // Ctrl-C or SIGTERM, on any rank: every rank stops after the same step (the request
@@ -623,6 +651,8 @@ class TrainingRun {
   const bool root_;                      ///< rank 0 (or a single process): writes the run's files
   std::unique_ptr<DirectoryLock> lock_;  ///< held for the whole run
   c10::Device device_{c10::kCPU};  ///< where the model trains (train.device)
+  bool channels_last_ = false;     ///< train.channels_last resolved for device_
+  bool kernels_checked_ = false;   ///< guard.kernel_check ran (or was off) this session
   DepthModel model_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   std::shared_ptr<RgbdDataset> train_data_, eval_data_;

@@ -1,0 +1,28 @@
+#include "depthguard/models/onednn_safe_conv.h"
+
+#include <algorithm>
+
+#include <torch/torch.h>
+
+namespace depthguard {
+
+bool hits_onednn_6035(const torch::nn::Conv2dImpl& conv, const torch::Tensor& x) {
+  const auto& o = conv.options;
+  const auto kernel = *o.kernel_size();
+  const auto stride = *o.stride();
+  const bool pointwise = kernel[0] == 1 && kernel[1] == 1;
+  const bool strided = std::any_of(stride.begin(), stride.end(), [](int64_t s) { return s > 1; });
+  const bool channels_last = (x.dim() == 4 && !x.is_contiguous() && x.is_contiguous(at::MemoryFormat::ChannelsLast)) ||
+                             (!conv.weight.is_contiguous() && conv.weight.is_contiguous(at::MemoryFormat::ChannelsLast));
+  return x.is_cpu() && pointwise && strided && o.in_channels() < 8 && channels_last;
+}
+
+torch::Tensor onednn_safe_conv(torch::nn::Conv2dImpl& conv, const torch::Tensor& x) {
+  if (!hits_onednn_6035(conv, x)) return conv.forward(x);
+  const auto& o = conv.options;
+  const auto out = torch::conv2d(x.contiguous(), conv.weight.contiguous(), conv.bias, *o.stride(),
+                                 std::get<torch::ExpandingArray<2>>(o.padding()), *o.dilation(), o.groups());
+  return out.contiguous(x.suggest_memory_format());
+}
+
+}  // namespace depthguard
