@@ -23,7 +23,9 @@ def audit(model, loss_closure):
     (the module path), what was measured against which bound, and the fix.
 
     ``loss_closure()`` runs the forward pass and returns the loss, as ``optimizer.step(closure)``
-    takes it (without ``zero_grad`` or ``backward``: the audit runs the backward). The model's
+    takes it (without ``zero_grad`` or ``backward``: the audit runs the backward); under float16
+    autocast, return the loss scaled as the step scales it (``scaler.scale(loss)``): unscaled
+    float16 gradients are subnormal, which kernels flush to zero. The model's
     gradients, its buffers (BatchNorm statistics) and torch's default generators are as
     before afterwards, so a run with the audit trains as one without it. Costs a few times one
     step (the float64 reference runs on the CPU)."""

@@ -25,16 +25,19 @@ TEST(KernelErrorBound, UnitRoundoffOfEachFloatingDtype) {
 
 TEST(KernelErrorBound, GrowsWithTheReductionFromTheOutputsRounding) {
   const double u = std::ldexp(1.0, -24);
-  EXPECT_DOUBLE_EQ(kernel_error_bound(0, torch::kFloat), 2 * u);  // the rounding of the output alone
-  EXPECT_DOUBLE_EQ(kernel_error_bound(1, torch::kFloat), 4 * u);
-  EXPECT_DOUBLE_EQ(kernel_error_bound(1000, torch::kFloat), 2 * 1001 * u);
+  EXPECT_DOUBLE_EQ(kernel_error_bound(0, torch::kFloat), 2 * 2 * u);  // one step, one rounding of the output
+  EXPECT_DOUBLE_EQ(kernel_error_bound(1, torch::kFloat), 2 * 3 * u);
+  EXPECT_DOUBLE_EQ(kernel_error_bound(1000, torch::kFloat), 2 * 1002 * u);
+  // A normalisation's 8 steps after its sums (subtract, reciprocal square root, scale, shift).
+  EXPECT_DOUBLE_EQ(kernel_error_bound(4, torch::kFloat, false, 8), 2 * 13 * u);
   // bfloat16 accumulates in float32, with up to 1 + ceil(log2 K) roundings of partial sums
   // in bfloat16 (1 + 10 for K = 1000; one for K = 0 or 1).
-  EXPECT_DOUBLE_EQ(kernel_error_bound(1000, torch::kBFloat16), 2 * (1000 * u + 11 * std::ldexp(1.0, -8)));
-  EXPECT_DOUBLE_EQ(kernel_error_bound(1, torch::kHalf), 2 * (u + std::ldexp(1.0, -11)));
+  EXPECT_DOUBLE_EQ(kernel_error_bound(1000, torch::kBFloat16), 2 * (1001 * u + 11 * std::ldexp(1.0, -8)));
+  EXPECT_DOUBLE_EQ(kernel_error_bound(1, torch::kHalf), 2 * (2 * u + std::ldexp(1.0, -11)));
   // TF32 rounds both inputs to 10 bits before it multiplies.
-  EXPECT_DOUBLE_EQ(kernel_error_bound(0, torch::kFloat, true), 2 * (u + 2 * std::ldexp(1.0, -11)));
+  EXPECT_DOUBLE_EQ(kernel_error_bound(0, torch::kFloat, true), 2 * (2 * u + 2 * std::ldexp(1.0, -11)));
   EXPECT_THROW(kernel_error_bound(-1, torch::kFloat), std::invalid_argument);
+  EXPECT_THROW(kernel_error_bound(1, torch::kFloat, false, 0), std::invalid_argument);
 }
 
 TEST(KernelErrorBound, NormwiseErrorIsTheWorstDifferenceOverTheLargestScale) {

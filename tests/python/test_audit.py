@@ -65,7 +65,7 @@ def test_the_sentinel_audits_its_first_step_once():
 
 # The layer oneDNN's AVX2 kernels get wrong: 1x1, stride 2, 6 input channels, channels-last.
 # Its weight gradient comes out tens of times too large (the write past the buffer may also
-# crash the process: a crashed attempt is run again).
+# crash the process, or hang it in a corrupted heap: such an attempt is run again).
 AFFECTED = """
 import json, torch, depthguard
 torch.set_num_threads(2)
@@ -87,11 +87,18 @@ print(report.json())
 @pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"), reason="oneDNN's x86 kernels")
 def test_onednn_avx2_pointwise_strided_convolution_is_found_with_its_fix():
     env = dict(os.environ, ONEDNN_MAX_CPU_ISA="AVX2")
-    for _ in range(3):
-        done = subprocess.run([sys.executable, "-c", AFFECTED], capture_output=True, text=True, env=env, timeout=300)
-        if done.returncode >= 0:
+    attempts = []
+    for _ in range(5):
+        try:
+            done = subprocess.run([sys.executable, "-c", AFFECTED], capture_output=True, text=True, env=env,
+                                  timeout=90)
+        except subprocess.TimeoutExpired:
+            attempts.append("hung")
+            continue
+        attempts.append(done.returncode)
+        if done.returncode == 0:
             break
-    assert done.returncode == 0, done.stderr
+    assert attempts[-1] == 0, f"every attempt crashed or hung: {attempts}"
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert "AVX2" in report["kernels"]
     [finding] = report["findings"]

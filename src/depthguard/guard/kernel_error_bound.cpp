@@ -19,18 +19,23 @@ double unit_roundoff(c10::ScalarType dtype) {
   }
 }
 
-double kernel_error_bound(int64_t reduction_length, c10::ScalarType dtype, bool tf32) {
+double kernel_error_bound(int64_t reduction_length, c10::ScalarType dtype, bool tf32, int64_t elementwise_steps) {
   if (reduction_length < 0) {
     throw std::invalid_argument("kernel_error_bound: reduction_length must be >= 0, got " +
                                 std::to_string(reduction_length));
+  }
+  if (elementwise_steps < 1) {
+    throw std::invalid_argument("kernel_error_bound: elementwise_steps must be >= 1, got " +
+                                std::to_string(elementwise_steps));
   }
   const double u_out = unit_roundoff(dtype);
   const double u_acc = dtype == c10::kDouble ? u_out : unit_roundoff(c10::kFloat);
   const double u_in = tf32 ? std::ldexp(1.0, -11) : 0.0;
   const bool reduced = dtype == c10::kHalf || dtype == c10::kBFloat16;
-  const double roundings =
-      reduced && reduction_length > 1 ? 1 + std::ceil(std::log2(static_cast<double>(reduction_length))) : 1;
-  return 2 * (static_cast<double>(reduction_length) * u_acc + roundings * u_out + 2 * u_in);
+  const double partial_sums =
+      reduced && reduction_length > 1 ? std::ceil(std::log2(static_cast<double>(reduction_length))) : 0;
+  const double steps = static_cast<double>(elementwise_steps);
+  return 2 * (static_cast<double>(reduction_length) * u_acc + steps * u_acc + (1 + partial_sums) * u_out + 2 * u_in);
 }
 
 double normwise_error(const at::Tensor& out, const at::Tensor& ref, const at::Tensor& scale) {

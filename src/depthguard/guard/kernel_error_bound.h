@@ -25,10 +25,13 @@ double unit_roundoff(c10::ScalarType dtype);
 /// float32's for them (and their own for float32 and float64), but a blocked kernel may keep
 /// its partial sums in the output's dtype: a float16 or bfloat16 output is allowed
 /// 1 + ceil(log2 K) roundings of its own (a tree of partial sums), a float32 or float64 one
-/// the final rounding. `tf32` adds the inputs' rounding to TF32 (2^-11). Edges:
-/// reduction_length 0 or 1 leaves one rounding of the output (and TF32's); a negative length
-/// throws std::invalid_argument.
-double kernel_error_bound(int64_t reduction_length, c10::ScalarType dtype, bool tf32 = false);
+/// the final rounding. `elementwise_steps` counts the roundings of what an output element goes
+/// through after its sums (a normalisation's subtract, reciprocal square root, scale and
+/// shift: 8 with margin; a softmax's exp and divide: 4; a plain sum: 1). `tf32` adds the
+/// inputs' rounding to TF32 (2^-11). Edges: reduction_length 0 or 1 leaves the output's own
+/// roundings (and TF32's); a negative length or fewer than 1 step throws std::invalid_argument.
+double kernel_error_bound(int64_t reduction_length, c10::ScalarType dtype, bool tf32 = false,
+                          int64_t elementwise_steps = 1);
 
 /// max |out - ref| / max |scale| over the elements where `ref` is finite and within the range
 /// of out's dtype (an overflow of float16 is a precision question, not a kernel's): 0 when no

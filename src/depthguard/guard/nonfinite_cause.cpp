@@ -68,7 +68,8 @@ const CauseText& text_of(NonFiniteCause cause) {
       {NonFiniteCause::DeviceKernel,
        {"a device kernel: finite on the CPU in the same precision",
         "report the operator and its inputs above to the kernel's maintainers; meanwhile train.precision: fp32 or "
-        "another implementation of the operator"}},
+        "another implementation of the operator; depthguard audit (depthguard.audit in Python) checks every kernel of "
+        "a step against float64, finite or not"}},
       {NonFiniteCause::Transient,
        {"transient: not reproduced when the step ran again",
         "a hardware fault (silent data corruption) or a nondeterministic kernel; guard.on_transient: retry runs the "

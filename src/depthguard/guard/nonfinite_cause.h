@@ -21,7 +21,8 @@ enum class NonFiniteCause {
   EmptyMask,       ///< a mean or variance over no values: a depth map with no valid pixel
   Exploding,       ///< weights or gradients grew fast before the event (learning rate too high)
   Precision,       ///< non-finite in the run's reduced precision (fp16, bf16) only: finite in float32
-  DeviceKernel,    ///< non-finite on the run's device only: finite on the CPU in the same precision
+  DeviceKernel,    ///< a kernel computes wrong: non-finite on the run's device only (finite on the CPU in the
+                   ///< same precision), or off float64 beyond its bound (the kernel check, kernel_audit.h)
   Transient,       ///< not reproduced: the step is finite when replayed on the run's own device
   Injected,        ///< guard.inject put the value there on purpose
   Unknown,

@@ -14,14 +14,17 @@ bool hits_onednn_6035(const torch::nn::Conv2dImpl& conv, const torch::Tensor& x)
   const bool strided = std::any_of(stride.begin(), stride.end(), [](int64_t s) { return s > 1; });
   const bool channels_last = (x.dim() == 4 && !x.is_contiguous() && x.is_contiguous(at::MemoryFormat::ChannelsLast)) ||
                              (!conv.weight.is_contiguous() && conv.weight.is_contiguous(at::MemoryFormat::ChannelsLast));
-  return x.is_cpu() && pointwise && strided && o.in_channels() < 8 && channels_last;
+  const bool zero_padding = o.padding_mode().index() == 0;  // kZeros: what F::conv2d pads with
+  return x.is_cpu() && pointwise && strided && o.in_channels() < 8 && channels_last && zero_padding;
 }
 
 torch::Tensor onednn_safe_conv(torch::nn::Conv2dImpl& conv, const torch::Tensor& x) {
   if (!hits_onednn_6035(conv, x)) return conv.forward(x);
   const auto& o = conv.options;
-  const auto out = torch::conv2d(x.contiguous(), conv.weight.contiguous(), conv.bias, *o.stride(),
-                                 std::get<torch::ExpandingArray<2>>(o.padding()), *o.dilation(), o.groups());
+  namespace F = torch::nn::functional;
+  const auto out = F::conv2d(x.contiguous(), conv.weight.contiguous(),
+                             F::Conv2dFuncOptions().bias(conv.bias).stride(o.stride()).padding(o.padding())
+                                 .dilation(o.dilation()).groups(o.groups()));
   return out.contiguous(x.suggest_memory_format());
 }
 

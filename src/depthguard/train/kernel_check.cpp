@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include "depthguard/guard/generator_keeper.h"
 #include "depthguard/guard/kernel_audit.h"
 #include "depthguard/losses/depth_loss.h"
 #include "depthguard/runtime/autocast.h"
@@ -31,8 +32,14 @@ DepthModel copy_of(DepthModel& model, const c10::Device& device, bool channels_l
 AuditReport check_kernels(const TrainConfig& config, DepthModel& model, const at::Tensor& image, const at::Tensor& depth) {
   const bool channels_last = image.dim() == 4 && !image.is_contiguous() &&
                              image.is_contiguous(at::MemoryFormat::ChannelsLast);
+  // Making the copy initialises its weights from the generator before they are overwritten: a
+  // resumed run's stream must stay where its checkpoint put it.
+  const GeneratorKeeper generators;
   auto copy = copy_of(model, image.device(), channels_last);
   const auto dtype = autocast_dtype(config.train.precision);
+  // Scaled as the run's first step scales it: float16's gradients unscaled would be
+  // subnormal, which kernels flush to zero (a precision question, not a kernel's).
+  const double loss_scale = uses_loss_scaling(config.train) ? config.train.loss_scaler.init_scale() : 1.0;
   return audit_step(copy->parameters(), copy->buffers(), [&] {
     torch::Tensor pred;
     if (dtype) {
@@ -41,7 +48,7 @@ AuditReport check_kernels(const TrainConfig& config, DepthModel& model, const at
     } else {
       pred = copy->forward(image);
     }
-    depth_loss(config.loss, pred, depth).loss.backward();
+    (depth_loss(config.loss, pred, depth).loss * loss_scale).backward();
   });
 }
 

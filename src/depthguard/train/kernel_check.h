@@ -13,7 +13,8 @@ namespace depthguard {
 
 /// The audit of one step of a copy of `model` (its weights and buffers, not its hooks) on
 /// `image` and `depth`, on image's device and in image's layout (channels-last or NCHW), in
-/// config.train.precision, with config.loss. The default generators are as before.
+/// config.train.precision, with config.loss, the loss scaled by the loss scaler's initial scale
+/// where the run scales it (float16). The default generators are as before.
 AuditReport check_kernels(const TrainConfig& config, DepthModel& model, const at::Tensor& image, const at::Tensor& depth);
 
 }  // namespace depthguard
