@@ -316,21 +316,24 @@ bool uses_tf32(const HeldOp& held, const at::Tensor& first) {
   return conv ? at::globalContext().allowTF32CuDNN() : at::globalContext().allowTF32CuBLAS();
 }
 
-// oneDNN issue #6035: on the AVX2 kernels, a 1x1 convolution with a stride above 1, fewer than
-// 8 input channels and channels-last tensors writes past its workspace in backward weights.
+// oneDNN issue #6035: a 1x1 convolution with a stride above 1, channels-last tensors and fewer
+// input channels than the family's block (8 on AVX2, 16 on AVX-512) writes past its workspace
+// in backward weights.
 bool onednn_6035(const AuditFinding& f, const HeldOp& held) {
   if (held.family != Family::ConvolutionBackward || f.device != "cpu" || f.layout != "channels_last") return false;
   const auto w = held.inputs[2].toTensor();
   const auto stride = held.inputs[4].toIntVector();
   const bool pointwise = spatial(w) == 1;
   const bool strided = std::any_of(stride.begin(), stride.end(), [](int64_t s) { return s > 1; });
-  return pointwise && strided && w.size(1) < 8 && cpu_kernels() == CpuKernels::Avx2OrOlder;
+  const int64_t block = cpu_kernels() == CpuKernels::Avx512 ? 16 : 8;
+  return pointwise && strided && w.size(1) * held.inputs[9].toInt() < block;
 }
 
 std::string fix_for(const AuditFinding& f, const HeldOp& held) {
   if (onednn_6035(f, held)) {
-    return "oneDNN issue #6035 (AVX2 kernels: a 1x1 convolution with stride > 1, fewer than 8 input channels, "
-           "channels-last, computes its weight gradient wrong and writes past its buffer): run this convolution "
+    return "oneDNN issue #6035 (a 1x1 convolution with stride > 1, channels-last and fewer input channels than the "
+           "kernels' block, 8 on AVX2 and 16 on AVX-512, computes its weight gradient wrong and writes past its "
+           "buffer): run this convolution "
            "in NCHW, F.conv2d(x.contiguous(), conv.weight.contiguous(), conv.bias, conv.stride) "
            "(depthguard's models do), or train in NCHW (model.to(memory_format=torch.contiguous_format); "
            "depthguard: train.channels_last: false), or leave oneDNN out: torch.backends.mkldnn.enabled = False "

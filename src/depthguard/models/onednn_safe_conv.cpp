@@ -15,7 +15,7 @@ bool hits_onednn_6035(const torch::nn::Conv2dImpl& conv, const torch::Tensor& x)
   const bool channels_last = (x.dim() == 4 && !x.is_contiguous() && x.is_contiguous(at::MemoryFormat::ChannelsLast)) ||
                              (!conv.weight.is_contiguous() && conv.weight.is_contiguous(at::MemoryFormat::ChannelsLast));
   const bool zero_padding = o.padding_mode().index() == 0;  // kZeros: what F::conv2d pads with
-  return x.is_cpu() && pointwise && strided && o.in_channels() < 8 && channels_last && zero_padding;
+  return x.is_cpu() && pointwise && strided && o.in_channels() < 16 && channels_last && zero_padding;
 }
 
 torch::Tensor onednn_safe_conv(torch::nn::Conv2dImpl& conv, const torch::Tensor& x) {
