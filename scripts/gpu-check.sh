@@ -7,13 +7,15 @@
 #   suite      the whole suite (the CUDA tests included; NCCL at world size 1);
 #   train      200 steps of the demo on the GPU in fp32, bf16 and fp16, TensorBoard reading the
 #              fp32 run's event files, its HTML report;
+#   audit      depthguard audit of the demo's step on the GPU in fp32, bf16 and fp16: the GPU's
+#              kernels against the CPU's float64 (docs/guard.md "Kernels that compute wrong");
 #   reference  SwinV2 against timm's with the same weights (the SwinV2Reference tests, which run
 #              scripts/swin-reference.py; the suite runs them too, on the CPU);
 #   bench      the GPU benchmarks (the step in each precision, the sentinel's on/off A/B,
 #              swinv2-mim base, the loader with a worker per core) and the same steps in plain
 #              PyTorch (bench/peer/);
 #   study      the MIM study on the GPU (configs/study/mim-gpu.yaml, about 8 minutes).
-# With no stage named: build suite train reference bench. build-gpu/ stays on a warm machine
+# With no stage named: build suite train audit reference bench. build-gpu/ stays on a warm machine
 # between calls, so a later call can run what did not fit. Logs go to $OUT (the device tool
 # brings them back) or /tmp/gpu-check.
 #
@@ -90,6 +92,14 @@ PY
   build-gpu/depthguard --log-level warn report /tmp/gpu-run-fp32 && cp /tmp/gpu-run-fp32/report.html "$logs/"
 }
 
+audit() {
+  step "the kernel check on the GPU: its kernels against the CPU's float64"
+  for precision in fp32 bf16 fp16; do
+    build-gpu/depthguard audit --config configs/demo.yaml --set train.device=cuda --set train.precision=$precision \
+      2>&1 | grep -E "depthguard audit|^\[|off by|fix:" || status=1
+  done
+}
+
 reference() {
   step "SwinV2 against timm with the same weights (issue 17)"
   build-gpu/tests/depthguard_tests --gtest_filter='SwinV2Reference.*:SwinV2Encoder.ParameterCounts*' 2>&1 |
@@ -116,11 +126,11 @@ study() {
 }
 
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(build suite train reference bench)
+[ ${#stages[@]} -gt 0 ] || stages=(build suite train audit reference bench)
 for stage in "${stages[@]}"; do
   case "$stage" in
-    build | suite | train | reference | bench | study) "$stage" ;;
-    *) echo "gpu-check: unknown stage '$stage' (build, suite, train, reference, bench, study)"; exit 2 ;;
+    build | suite | train | audit | reference | bench | study) "$stage" ;;
+    *) echo "gpu-check: unknown stage '$stage' (build, suite, train, audit, reference, bench, study)"; exit 2 ;;
   esac
 done
 step "done"
