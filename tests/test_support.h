@@ -36,6 +36,18 @@ inline torch::Tensor grad_of(const ScalarFn& f, const torch::Tensor& x) {
   return g.defined() ? g : torch::zeros_like(x);
 }
 
+/// Whether this LibTorch runs bfloat16 convolutions on this CPU's kernels (1.13's oneDNN has
+/// none on the AVX2 family: "could not create a primitive descriptor iterator").
+inline bool bfloat16_convolutions_run() {
+  try {
+    const auto w = torch::ones({8, 3, 3, 3}, torch::kBFloat16).requires_grad_();  // an RGB stem, as the models'
+    torch::conv2d(torch::ones({2, 3, 16, 16}, torch::kBFloat16), w, {}, 1, 1).sum().backward();
+    return true;
+  } catch (const std::exception&) {  // oneDNN's own dnnl::error, not a c10::Error
+    return false;
+  }
+}
+
 inline bool all_finite(const torch::Tensor& t) { return torch::isfinite(t).all().item<bool>(); }
 inline bool any_nan(const torch::Tensor& t) { return torch::isnan(t).any().item<bool>(); }
 
