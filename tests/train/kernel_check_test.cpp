@@ -66,7 +66,8 @@ TEST(KernelCheck, TheTrainerChecksBeforeItsFirstStepWithoutChangingTheRun) {
   EXPECT_FALSE(std::filesystem::exists(without / "kernel-audit.txt"));
 }
 
-TEST(KernelCheck, TheConfigKeysReadAndRefuse) {
+// (A value other than auto, true or false: TrainConfig.ValuesOfTheWrongKindSayWhichKind.)
+TEST(KernelCheck, TheConfigKeysRead) {
   auto root = testing::tiny_run(1);
   EXPECT_TRUE(read_train_config(root).guard.kernel_check());
   root["guard"]["kernel_check"] = false;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <utility>
 
 namespace depthguard {
 
@@ -15,12 +16,13 @@ std::string upper(std::string s) {
 
 bool has_prefix(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
 
-// The cap oneDNN reads: ONEDNN_MAX_CPU_ISA first, then its older name.
-std::string max_isa_setting() {
+// The cap oneDNN reads, ONEDNN_MAX_CPU_ISA first, then its older name: the variable's name and
+// value, or two empty strings when neither is set.
+std::pair<std::string, std::string> max_isa_setting() {
   for (const char* name : {"ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA"}) {
-    if (const char* v = std::getenv(name); v != nullptr && *v != '\0') return v;
+    if (const char* v = std::getenv(name); v != nullptr && *v != '\0') return {name, v};
   }
-  return "";
+  return {};
 }
 
 bool cpu_has_avx512() {
@@ -44,14 +46,14 @@ CpuKernels cpu_kernels_for(bool has_avx512, const std::string& max_isa) {
 }
 
 CpuKernels cpu_kernels() {
-  static const CpuKernels family = cpu_kernels_for(cpu_has_avx512(), max_isa_setting());
+  static const CpuKernels family = cpu_kernels_for(cpu_has_avx512(), max_isa_setting().second);
   return family;
 }
 
 std::string describe_cpu_kernels() {
-  const auto cap = max_isa_setting();
+  const auto [variable, cap] = max_isa_setting();
   return std::string(cpu_kernels() == CpuKernels::Avx512 ? "oneDNN AVX-512" : "oneDNN AVX2 or older") +
-         (cap.empty() ? "" : " (ONEDNN_MAX_CPU_ISA=" + cap + ")");
+         (cap.empty() ? "" : " (" + variable + "=" + cap + ")");
 }
 
 bool channels_last_is_faster(const c10::Device& device) {
