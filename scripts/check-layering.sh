@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Checks the module layering of src/depthguard (docs/architecture.md): a module may include
 # only itself and the modules below it; modules on one layer are peers and must not include
-# each other. Prints FILE:LINE and the offending include for each violation and exits 1;
+# each other. And the guard tier (the layers up to guard and runlog, which the Python package
+# is built from) includes nothing but LibTorch, fmt, nlohmann-json, the C++ standard library
+# and POSIX: no header of a library the trainer tier links (OpenCV, spdlog, yaml-cpp, ...).
+# Prints FILE:LINE and the offending include for each violation and exits 1;
 # exits 0 when the layering holds. Usage: scripts/check-layering.sh [SOURCE_ROOT]
 # (default: the repository's src/). Needs only bash, grep and awk.
 set -euo pipefail
@@ -14,8 +17,8 @@ src="$root/depthguard"
 layers=(
   "core"
   "runtime"
-  "guard dist"
-  "numerics"
+  "guard runlog"
+  "dist numerics"
   "data losses metrics models"
   "optim"
   "report"
@@ -64,7 +67,31 @@ while IFS= read -r hit; do
 done < <(grep -rnE --include='*.h' --include='*.cpp' --include='*.hpp' --include='*.cc' \
            '^[[:space:]]*#[[:space:]]*include[[:space:]]*"depthguard/[^/"]+/' "$src"/*/ || true)
 
+# The guard tier: its layers, and the system headers it may include. Headers with a directory
+# must come from LibTorch (torch/ ATen/ c10/), fmt, nlohmann-json or POSIX's sys/; headers
+# without one must be the C++ standard library's (no extension) or POSIX's.
+guard_tier_top=2
+allowed_dirs='^(torch|ATen|c10|fmt|nlohmann|sys)/'
+posix_headers=' dlfcn.h fcntl.h signal.h spawn.h unistd.h pthread.h errno.h '
+while IFS= read -r hit; do
+  file=${hit%%:*}
+  rest=${hit#*:}
+  line=${rest%%:*}
+  header=$(sed -E 's|.*#[[:space:]]*include[[:space:]]*<([^>]+)>.*|\1|' <<<"${rest#*:}")
+  rel=${file#"$src"/}
+  from=${rel%%/*}
+  [[ -z "${layer_of[$from]+x}" ]] && continue
+  (( layer_of[$from] > guard_tier_top )) && continue
+  if [[ "$header" == */* ]]; then
+    [[ "$header" =~ $allowed_dirs ]] && continue
+  elif [[ "$header" != *.* || "$posix_headers" == *" $header "* ]]; then
+    continue
+  fi
+  echo "${file#"$(dirname "$root")"/}:$line: $from is in the guard tier (LibTorch alone) and includes <$header>"
+  status=1
+done < <(grep -rnE --include='*.h' --include='*.cpp' '^[[:space:]]*#[[:space:]]*include[[:space:]]*<' "$src"/*/ || true)
+
 if (( status == 0 )); then
-  echo "check-layering: OK (${#layer_of[@]} modules, no upward or peer include)"
+  echo "check-layering: OK (${#layer_of[@]} modules, no upward or peer include; the guard tier includes LibTorch, fmt and nlohmann-json only)"
 fi
 exit $status

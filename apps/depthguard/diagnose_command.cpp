@@ -7,7 +7,7 @@
 
 #include "depthguard/train/forensics.h"
 #include "depthguard/train/repro_bundle.h"
-#include "depthguard/train/script_replay.h"
+#include "depthguard/guard/script_replay.h"
 #include "device_option.h"
 
 namespace depthguard {

@@ -6,6 +6,7 @@
 #include "number_checks.h"
 #include "depthguard/core/errors.h"
 #include "depthguard/core/exit_codes.h"
+#include "depthguard/core/log.h"
 #include "depthguard/core/version.h"
 #include "depthguard/runtime/allocator.h"
 #include "depthguard/runtime/child_process.h"
@@ -20,10 +21,27 @@
 #include "synth_command.h"
 #include "train_command.h"
 
+namespace {
+
+// The guard tier's messages (core/log.h) in the CLI's one log, at its --log-level.
+void log_guard_through_spdlog() {
+  depthguard::set_log_sink([](depthguard::LogLevel level, const std::string& message) {
+    switch (level) {
+      case depthguard::LogLevel::Debug: spdlog::debug("{}", message); break;
+      case depthguard::LogLevel::Info: spdlog::info("{}", message); break;
+      case depthguard::LogLevel::Warn: spdlog::warn("{}", message); break;
+      case depthguard::LogLevel::Error: spdlog::error("{}", message); break;
+    }
+  });
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   depthguard::exit_with_parent();  // a study's training ends with the study, even on kill -9
   CLI::App app{"depthguard: monocular depth training that never silently diverges to NaN"};
   app.require_subcommand(1);
+  log_guard_through_spdlog();
   app.set_version_flag("--version", std::string("depthguard ") + depthguard::build_version());
   int threads = 0;
   app.add_option("--threads", threads, "Intra-op threads (default: all cores)")

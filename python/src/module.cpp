@@ -16,17 +16,17 @@
 
 #include "depthguard/core/choice.h"
 #include "depthguard/core/errors.h"
-#include "depthguard/dist/group_exchange.h"
+#include "depthguard/guard/group_exchange.h"
 #include "depthguard/guard/audit_report.h"
 #include "depthguard/guard/event_json.h"
 #include "depthguard/guard/guard_options.h"
 #include "depthguard/guard/kernel_audit.h"
 #include "depthguard/guard/op_scope.h"
+#include "depthguard/guard/script_replay.h"
 #include "depthguard/guard/sentinel.h"
-#include "depthguard/report/tensorboard/tensorboard_writer.h"
-#include "depthguard/train/forensics.h"
-#include "depthguard/train/metrics_log.h"
-#include "depthguard/train/tensorboard_mirror.h"
+#include "depthguard/runlog/metrics_log.h"
+#include "depthguard/runlog/tensorboard_mirror.h"
+#include "depthguard/runtime/device.h"
 #include "python_logging_sink.h"
 #include "python_state.h"
 
@@ -255,13 +255,28 @@ void bind_audit(py::module_& m) {
       });
 }
 
+// `python -m depthguard diagnose`: a Python loop's reproducer (forensics/step-N with
+// replay.pt) replayed with every operator watched (guard/script_replay.h). The trainer's
+// bundle.pt needs its model and config, which only the depthguard CLI builds.
+ForensicsReport diagnose(const std::string& path, const std::string& device, int64_t replays) {
+  if (!is_script_bundle(path)) {
+    const bool trainer_bundle = std::filesystem::is_regular_file(std::filesystem::path(path) / "bundle.pt") ||
+                                std::filesystem::path(path).filename() == "bundle.pt";
+    throw InvalidArgument(trainer_bundle
+                              ? path + " is a reproducer of depthguard's trainer (bundle.pt): `depthguard diagnose` "
+                                       "(the CLI, make demo builds it) replays it with its model"
+                              : path + ": no replay.pt there (a Python loop's forensics/step-N directory, or its replay.pt)");
+  }
+  return replay_script_bundle(path, resolve_device(device), replays);
+}
+
 // The sentinel's calls run without the GIL: its replay runs backward, which LibTorch's autograd
 // engine refuses to run under the GIL; what it calls back in Python takes the GIL again
 // (PythonState, pybind11's wrappers of Python callables).
 const py::call_guard<py::gil_scoped_release> released;
 
 // Under torch.distributed: the ranks' check flags and event texts go through the script's
-// own process group, in C++ (dist/group_exchange.h), with the GIL released.
+// own process group, in C++ (guard/group_exchange.h), with the GIL released.
 void exchange_over(Sentinel& sentinel, const c10::intrusive_ptr<c10d::ProcessGroup>& group, c10::Device device) {
   sentinel.agree_with([group, device](int64_t flags) { return exchange_flags(*group, flags, device); });
   sentinel.share_with([group, device](const std::string& text) { return exchange_texts(*group, text, device); });
@@ -342,5 +357,6 @@ PYBIND11_MODULE(_C, m) {
   // One step under the kernel check, the state put back (guard/kernel_audit.h); `step` is the
   // package's closure: forward in the model's scopes, loss, backward.
   m.def("audit", &audit_step, released, py::arg("parameters"), py::arg("buffers"), py::arg("step"));
+  m.def("diagnose", &diagnose, released, py::arg("path"), py::arg("device") = "cpu", py::arg("replays") = 1);
   bind_sentinel(m);
 }

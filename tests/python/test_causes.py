@@ -2,6 +2,7 @@
 import json
 import os
 import subprocess
+import sys
 import warnings
 
 import pytest
@@ -145,10 +146,16 @@ def test_anomaly_mode_next_to_depthguard_on_the_same_v2_nan(record_property):
     assert caught  # and a traceback of the forward call as a warning
 
 
-def test_depthguard_diagnose_replays_the_python_loops_bundle(tmp_path):
-    cli = os.environ.get("DEPTHGUARD_CLI")
-    if not cli:
-        pytest.skip("DEPTHGUARD_CLI (ctest sets it) names the depthguard program")
+def diagnose_commands():
+    """The package's own `python -m depthguard diagnose`, and the CLI's where ctest names it."""
+    commands = [pytest.param([sys.executable, "-m", "depthguard", "diagnose"], id="python-m-depthguard")]
+    if os.environ.get("DEPTHGUARD_CLI"):
+        commands.append(pytest.param([os.environ["DEPTHGUARD_CLI"], "diagnose"], id="cli"))
+    return commands
+
+
+@pytest.mark.parametrize("diagnose", diagnose_commands())
+def test_depthguard_diagnose_replays_the_python_loops_bundle(tmp_path, diagnose):
     model = underflowing_model()
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
     sentinel = depthguard.Sentinel(model, optimizer, log_dir=tmp_path)
@@ -156,13 +163,33 @@ def test_depthguard_diagnose_replays_the_python_loops_bundle(tmp_path):
     assert not one_step(model, optimizer, sentinel, silog_bts, image, depth, depth > 0)
     bundle = tmp_path / "forensics" / "step-0"
     assert (bundle / "replay.pt").exists()
-    done = subprocess.run([cli, "diagnose", str(bundle), "--json"], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(diagnose + [str(bundle), "--json"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout[done.stdout.index("{"):])  # after the log line
+    report = json.loads(done.stdout[done.stdout.index("{"):])  # after the CLI's log line
     assert (report["step"], report["stage"], report["cause"]) == (0, "loss", "v2_log_sigmoid")
     assert report["op"]["name"] == "aten::log" and report["samples"] == ["room_0", "room_1"]
     assert any(p.startswith("aten::sigmoid") for p in report["op"]["producers"])
+    text = subprocess.run(diagnose + [str(bundle / "replay.pt")], capture_output=True, text=True, timeout=120)
+    assert text.returncode == 0 and "v2_log_sigmoid" in text.stdout, text.stderr
     # a damaged replay is an error naming the file
     (bundle / "replay.pt").write_bytes(b"not a zip")
-    done = subprocess.run([cli, "diagnose", str(bundle)], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(diagnose + [str(bundle)], capture_output=True, text=True, timeout=120)
     assert done.returncode != 0 and "replay.pt: not a TorchScript replay" in done.stdout + done.stderr
+
+
+def test_python_diagnose_names_what_it_cannot_replay(tmp_path):
+    """The package's diagnose replays a Python loop's reproducer; the trainer's bundle.pt and
+    a directory without either are errors that say which, with a non-zero exit."""
+    def diagnose(*args):
+        return subprocess.run([sys.executable, "-m", "depthguard", *args], capture_output=True, text=True, timeout=60)
+    trainer = tmp_path / "step-3"
+    trainer.mkdir()
+    (trainer / "bundle.pt").write_bytes(b"a trainer bundle")
+    done = diagnose("diagnose", str(trainer))
+    assert done.returncode == 1 and "reproducer of depthguard's trainer (bundle.pt)" in done.stderr, done.stderr
+    done = diagnose("diagnose", str(tmp_path / "nothing-here"))
+    assert done.returncode == 1 and "nothing-here: no replay.pt there" in done.stderr, done.stderr
+    done = diagnose("frobnicate")
+    assert done.returncode == 2 and "'frobnicate' is not a command" in done.stderr, done.stderr
+    with pytest.raises(ValueError, match="no replay.pt there"):
+        depthguard.diagnose(tmp_path)

@@ -13,7 +13,7 @@
 #include "depthguard/train/sample_gallery.h"
 #include "depthguard/train/trainer.h"
 #include "python_support.h"
-#include "report/tensorboard/event_reader.h"
+#include "runlog/event_reader.h"
 #include "test_support.h"
 #include "train/tiny_run.h"
 
@@ -161,7 +161,7 @@ TEST(RunPictures, WideSamplesAreDrawnShrunk) {
 }
 
 // TensorBoard's own reader on a run with evaluations, samples and a non-finite event
-// (tests/report/tensorboard/tensorboard_reads_run.py compares it with metrics.jsonl and samples/).
+// (tests/runlog/tensorboard_reads_run.py compares it with metrics.jsonl and samples/).
 TEST(RunPictures, TensorBoardsOwnReaderLoadsTheRun) {
   DEPTHGUARD_REQUIRE_PYTHON("tensorboard, PIL");
   testing::TempDir dir("pictures_tensorboard_reader");
@@ -172,7 +172,7 @@ TEST(RunPictures, TensorBoardsOwnReaderLoadsTheRun) {
   root["guard"]["inject_step"] = 2;
   root["guard"]["policy"] = "skip";
   EXPECT_EQ(train(read_train_config(root), quiet(dir.str())).nonfinite_steps, 1);
-  const auto command = testing::python_command(DEPTHGUARD_SOURCE_DIR "/tests/report/tensorboard/tensorboard_reads_run.py " +
+  const auto command = testing::python_command(DEPTHGUARD_SOURCE_DIR "/tests/runlog/tensorboard_reads_run.py " +
                                                dir.str());
   EXPECT_EQ(std::system(command.c_str()), 0) << command;
 }

@@ -65,30 +65,6 @@ std::chrono::milliseconds milliseconds(double seconds) {
 
 }  // namespace
 
-namespace {
-
-// c10d's and Gloo's errors (a closed connection: gloo::IoException; the timeout:
-// c10::Error), whether raised when a collective is started or when it is waited for, as
-// CollectiveFailure.
-template <class F>
-auto collective(F&& f) {
-  try {
-    return f();
-  } catch (const c10::Error& e) {
-    throw CollectiveFailure(e.what_without_backtrace());
-  } catch (const CollectiveFailure&) {
-    throw;
-  } catch (const std::exception& e) {
-    throw CollectiveFailure(e.what());
-  }
-}
-
-}  // namespace
-
-void wait_for(const c10::intrusive_ptr<c10d::Work>& work) {
-  collective([&] { return work->wait(); });
-}
-
 bool has_gloo() {
 #ifdef DEPTHGUARD_GLOO
   return true;

@@ -17,6 +17,7 @@
 #include <torch/version.h>
 
 #include "depthguard/dist/dist_options.h"
+#include "depthguard/guard/group_exchange.h"
 
 namespace c10d {
 #if TORCH_VERSION_MAJOR >= 2
@@ -91,15 +92,6 @@ bool has_gloo();
 /// The GPU of a rank on CUDA: cuda:local_rank. Throws InvalidArgument naming LOCAL_RANK
 /// when this machine has no such GPU.
 c10::Device rank_device(const DistOptions& options);
-
-/// A collective that failed: another rank died, threw or stopped answering (the timeout).
-class CollectiveFailure : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-/// Waits for `work`, rethrowing its failure as CollectiveFailure with c10d's reason.
-void wait_for(const c10::intrusive_ptr<c10d::Work>& work);
 
 /// Every rank's `flags` (>= 0), in rank order, on every rank: one all-reduce (max) of a
 /// vector holding this rank's flags in its own slot. The sentinel's consensus

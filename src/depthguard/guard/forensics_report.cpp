@@ -1,9 +1,13 @@
 #include "depthguard/guard/forensics_report.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
+
+#include "depthguard/runtime/atomic_file.h"
 
 namespace depthguard {
 
@@ -190,6 +194,13 @@ std::vector<StepRecord> history_from_json(const std::string& text) {
     throw std::runtime_error(std::string("step history: ") + e.what());
   }
   return out;
+}
+
+void write_report(const std::string& dir, const ForensicsReport& report) {
+  namespace fs = std::filesystem;
+  fs::create_directories(dir);
+  write_file_atomically((fs::path(dir) / "report.json").string(), report.json() + "\n");
+  write_file_atomically((fs::path(dir) / "report.txt").string(), report.text());
 }
 
 }  // namespace depthguard

@@ -61,4 +61,8 @@ struct ForensicsReport {
 std::vector<StepRecord> history_from_json(const std::string& json);
 std::string history_json(const std::vector<StepRecord>& history);
 
+/// Writes report.json and report.txt into `dir` (created), each atomically: an
+/// investigation's report, beside the trainer's bundle.pt or a Python loop's replay.pt.
+void write_report(const std::string& dir, const ForensicsReport& report);
+
 }  // namespace depthguard

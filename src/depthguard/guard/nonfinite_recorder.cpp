@@ -7,6 +7,7 @@
 
 #include <ATen/record_function.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <torch/torch.h>
 
 namespace depthguard {
@@ -61,7 +62,7 @@ bool uninitialised(const std::string& name) {
 
 bool in_place(const std::string& name) { return !name.empty() && name.back() == '_'; }
 
-std::unique_ptr<at::ObserverContext> on_start(const at::RecordFunction& fn) {
+std::unique_ptr<at::ObserverContext> record_start(const at::RecordFunction& fn) {
   if (recording == nullptr) return nullptr;
   at::DisableRecordFunctionGuard quiet;  // what the callback itself runs is not recorded
   auto& r = *recording;
@@ -187,7 +188,7 @@ NonFiniteOp describe(const Recording& r, const HeldInputs& held, const torch::Te
   return op;
 }
 
-void on_end(const at::RecordFunction& fn, at::ObserverContext* context) {
+void record_end(const at::RecordFunction& fn, at::ObserverContext* context) {
   if (recording == nullptr) return;
   at::DisableRecordFunctionGuard quiet;
   auto& r = *recording;
@@ -215,7 +216,7 @@ std::optional<NonFiniteOp> first_nonfinite_op(const std::function<void()>& fn) {
   Recording r;
   recording = &r;
   const auto handle = at::addThreadLocalCallback(
-      at::RecordFunctionCallback(on_start, on_end)
+      at::RecordFunctionCallback(record_start, record_end)
           .needsInputs(true)
           .needsOutputs(true)
           .scopes({at::RecordScope::FUNCTION, at::RecordScope::BACKWARD_FUNCTION, at::RecordScope::USER_SCOPE}));

@@ -8,10 +8,10 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
 #include "depthguard/core/errors.h"
+#include "depthguard/core/log.h"
 #include "depthguard/guard/finite_check.h"
 #include "depthguard/guard/generator_keeper.h"
 #include "depthguard/guard/module_state.h"
@@ -222,9 +222,10 @@ bool Sentinel::check_loss_scale(bool overflowed, double scale) {
   if (!overflowed) return true;
   ++overflows_in_a_row_;
   if (scale < options_.min_loss_scale() || overflows_in_a_row_ > options_.max_scale_backoffs()) {
-    spdlog::warn("step {}: the loss-scaled gradients overflowed {} time(s) in a row, scale now {:g} (guard: "
-                 "min_loss_scale {:g}, max_scale_backoffs {}): more than the scale explains",
-                 step_, overflows_in_a_row_, scale, options_.min_loss_scale(), options_.max_scale_backoffs());
+    log_message(LogLevel::Warn,
+                fmt::format("step {}: the loss-scaled gradients overflowed {} time(s) in a row, scale now {:g} (guard: "
+                            "min_loss_scale {:g}, max_scale_backoffs {}): more than the scale explains",
+                            step_, overflows_in_a_row_, scale, options_.min_loss_scale(), options_.max_scale_backoffs()));
     overflows_in_a_row_ = 0;
     found_here_ = true;
     ranks_.clear();  // averaged gradients: every rank overflowed
@@ -233,7 +234,8 @@ bool Sentinel::check_loss_scale(bool overflowed, double scale) {
   ++scale_overflows_;
   in_step_ = false;  // the update is dropped: the step is over
   state_->discard_update();
-  spdlog::debug("step {}: loss-scale overflow, update dropped, scale backed off to {:g}", step_, scale);
+  log_message(LogLevel::Debug,
+              fmt::format("step {}: loss-scale overflow, update dropped, scale backed off to {:g}", step_, scale));
   if (overflow_sink_) overflow_sink_({step_, scale, overflows_in_a_row_});
   return false;
 }
@@ -379,10 +381,11 @@ void Sentinel::watch_for_spikes() {
     if (!spike) continue;
     ++spike_count_;
     spikes_.push_back(*spike);
-    spdlog::warn("step {}: {} {:.4g} is {:.3g}x its running mean {:.4g} ({:.3g} standard deviations above; "
-                 "guard.spike_z {:g}): a spike, often the first sign of a divergence",
-                 step_, spike->figure == "loss" ? "loss" : "gradient norm", spike->value, spike->ratio(), spike->mean,
-                 spike->z(), options_.spike_z());
+    log_message(LogLevel::Warn,
+                fmt::format("step {}: {} {:.4g} is {:.3g}x its running mean {:.4g} ({:.3g} standard deviations above; "
+                            "guard.spike_z {:g}): a spike, often the first sign of a divergence",
+                            step_, spike->figure == "loss" ? "loss" : "gradient norm", spike->value, spike->ratio(), spike->mean,
+                            spike->z(), options_.spike_z()));
     if (spike_sink_) spike_sink_(*spike);
   }
 }
@@ -455,9 +458,10 @@ bool Sentinel::handle(GuardStage stage, bool replayable) {
     step_ = snapshot_step_;
     if (options_.policy() == GuardPolicy::Rollback) lr_scale_ *= options_.lr_factor();
   }
-  spdlog::warn("{}: {} (learning-rate scale {})", what,
-               event.action == GuardAction::Skip ? "update skipped" : "rolled back to step " + std::to_string(step_),
-               lr_scale_);
+  log_message(LogLevel::Warn,
+              fmt::format("{}: {} (learning-rate scale {})", what,
+                          event.action == GuardAction::Skip ? "update skipped" : "rolled back to step " + std::to_string(step_),
+                          lr_scale_));
   return false;
 }
 
@@ -490,7 +494,8 @@ bool Sentinel::retry(const std::string& what) {
   start_generators_.restore();
   retried_step_ = step_;
   retrying_ = true;
-  spdlog::warn("{}: retrying the step", what);
+  log_message(LogLevel::Warn,
+              fmt::format("{}: retrying the step", what));
   return false;
 }
 
@@ -559,8 +564,9 @@ std::optional<NonFiniteCause> Sentinel::investigate(GuardStage stage) {
   }
   first_investigation_ = investigator_(evidence(stage));
   const auto& found = *first_investigation_;
-  spdlog::warn("forensics of step {}{}:\n{}", step_,
-               found.location.empty() ? "" : " (bundle and report in " + found.location + ")", found.report.text());
+  log_message(LogLevel::Warn,
+              fmt::format("forensics of step {}{}:\n{}", step_,
+                          found.location.empty() ? "" : " (bundle and report in " + found.location + ")", found.report.text()));
   return found.report.cause;
 }
 

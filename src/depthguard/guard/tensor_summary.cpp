@@ -1,6 +1,7 @@
 #include "depthguard/guard/tensor_summary.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <torch/torch.h>
 
 namespace depthguard {

@@ -39,12 +39,12 @@ const char* category_of(at::RecordScope scope) {
   }
 }
 
-std::unique_ptr<at::ObserverContext> on_start(const at::RecordFunction&) {
+std::unique_ptr<at::ObserverContext> profile_start(const at::RecordFunction&) {
   if (auto* profiler = active.load()) open_calls.push_back({profiler->now_us(), 0});
   return nullptr;
 }
 
-void on_end(const at::RecordFunction& fn, at::ObserverContext*) {
+void profile_end(const at::RecordFunction& fn, at::ObserverContext*) {
   auto* profiler = active.load();
   // A call that started before start() has no open record on this thread.
   if (profiler == nullptr || open_calls.empty()) return;
@@ -74,7 +74,7 @@ void OpProfiler::start() {
   }
   open_calls.clear();
   // Thread-local: the data loader's threads stay out; autograd's threads inherit it.
-  callback_ = at::addThreadLocalCallback(at::RecordFunctionCallback(on_start, on_end)
+  callback_ = at::addThreadLocalCallback(at::RecordFunctionCallback(profile_start, profile_end)
                                         .scopes({at::RecordScope::FUNCTION, at::RecordScope::BACKWARD_FUNCTION,
                                                  at::RecordScope::USER_SCOPE}));
   window_start_us_ = now_us();

@@ -4,7 +4,9 @@
 #include <thread>
 
 #include <ATen/Parallel.h>
-#include <spdlog/spdlog.h>
+#include <fmt/format.h>
+
+#include "depthguard/core/log.h"
 
 namespace depthguard {
 
@@ -12,9 +14,10 @@ int configure_threads(int requested) {
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const int threads = requested > 0 ? requested : cores;
   if (threads > cores) {
-    spdlog::warn("{} intra-op threads on {} core(s): oversubscribed threads wait on each other and slow every "
-                 "operator down",
-                 threads, cores);
+    log_message(LogLevel::Warn,
+                fmt::format("{} intra-op threads on {} core(s): oversubscribed threads wait on each other and slow every "
+                            "operator down",
+                            threads, cores));
   }
   at::set_num_threads(threads);
   return at::get_num_threads();

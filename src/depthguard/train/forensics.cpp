@@ -176,11 +176,4 @@ void write_forensics(const std::string& dir, const ReproBundle& bundle, const Fo
   write_report(dir, report);
 }
 
-void write_report(const std::string& dir, const ForensicsReport& report) {
-  namespace fs = std::filesystem;
-  fs::create_directories(dir);
-  write_file_atomically((fs::path(dir) / "report.json").string(), report.json() + "\n");
-  write_file_atomically((fs::path(dir) / "report.txt").string(), report.text());
-}
-
 }  // namespace depthguard

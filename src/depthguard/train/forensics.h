@@ -37,8 +37,5 @@ std::optional<bool> replay_reproduces(const ReproBundle& bundle, c10::Device dev
 
 /// Writes bundle.pt, report.json and report.txt into `dir` (created).
 void write_forensics(const std::string& dir, const ReproBundle& bundle, const ForensicsReport& report);
-/// Writes report.json and report.txt into `dir` (created): an investigation without a bundle
-/// (the Python package's).
-void write_report(const std::string& dir, const ForensicsReport& report);
 
 }  // namespace depthguard

@@ -29,7 +29,8 @@
 #include "depthguard/optim/lr_schedule.h"
 #include "depthguard/optim/optimizer.h"
 #include "depthguard/report/progress_bar.h"
-#include "depthguard/report/tensorboard/tensorboard_writer.h"
+#include "depthguard/report/tensorboard_image.h"
+#include "depthguard/runlog/tensorboard_writer.h"
 #include "depthguard/runtime/atomic_file.h"
 #include "depthguard/runtime/autocast.h"
 #include "depthguard/runtime/cpu_kernels.h"
@@ -39,11 +40,11 @@
 #include "depthguard/train/evaluator.h"
 #include "depthguard/train/forensics.h"
 #include "depthguard/train/kernel_check.h"
-#include "depthguard/train/metrics_log.h"
+#include "depthguard/runlog/metrics_log.h"
 #include "depthguard/train/sample_gallery.h"
 #include "depthguard/train/state_dict_import.h"
 #include "depthguard/train/step_profiler.h"
-#include "depthguard/train/tensorboard_mirror.h"
+#include "depthguard/runlog/tensorboard_mirror.h"
 
 namespace depthguard {
 
@@ -577,7 +578,7 @@ class TrainingRun {
     if (drawn.empty()) return;
     write_samples((fs::path(options_.out) / "samples").string(), state_.step, drawn);
     for (size_t i = 0; tensorboard_ && i < drawn.size(); ++i) {
-      tensorboard_->add_image(fmt::format("samples/{}", i), drawn[i].picture, state_.step);
+      add_image(*tensorboard_, fmt::format("samples/{}", i), drawn[i].picture, state_.step);
     }
   }
 

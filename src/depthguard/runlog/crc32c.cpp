@@ -1,4 +1,4 @@
-#include "depthguard/report/tensorboard/crc32c.h"
+#include "depthguard/runlog/crc32c.h"
 
 #include <array>
 

@@ -1,4 +1,4 @@
-#include "depthguard/train/tensorboard_mirror.h"
+#include "depthguard/runlog/tensorboard_mirror.h"
 
 #include <string>
 

@@ -1,4 +1,5 @@
-#include "depthguard/report/tensorboard/tensorboard_writer.h"
+#include "depthguard/runlog/tensorboard_writer.h"
+#include "depthguard/report/tensorboard_image.h"
 
 #include <sys/mount.h>
 #include <unistd.h>
@@ -13,11 +14,11 @@
 #include <opencv2/core.hpp>
 
 #include "depthguard/data/image_codec.h"
-#include "depthguard/report/tensorboard/crc32c.h"
-#include "depthguard/report/tensorboard/record_file.h"
-#include "depthguard/report/tensorboard/tensorboard_event.h"
+#include "depthguard/runlog/crc32c.h"
+#include "depthguard/runlog/record_file.h"
+#include "depthguard/runlog/tensorboard_event.h"
 #include "data/data_test_support.h"
-#include "report/tensorboard/event_reader.h"
+#include "runlog/event_reader.h"
 #include "test_support.h"
 
 namespace depthguard {
@@ -107,7 +108,7 @@ TEST(TensorBoardWriter, WritesTheFileVersionThenScalarsTextsAndImages) {
     tb.add_scalar("train/huge", 1e300, 13);  // beyond float32: +inf
     tb.add_text("nonfinite", "**step 12**: loss", 12);
     cv::Mat picture(4, 6, CV_8UC3, cv::Scalar(10, 20, 30));
-    tb.add_image("samples/0", picture, 20);
+    add_image(tb, "samples/0", picture, 20);
   }
   EXPECT_NE(fs::path(path).filename().string().find("events.out.tfevents."), std::string::npos);
   const auto events = read_events(fs::path(dir.str()));
@@ -152,7 +153,7 @@ TEST(TensorBoardWriter, EventsDecodeWithProtocAsTensorBoardsFieldNumbers) {
 TEST(TensorBoardWriter, RefusesAPictureThatIsNotRgb) {
   TempDir dir(::testing::UnitTest::GetInstance()->current_test_info()->name());
   TensorBoardWriter tb(fs::path(dir.str()).string());
-  EXPECT_FALSE(error_message([&] { tb.add_image("x", cv::Mat(2, 2, CV_32FC1), 0); }).empty());
+  EXPECT_FALSE(error_message([&] { add_image(tb, "x", cv::Mat(2, 2, CV_32FC1), 0); }).empty());
 }
 
 TEST(TensorBoardWriter, NamesTheDirectoryItCannotCreate) {

@@ -2,7 +2,7 @@
 """TensorBoard's own reader (EventAccumulator) on a depthguard run's tb/ files, against the
 run's metrics.jsonl and samples/ (RunPictures.TensorBoardsOwnReaderLoadsTheRun runs it).
 
-    tests/report/tensorboard/tensorboard_reads_run.py RUN_DIR
+    tests/runlog/tensorboard_reads_run.py RUN_DIR
 
 Checks that every number of every metrics.jsonl line is the scalar TensorBoard shows at that
 step (train/<key>, eval/<metric>, float32), that each non-finite event is a guard/nonfinite

@@ -5,10 +5,9 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
-#include <opencv2/core.hpp>
-
-#include "depthguard/report/tensorboard/record_file.h"
+#include "depthguard/runlog/record_file.h"
 
 namespace depthguard {
 
@@ -25,8 +24,9 @@ class TensorBoardWriter {
   void add_scalar(const std::string& tag, double value, int64_t step);
   /// Markdown shown in the Text tab.
   void add_text(const std::string& tag, const std::string& markdown, int64_t step);
-  /// An RGB picture (CV_8UC3, red first), stored as PNG.
-  void add_image(const std::string& tag, const cv::Mat& rgb, int64_t step);
+  /// A picture already encoded as PNG, `height` x `width` with `channels` (3: RGB), shown
+  /// in the Images tab (report/tensorboard_image.h encodes an OpenCV picture).
+  void add_png(const std::string& tag, std::string_view png, int height, int width, int channels, int64_t step);
 
   const std::string& path() const { return file_.path(); }
 

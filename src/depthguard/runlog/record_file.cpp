@@ -1,11 +1,11 @@
-#include "depthguard/report/tensorboard/record_file.h"
+#include "depthguard/runlog/record_file.h"
 
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <stdexcept>
 
-#include "depthguard/report/tensorboard/crc32c.h"
+#include "depthguard/runlog/crc32c.h"
 
 namespace depthguard {
 

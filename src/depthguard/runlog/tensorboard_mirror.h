@@ -4,7 +4,7 @@
 // non-finite event, as a text naming its step, stage, cause, action and report.
 #include <nlohmann/json_fwd.hpp>
 
-#include "depthguard/report/tensorboard/tensorboard_writer.h"
+#include "depthguard/runlog/tensorboard_writer.h"
 
 namespace depthguard {
 

@@ -1,4 +1,4 @@
-#include "depthguard/report/tensorboard/tensorboard_writer.h"
+#include "depthguard/runlog/tensorboard_writer.h"
 
 #include <unistd.h>
 
@@ -8,8 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "depthguard/data/image_codec.h"
-#include "depthguard/report/tensorboard/tensorboard_event.h"
+#include "depthguard/runlog/tensorboard_event.h"
 
 namespace depthguard {
 
@@ -53,11 +52,9 @@ void TensorBoardWriter::add_text(const std::string& tag, const std::string& mark
   file_.write(text_event(wall_time(), step, tag, markdown));
 }
 
-void TensorBoardWriter::add_image(const std::string& tag, const cv::Mat& rgb, int64_t step) {
-  if (rgb.type() != CV_8UC3) throw std::invalid_argument("TensorBoardWriter::add_image: the picture must be CV_8UC3");
-  const auto png = encode_png(rgb);
-  file_.write(image_event(wall_time(), step, tag, rgb.rows, rgb.cols, 3,
-                          std::string_view(reinterpret_cast<const char*>(png.data()), png.size())));
+void TensorBoardWriter::add_png(const std::string& tag, std::string_view png, int height, int width, int channels,
+                                int64_t step) {
+  file_.write(image_event(wall_time(), step, tag, height, width, channels, png));
 }
 
 }  // namespace depthguard

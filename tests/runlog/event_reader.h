@@ -14,7 +14,7 @@
 #include <google/protobuf/wire_format_lite.h>
 #include <gtest/gtest.h>
 
-#include "depthguard/report/tensorboard/crc32c.h"
+#include "depthguard/runlog/crc32c.h"
 #include "test_support.h"
 
 namespace depthguard::testing {

@@ -1,12 +1,11 @@
-#include "depthguard/dist/group_exchange.h"
+#include "depthguard/guard/group_exchange.h"
 
 #include <algorithm>
 #include <cstring>
 
 #include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
+#include <torch/csrc/distributed/c10d/Work.hpp>
 #include <torch/torch.h>
-
-#include "depthguard/dist/process_group.h"
 
 namespace depthguard {
 
@@ -26,6 +25,10 @@ std::vector<int64_t> slot_values(c10d::ProcessGroup& group, int64_t value, c10::
 }
 
 }  // namespace
+
+void wait_for(const c10::intrusive_ptr<c10d::Work>& work) {
+  collective([&] { return work->wait(); });
+}
 
 std::vector<int64_t> exchange_flags(c10d::ProcessGroup& group, int64_t flags, c10::Device device) {
   TORCH_CHECK(flags >= 0, "exchange_flags: flags must be >= 0, got ", flags);

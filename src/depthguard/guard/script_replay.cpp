@@ -1,4 +1,4 @@
-#include "depthguard/train/script_replay.h"
+#include "depthguard/guard/script_replay.h"
 
 #include <algorithm>
 #include <filesystem>

@@ -1,7 +1,10 @@
 #pragma once
 // A protocol-buffer message built field by field in the wire format, for the few messages
-// TensorBoard reads (event_encoding.h). The bytes are written by libprotobuf's
-// CodedOutputStream; no generated code is needed for messages this small.
+// TensorBoard reads (tensorboard_event.h). No generated code is needed for messages this
+// small, and the guard tier does not link libprotobuf: the encoding is the protocol's four
+// rules (protobuf.dev, "Encoding"): a field's tag is (number << 3 | wire type) as a varint;
+// varints are 7 bits a byte, low first, the high bit set on every byte but the last; fixed
+// fields are little-endian; length-delimited ones are a varint length and the bytes.
 #include <cstdint>
 #include <string>
 #include <string_view>

@@ -1,6 +1,6 @@
-#include "depthguard/report/tensorboard/tensorboard_event.h"
+#include "depthguard/runlog/tensorboard_event.h"
 
-#include "depthguard/report/tensorboard/proto_message.h"
+#include "depthguard/runlog/proto_message.h"
 
 namespace depthguard {
 

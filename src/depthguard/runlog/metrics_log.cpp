@@ -1,4 +1,4 @@
-#include "depthguard/train/metrics_log.h"
+#include "depthguard/runlog/metrics_log.h"
 
 #include <cerrno>
 #include <cstring>
