@@ -27,15 +27,6 @@ else()
   find_package(nlohmann_json REQUIRED)
   add_library(depthguard_fmt INTERFACE)
   target_link_libraries(depthguard_fmt INTERFACE fmt::fmt)
-  # The torch Python package (LibTorch 2.x) ships an fmt too (12; Debian's spdlog, which the
-  # trainer tier links, was built with Debian's fmt 9): Debian's copy is put first through a
-  # directory of links of its own, so that one fmt is compiled into every depthguard program.
-  if(EXISTS "${TORCH_INSTALL_PREFIX}/include/fmt")
-    get_target_property(_fmt_include fmt::fmt INTERFACE_INCLUDE_DIRECTORIES)
-    file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/debian-first)
-    file(CREATE_LINK "${_fmt_include}/fmt" ${CMAKE_BINARY_DIR}/debian-first/fmt SYMBOLIC)
-    set(_fmt_first_dir ${CMAKE_BINARY_DIR}/debian-first)
-  endif()
   add_library(depthguard_json INTERFACE)
   target_link_libraries(depthguard_json INTERFACE nlohmann_json::nlohmann_json)
 endif()
@@ -67,13 +58,16 @@ endif()
 # The version changes with every commit: it compiles alone.
 set_source_files_properties(${DEPTHGUARD_VERSION_SOURCE} PROPERTIES SKIP_UNITY_BUILD_INCLUSION ON)
 target_include_directories(depthguard_guard PUBLIC ${PROJECT_SOURCE_DIR}/src)
-if(_fmt_first_dir)
-  target_include_directories(depthguard_guard BEFORE PUBLIC ${_fmt_first_dir})
+if(NOT DEPTHGUARD_GUARD_TIER_ONLY)
+  # One fmt, Debian's (the one spdlog was built with), in every program of the developer build.
+  include(${CMAKE_CURRENT_LIST_DIR}/DebianHeaderFirst.cmake)
+  get_target_property(_fmt_include fmt::fmt INTERFACE_INCLUDE_DIRECTORIES)
+  debian_header_first(depthguard_guard fmt ${_fmt_include})
 endif()
 target_link_libraries(depthguard_guard PUBLIC depthguard_fmt depthguard_json depthguard_torch Threads::Threads)
 # The precompiled header (torch/torch.h) of every target of the developer build: the trainer
 # tier, the CLI, the tests and the benchmarks reuse it. pip's build has two targets and five
-# translation units, which start sooner without it (measured: docs/python.md, "Install").
+# translation units (two of the guard tier, three of the module), which start sooner without it (measured: docs/python.md, "Install").
 include(${CMAKE_CURRENT_LIST_DIR}/TorchPch.cmake)
 if(NOT DEPTHGUARD_GUARD_TIER_ONLY)
   target_precompile_headers(depthguard_guard PRIVATE ${PROJECT_SOURCE_DIR}/src/depthguard/pch.h)

@@ -4,9 +4,9 @@
 # compiler, and nothing else of depthguard's: the build runs in a mount namespace where
 # /usr/include holds only the C and C++ toolchain's headers (libc, Linux, libstdc++), the
 # CMake configs of Debian's libraries and the CUDA toolkit are covered, and no nvcc is on
-# PATH. Then: the build time (ccache off), `ldd` of the extension (torch's libraries, the C
-# and C++ runtime only), `python -m depthguard diagnose`, and the package's tests against
-# that install. CI runs it after make test, with the pinned torch (requirements-torch2.txt).
+# PATH. Then: the build time (ccache off), the libraries the extension links (`readelf -d`:
+# torch's and the C and C++ runtime's only; `ldd`: none missing), and the package's tests
+# against that install (`python -m depthguard diagnose` among them). CI runs it after make test, with the pinned torch (requirements-torch2.txt).
 #   scripts/pip-install-check.sh [DIR]       DIR (default build/pip-check) is made afresh
 #   TORCH_VERSION=2.10.0 scripts/pip-install-check.sh build/pip-torch2.10
 #                                            another torch (its pytest only: no Lightning)

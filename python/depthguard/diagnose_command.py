@@ -30,9 +30,10 @@ def _parser():
 
 
 def main(argv=None):
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
     if not 1 <= args.replays <= 100:
-        _parser().error("--replays must be between 1 and 100")
+        parser.error("--replays must be between 1 and 100")
     try:
         report = diagnose(args.bundle, device=args.device, replays=args.replays)
     except (ValueError, RuntimeError) as e:

@@ -1,9 +1,9 @@
 #pragma once
 // Where the guard tier's messages go. The guard tier (docs/architecture.md) links LibTorch
 // alone, so it cannot log through spdlog as the trainer does: it hands each message to the
-// sink the program installed. The trainer and the CLI install spdlog's default logger
-// (train/spdlog_sink.h), the Python package Python's `logging` ("depthguard"); a program
-// that installs nothing gets the messages on stderr.
+// sink the program installed. The CLI installs spdlog's default logger (apps/depthguard/
+// main.cpp), the Python package Python's `logging` ("depthguard"); a program that installs
+// nothing (the trainer used as a library, examples/custom_loop) gets them on stderr.
 #include <functional>
 #include <string>
 
