@@ -19,16 +19,17 @@ struct DiagnoseArgs {
   bool json = false;
   std::string device = "auto";
   int64_t replays = 0;  ///< 0: the run's guard.replays
+  int64_t threads = 0;  ///< 0: the step's own thread count, recorded in its reproducer
 };
 
 ForensicsReport replayed(const DiagnoseArgs& a) {
   if (is_script_bundle(a.bundle)) {  // a Python loop's (docs/python.md)
     spdlog::info("replaying the TorchScript step of {}", a.bundle);
-    return replay_script_bundle(a.bundle, device_option_value(a.device), a.replays);
+    return replay_script_bundle(a.bundle, device_option_value(a.device), a.replays, a.threads);
   }
   const auto bundle = load_bundle(a.bundle);
   spdlog::info("replaying step {} of {} ({} samples)", bundle.step, a.bundle, bundle.samples.size());
-  return replay_bundle(bundle, device_option_value(a.device), a.replays);
+  return replay_bundle(bundle, device_option_value(a.device), a.replays, a.threads);
 }
 
 void run(const DiagnoseArgs& a) {
@@ -47,6 +48,10 @@ void add_diagnose_command(CLI::App& app) {
   cmd->add_option("--replays", args->replays,
                   "Replays on --device before the step is called transient (default: the run's guard.replays)")
       ->check(CLI::Range(int64_t{1}, int64_t{100}));
+  // The step's own count by default: a reduction's rounding depends on how it is split.
+  cmd->add_option("--threads", args->threads,
+                  "Intra-op threads of the replays (default: the count the step ran with, from its reproducer)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1024}));
   cmd->callback([args] { run(*args); });
 }
 

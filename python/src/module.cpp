@@ -27,6 +27,7 @@
 #include "depthguard/runlog/metrics_log.h"
 #include "depthguard/runlog/tensorboard_mirror.h"
 #include "depthguard/runtime/device.h"
+#include "python_call_site.h"
 #include "python_logging_sink.h"
 #include "python_state.h"
 
@@ -120,6 +121,7 @@ void log_to(Sentinel& sentinel, const std::string& dir, std::function<void(const
     write_report(found.location, found.report);
     if (write_bundle && evidence.stage != GuardStage::Weight && evidence.stage != GuardStage::Input) {
       write_bundle(found.location);
+      write_script_conditions(found.location, evidence.conditions);
     }
     return found;
   });
@@ -146,6 +148,10 @@ void bind_reports(py::module_& m) {
       .def_readonly("chain", &NonFiniteOp::chain)
       .def_readonly("direction", &NonFiniteOp::direction)
       .def_readonly("module", &NonFiniteOp::module)
+      .def_property_readonly("file", [](const NonFiniteOp& op) { return op.site ? std::optional(op.site->file) : std::nullopt; })
+      .def_property_readonly("line", [](const NonFiniteOp& op) { return op.site ? std::optional(op.site->line) : std::nullopt; })
+      .def_property_readonly("function",
+                             [](const NonFiniteOp& op) { return op.site ? std::optional(op.site->function) : std::nullopt; })
       .def_property_readonly("inputs",
                              [](const NonFiniteOp& op) {
                                std::vector<py::object> out;
@@ -156,7 +162,11 @@ void bind_reports(py::module_& m) {
                              })
       .def_readonly("output", &NonFiniteOp::output)
       .def_readonly("earlier_ops", &NonFiniteOp::earlier_ops)
-      .def_readonly("producers", &NonFiniteOp::producers);
+      .def_property_readonly("producers", [](const NonFiniteOp& op) {
+        std::vector<std::string> out;
+        for (const auto& p : op.producers) out.push_back(p.text());
+        return out;
+      });
   py::class_<ForensicsReport>(m, "Report")
       .def_readonly("step", &ForensicsReport::step)
       .def_readonly("stage", &ForensicsReport::stage)
@@ -165,7 +175,14 @@ void bind_reports(py::module_& m) {
       .def_readonly("findings", &ForensicsReport::findings)
       .def_property_readonly("cause", [](const ForensicsReport& r) { return choice_name(nonfinite_cause_choices(), r.cause); })
       .def_property_readonly("cause_title", [](const ForensicsReport& r) { return cause_title(r.cause); })
-      .def_property_readonly("remedy", [](const ForensicsReport& r) { return cause_remedy(r.cause); })
+      .def_property_readonly("remedy", &ForensicsReport::remedy)
+      .def_readonly("intra_op_threads", &ForensicsReport::intra_op_threads)
+      .def_property_readonly("fix_at",
+                             [](const ForensicsReport& r) {
+                               std::vector<std::string> out;
+                               for (const auto& s : r.fix_sites()) out.push_back(s.file + ":" + std::to_string(s.line));
+                               return out;
+                             })
       .def_readonly("reason", &ForensicsReport::reason)
       .def_property_readonly("replays",
                              [](const ForensicsReport& r) {
@@ -258,7 +275,7 @@ void bind_audit(py::module_& m) {
 // `python -m depthguard diagnose`: a Python loop's reproducer (forensics/step-N with
 // replay.pt) replayed with every operator watched (guard/script_replay.h). The trainer's
 // bundle.pt needs its model and config, which only the depthguard CLI builds.
-ForensicsReport diagnose(const std::string& path, const std::string& device, int64_t replays) {
+ForensicsReport diagnose(const std::string& path, const std::string& device, int64_t replays, int64_t threads) {
   if (!is_script_bundle(path)) {
     const bool trainer_bundle = std::filesystem::is_regular_file(std::filesystem::path(path) / "bundle.pt") ||
                                 std::filesystem::path(path).filename() == "bundle.pt";
@@ -267,7 +284,7 @@ ForensicsReport diagnose(const std::string& path, const std::string& device, int
                                        "(the CLI, make demo builds it) replays it with its model"
                               : path + ": no replay.pt there (a Python loop's forensics/step-N directory, or its replay.pt)");
   }
-  return replay_script_bundle(path, resolve_device(device), replays);
+  return replay_script_bundle(path, resolve_device(device), replays, threads);
 }
 
 // The sentinel's calls run without the GIL: its replay runs backward, which LibTorch's autograd
@@ -287,7 +304,9 @@ void bind_sentinel(py::module_& m) {
       .def(py::init([](py::object owner, std::vector<at::Tensor> parameters, std::vector<at::Tensor> buffers,
                        const py::kwargs& options) {
              auto state = std::make_shared<PythonState>(std::move(owner), std::move(parameters), std::move(buffers));
-             return std::make_unique<Sentinel>(state, guard_options(options));
+             auto sentinel = std::make_unique<Sentinel>(state, guard_options(options));
+             sentinel->find_call_sites_with(python_call_site);
+             return sentinel;
            }),
            py::arg("owner"), py::arg("parameters"), py::arg("buffers"))
       .def("log_to", &log_to, py::arg("dir"), py::arg("write_bundle"))
@@ -357,6 +376,7 @@ PYBIND11_MODULE(_C, m) {
   // One step under the kernel check, the state put back (guard/kernel_audit.h); `step` is the
   // package's closure: forward in the model's scopes, loss, backward.
   m.def("audit", &audit_step, released, py::arg("parameters"), py::arg("buffers"), py::arg("step"));
-  m.def("diagnose", &diagnose, released, py::arg("path"), py::arg("device") = "cpu", py::arg("replays") = 1);
+  m.def("diagnose", &diagnose, released, py::arg("path"), py::arg("device") = "cpu", py::arg("replays") = 1,
+        py::arg("threads") = 0);
   bind_sentinel(m);
 }

@@ -2,6 +2,8 @@
 // heads and losses fail, and from the steps before it.
 #include "depthguard/guard/nonfinite_cause.h"
 
+#include <regex>
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -14,6 +16,12 @@
 
 namespace depthguard {
 namespace {
+
+std::vector<std::string> producer_texts(const NonFiniteOp& op) {
+  std::vector<std::string> out;
+  for (const auto& p : op.producers) out.push_back(p.text());
+  return out;
+}
 
 NonFiniteCause cause_of(const std::function<void()>& fn, std::string* why = nullptr) {
   const auto op = first_nonfinite_op(fn);
@@ -107,7 +115,7 @@ TEST(NonFiniteCause, ALogOfWhatAHeadsSigmoidMadeIsV2AtTheLog) {
   ASSERT_TRUE(op);
   EXPECT_EQ(op->op, "aten::log");
   EXPECT_EQ(op->module, "loss");
-  EXPECT_EQ(op->producers, (std::vector<std::string>{"aten::flatten in loss", "aten::mul in head", "aten::sigmoid in head"}));
+  EXPECT_EQ(producer_texts(*op), (std::vector<std::string>{"aten::flatten in loss", "aten::mul in head", "aten::sigmoid in head"}));
   std::string why;
   EXPECT_EQ(cause_of_op(*op, why), NonFiniteCause::LogOfSigmoid);
   EXPECT_NE(why.find("aten::sigmoid in head"), std::string::npos) << why;
@@ -122,7 +130,7 @@ TEST(NonFiniteCause, ALogOfZerosAnotherOpMadeIsNotV2) {
   });
   ASSERT_TRUE(op);
   std::string why;
-  EXPECT_EQ(op->producers, (std::vector<std::string>{"aten::relu", "aten::sub"}));
+  EXPECT_EQ(producer_texts(*op), (std::vector<std::string>{"aten::relu", "aten::sub"}));
   EXPECT_EQ(cause_of_op(*op, why), NonFiniteCause::Unknown) << why;  // the sigmoid ran in the same module
 }
 
@@ -141,10 +149,32 @@ TEST(NonFiniteCause, EveryCauseHasANameTitleAndRemedy) {
   for (const auto& [name, cause] : nonfinite_cause_choices()) {
     EXPECT_FALSE(cause_title(cause).empty()) << name;
     EXPECT_FALSE(cause_remedy(cause).empty()) << name;
+    EXPECT_FALSE(cause_remedy(cause, FixTerms::PyTorch).empty()) << name;
   }
   EXPECT_NE(cause_remedy(NonFiniteCause::SqrtAtZero).find("loss.reduction"), std::string::npos);
   EXPECT_NE(cause_remedy(NonFiniteCause::LogOfSigmoid).find("model.head: fused"), std::string::npos);
   EXPECT_NE(cause_remedy(NonFiniteCause::Variance).find("loss.variance: population"), std::string::npos);
+}
+
+// A loop of the user's own has no depthguard configuration: its fix is PyTorch code, the
+// replacement of the vulnerable form.
+TEST(NonFiniteCause, TheFixForALoopsOwnCodeNamesNoConfigurationKey) {
+  const std::regex config_key(R"((^|[^\w.])(loss|model|train|guard|optimizer|schedule|data|eval)\.[a-z_.]+:)");
+  for (const auto& [name, cause] : nonfinite_cause_choices()) {
+    const auto& fix = cause_remedy(cause, FixTerms::PyTorch);
+    EXPECT_FALSE(std::regex_search(fix, config_key)) << name << ": " << fix;
+    EXPECT_EQ(fix.find("depthguard's loader"), std::string::npos) << name;
+    EXPECT_NE(fix, cause_remedy(cause)) << name;
+  }
+  EXPECT_TRUE(std::regex_search(cause_remedy(NonFiniteCause::SqrtAtZero), config_key));  // the pattern finds keys
+  EXPECT_NE(cause_remedy(NonFiniteCause::SqrtAtZero, FixTerms::PyTorch).find("torch.sqrt(D)"), std::string::npos);
+  EXPECT_NE(cause_remedy(NonFiniteCause::Variance, FixTerms::PyTorch).find("torch.var(g, correction=0)"),
+            std::string::npos);
+  EXPECT_NE(cause_remedy(NonFiniteCause::LogOfSigmoid, FixTerms::PyTorch)
+                .find("math.log(max_depth) + torch.nn.functional.logsigmoid(x)"),
+            std::string::npos);
+  EXPECT_NE(cause_remedy(NonFiniteCause::EmptyMask, FixTerms::PyTorch).find("mask.sum().clamp_min(1)"),
+            std::string::npos);
 }
 
 std::vector<StepRecord> flat(size_t n) {

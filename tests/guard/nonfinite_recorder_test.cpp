@@ -100,3 +100,81 @@ TEST(NonFiniteRecorder, AScopeOpenedWithoutAListenerIsNotRecorded) {
 
 }  // namespace
 }  // namespace depthguard
+
+namespace depthguard {
+namespace {
+
+// The Python package's finder reads the Python stack; this one returns the line a test says
+// it is at, as the stack would while the code there runs.
+struct FakeStack {
+  CallSite here;
+  CallSiteFinder finder() {
+    return [this] { return std::optional<CallSite>(here); };
+  }
+};
+
+TEST(NonFiniteRecorder, NamesTheCallSiteOfTheOperatorAndOfEachProducer) {
+  FakeStack stack;
+  const auto logits = torch::full({4}, -120.0F).requires_grad_(true);
+  const auto op = first_nonfinite_op(
+      [&] {
+        torch::Tensor depth;
+        {
+          OpScope head("head");
+          stack.here = {"/repo/net.py", 16, "Head.forward"};
+          depth = torch::sigmoid(logits) * 10.0;
+        }
+        stack.here = {"/repo/loss.py", 32, "silog_loss"};
+        torch::log(depth).mean().backward();
+      },
+      stack.finder());
+  ASSERT_TRUE(op);
+  EXPECT_EQ(op->op, "aten::log");
+  ASSERT_TRUE(op->site);
+  EXPECT_EQ(op->site->text(), "/repo/loss.py:32 (silog_loss)");
+  EXPECT_EQ(op->module, "silog_loss");  // outside every scope: named by its function, never ""
+  ASSERT_EQ(op->producers.size(), 2U);
+  EXPECT_EQ(op->producers[0].text(), "aten::mul in head at /repo/net.py:16 (Head.forward)");
+  EXPECT_EQ(op->producers[1].text(), "aten::sigmoid in head at /repo/net.py:16 (Head.forward)");
+}
+
+// A backward node has no call site of its own: its forward operator's is where the code is.
+TEST(NonFiniteRecorder, ABackwardNodeHasItsForwardOperatorsCallSite) {
+  FakeStack stack;
+  const auto x = torch::ones({3}, torch::requires_grad());
+  const auto op = first_nonfinite_op(
+      [&] {
+        stack.here = {"/repo/bts.py", 52, "SilogLoss.forward"};
+        const auto d = (x - x.detach()).pow(2).mean();
+        stack.here = {"/repo/train.py", 90, "main"};
+        torch::sqrt(d).backward();
+      },
+      stack.finder());
+  ASSERT_TRUE(op);
+  EXPECT_EQ(op->op, "SqrtBackward0");
+  ASSERT_TRUE(op->site);
+  EXPECT_EQ(op->site->text(), "/repo/train.py:90 (main)");
+  EXPECT_EQ(op->module, "main");
+}
+
+TEST(NonFiniteRecorder, WithoutAFinderNoOperatorHasACallSite) {
+  const auto op = first_nonfinite_op([] { torch::log(torch::zeros({2})); });
+  ASSERT_TRUE(op);
+  EXPECT_FALSE(op->site);
+  EXPECT_EQ(op->module, "");
+}
+
+TEST(ScopeOfCall, NamesTheFunctionOrTheLossModulesClass) {
+  const auto scope = [](const std::string& function) { return scope_of_call({"/repo/x.py", 1, function}); };
+  EXPECT_EQ(scope("silog_loss"), "silog_loss");
+  EXPECT_EQ(scope("SiLogLoss.forward"), "SiLogLoss");
+  EXPECT_EQ(scope("make_loss.<locals>.silog"), "make_loss.silog");
+  EXPECT_EQ(scope("forward"), "forward");  // a module-level function called forward
+  EXPECT_EQ(scope("main.<locals>.<lambda>"), "loss");
+  EXPECT_EQ(scope("<lambda>"), "loss");
+  EXPECT_EQ(scope("<module>"), "loss");
+  EXPECT_EQ(scope(""), "loss");
+}
+
+}  // namespace
+}  // namespace depthguard

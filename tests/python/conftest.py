@@ -1,4 +1,7 @@
 """Depth networks and losses written the way public PyTorch depth repos write them."""
+import os
+import sys
+
 import pytest
 import torch
 import torch.nn as nn
@@ -50,3 +53,11 @@ def batch(seed, n=2, size=16):
 def _seeded():
     torch.manual_seed(0)
     torch.set_num_threads(2)
+
+
+def diagnose_commands():
+    """The package's own `python -m depthguard diagnose`, and the CLI's where ctest names it."""
+    commands = [pytest.param([sys.executable, "-m", "depthguard", "diagnose"], id="python-m-depthguard")]
+    if os.environ.get("DEPTHGUARD_CLI"):
+        commands.append(pytest.param([os.environ["DEPTHGUARD_CLI"], "diagnose"], id="cli"))
+    return commands

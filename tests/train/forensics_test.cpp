@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include <ATen/Parallel.h>
 #include <nlohmann/json.hpp>
 #include <torch/version.h>
 
@@ -58,7 +59,8 @@ fs::path report_dir(const std::string& run) {
 struct Outcome {
   std::string halt_message;
   nlohmann::json report;
-  fs::path dir;
+  fs::path dir;  ///< removed with the run: its bundle is kept in `bundle`
+  ReproBundle bundle;
 };
 
 Outcome expect_halt(const YAML::Node& root, const std::string& name) {
@@ -73,7 +75,8 @@ Outcome expect_halt(const YAML::Node& root, const std::string& name) {
   EXPECT_NE(read_text(o.dir / "report.txt").find("cause:"), std::string::npos);
   EXPECT_NE(o.halt_message.find("cause " + o.report["cause"].get<std::string>()), std::string::npos) << o.halt_message;
   // The bundle alone (no dataset) replays to the same report.
-  EXPECT_EQ(replay_bundle(load_bundle(o.dir.string())).json() + "\n", read_text(o.dir / "report.json"));
+  o.bundle = load_bundle(o.dir.string());
+  EXPECT_EQ(replay_bundle(o.bundle).json() + "\n", read_text(o.dir / "report.json"));
   return o;
 }
 
@@ -104,6 +107,18 @@ TEST(Forensics, V1SquareRootOfAZeroSilogInTheBackward) {
   const auto o = expect_halt(root, "forensics_v1");
   expect_report(o.report, "v1_sqrt", "gradient", {"SqrtBackward0", "backward", "loss.silog"});
   EXPECT_NE(o.report["remedy"].get<std::string>().find("loss.reduction: none"), std::string::npos);
+  EXPECT_EQ(o.report["remedy_terms"], "trainer");
+  // The bundle records the step's thread count and generators; diagnose --threads overrides
+  // the count for its replays and leaves the process's as it was.
+  const auto& bundle = o.bundle;
+  EXPECT_EQ(bundle.conditions.intra_op_threads, at::get_num_threads());
+  EXPECT_TRUE(bundle.conditions.generators);
+  EXPECT_EQ(o.report["intra_op_threads"], at::get_num_threads());
+  const int before = at::get_num_threads();
+  const auto overridden = replay_bundle(bundle, c10::kCPU, 1, before + 1);
+  EXPECT_EQ(overridden.intra_op_threads, before + 1);
+  EXPECT_EQ(overridden.cause, NonFiniteCause::SqrtAtZero) << overridden.text();
+  EXPECT_EQ(at::get_num_threads(), before);
   root["loss"]["reduction"] = "none";
   expect_completes(root, "forensics_v1_guideline");
 }

@@ -23,12 +23,21 @@ json summary_json(const TensorSummary& s) {
   return j;
 }
 
+std::vector<std::string> producer_texts(const NonFiniteOp& op) {
+  std::vector<std::string> out;
+  for (const auto& p : op.producers) out.push_back(p.text());
+  return out;
+}
+
 json op_json(const NonFiniteOp& op) {
   json inputs = json::array();
   for (const auto& a : op.inputs) inputs.push_back(a.tensor ? summary_json(*a.tensor) : json(a.scalar));
-  return json{{"name", op.op},         {"chain", op.chain},   {"direction", op.direction},
-              {"module", op.module},   {"inputs", inputs},    {"output", summary_json(op.output)},
-              {"earlier_ops", op.earlier_ops}, {"producers", op.producers}};
+  json j{{"name", op.op},         {"chain", op.chain},   {"direction", op.direction},
+         {"module", op.module},   {"inputs", inputs},    {"output", summary_json(op.output)},
+         {"earlier_ops", op.earlier_ops}, {"producers", producer_texts(op)}};
+  j["site"] = op.site ? json{{"file", op.site->file}, {"line", op.site->line}, {"function", op.site->function}}
+                      : json(nullptr);
+  return j;
 }
 
 json history_array(const std::vector<StepRecord>& history) {
@@ -45,6 +54,14 @@ json replays_array(const std::vector<StepReplay>& replays) {
   for (const auto& r : replays) a.push_back({{"device", r.device}, {"precision", r.precision}, {"nonfinite", r.nonfinite}});
   return a;
 }
+
+std::vector<std::string> file_lines(const std::vector<CallSite>& sites) {
+  std::vector<std::string> out;
+  for (const auto& s : sites) out.push_back(s.file + ":" + std::to_string(s.line));
+  return out;
+}
+
+const char* terms_name(FixTerms terms) { return terms == FixTerms::Trainer ? "trainer" : "pytorch"; }
 
 json spikes_array(const std::vector<Spike>& spikes) {
   json a = json::array();
@@ -133,6 +150,15 @@ void ForensicsReport::classify() {
            "the replay of this step produced no non-finite operator output";
 }
 
+std::vector<CallSite> ForensicsReport::fix_sites() const {
+  std::vector<CallSite> out;
+  if (!op || !op->site) return out;
+  out.push_back(*op->site);
+  const auto* sigmoid = cause == NonFiniteCause::LogOfSigmoid ? sigmoid_producer(*op) : nullptr;
+  if (sigmoid && sigmoid->site && sigmoid->site->text() != op->site->text()) out.push_back(*sigmoid->site);
+  return out;
+}
+
 std::string ForensicsReport::json() const {
   nlohmann::json j{{"step", step},
                    {"stage", stage},
@@ -142,7 +168,9 @@ std::string ForensicsReport::json() const {
                    {"cause", choice_name(nonfinite_cause_choices(), cause)},
                    {"cause_title", cause_title(cause)},
                    {"reason", reason},
-                   {"remedy", cause_remedy(cause)},
+                   {"remedy", remedy()},
+                   {"remedy_terms", terms_name(terms)},
+                   {"fix_at", file_lines(fix_sites())},
                    {"history", history_array(history)}};
   j["op"] = op ? op_json(*op) : nlohmann::json(nullptr);
   j["precision_only"] = precision_only;
@@ -150,6 +178,7 @@ std::string ForensicsReport::json() const {
   j["run_device"] = run_device;
   j["run_precision"] = run_precision;
   j["replays"] = replays_array(replays);
+  j["intra_op_threads"] = intra_op_threads;
   j["spikes"] = spikes_array(spikes);
   return j.dump(2);
 }
@@ -159,13 +188,14 @@ std::string ForensicsReport::text() const {
   out += samples.empty() ? "\n" : fmt::format(" (samples {})\n", fmt::join(samples, ", "));
   if (op) {
     out += fmt::format("  first non-finite operator: {} ({}) in module '{}'\n", op->op, op->direction, op->module);
+    if (op->site) out += fmt::format("    called at {}\n", op->site->text());
     if (op->chain != op->op) out += fmt::format("    call chain: {}\n", op->chain);
     for (size_t i = 0; i < op->inputs.size(); ++i) {
       const auto& a = op->inputs[i];
       out += fmt::format("    input {}: {}\n", i, a.tensor ? a.tensor->text() : a.scalar);
     }
     out += fmt::format("    output: {}\n", op->output.text());
-    if (!op->producers.empty()) out += fmt::format("    its inputs made by: {}\n", fmt::join(op->producers, " < "));
+    if (!op->producers.empty()) out += fmt::format("    its inputs made by: {}\n", fmt::join(producer_texts(*op), " < "));
   }
   for (const auto& f : findings) out += fmt::format("  {}\n", f);
   for (const auto& s : spikes) {
@@ -176,8 +206,11 @@ std::string ForensicsReport::text() const {
     out += fmt::format("  replayed on {}{}: {}\n", r.device, r.precision.empty() ? "" : " in " + r.precision,
                        r.nonfinite ? "non-finite again" : "finite");
   }
-  out += fmt::format("  cause: {} [{}]\n  why: {}\n  fix: {}\n", cause_title(cause),
-                     choice_name(nonfinite_cause_choices(), cause), reason, cause_remedy(cause));
+  if (!replays.empty() && intra_op_threads > 0) out += fmt::format("  replays on {} intra-op thread(s)\n", intra_op_threads);
+  const auto at = file_lines(fix_sites());
+  out += fmt::format("  cause: {} [{}]\n  why: {}\n  fix{}: {}\n", cause_title(cause),
+                     choice_name(nonfinite_cause_choices(), cause), reason,
+                     at.empty() ? "" : fmt::format(" at {}", fmt::join(at, " and ")), remedy());
   return out;
 }
 

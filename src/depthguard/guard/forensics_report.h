@@ -41,6 +41,16 @@ struct ForensicsReport {
   std::vector<Spike> spikes;         ///< the spike warnings among them
   NonFiniteCause cause = NonFiniteCause::Unknown;
   std::string reason;  ///< the evidence for `cause`, in words
+  /// Whose terms the fix is in: the trainer's config keys, or PyTorch code for a loop's own
+  /// replay (its operator's call site is where the fix goes).
+  FixTerms terms = FixTerms::Trainer;
+  int64_t intra_op_threads = 0;  ///< the replays' intra-op thread count; 0 when not recorded
+
+  /// The fix in `terms` (cause_remedy).
+  const std::string& remedy() const { return cause_remedy(cause, terms); }
+  /// The lines the fix changes: the operator's call site, and for V2 also the sigmoid's (the
+  /// fused form replaces both); none without call sites.
+  std::vector<CallSite> fix_sites() const;
 
   /// Sets cause and reason from the evidence above: injection first (a fault that every run
   /// gets; one injected on the first run only, ":once", is judged by the replays like any

@@ -1,5 +1,7 @@
 #include "depthguard/guard/generator_keeper.h"
 
+#include <algorithm>
+
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Context.h>
 #include <torch/cuda.h>
@@ -30,7 +32,22 @@ void GeneratorStates::restore() const {
   TORCH_CHECK(cpu_.defined(), "GeneratorStates::restore: no states captured (GeneratorStates::capture makes them)");
   at::Generator cpu = at::detail::getDefaultCPUGenerator();
   cpu.set_state(cpu_);
-  for (size_t i = 0; i < cuda_.size(); ++i) cuda_generator(i).set_state(cuda_[i]);
+  const auto devices = torch::cuda::is_available() ? static_cast<size_t>(torch::cuda::device_count()) : 0;
+  for (size_t i = 0; i < std::min(cuda_.size(), devices); ++i) cuda_generator(i).set_state(cuda_[i]);
+}
+
+std::vector<at::Tensor> GeneratorStates::tensors() const {
+  std::vector<at::Tensor> out{cpu_};
+  out.insert(out.end(), cuda_.begin(), cuda_.end());
+  return out;
+}
+
+GeneratorStates GeneratorStates::from_tensors(const std::vector<at::Tensor>& states) {
+  TORCH_CHECK(!states.empty(), "GeneratorStates::from_tensors: no states (the CPU generator's comes first)");
+  GeneratorStates s;
+  s.cpu_ = states.front();
+  s.cuda_.assign(states.begin() + 1, states.end());
+  return s;
 }
 
 }  // namespace depthguard

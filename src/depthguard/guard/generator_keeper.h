@@ -13,8 +13,14 @@ class GeneratorStates {
  public:
   /// The states now: the CPU generator's and, where CUDA is available, each device's.
   static GeneratorStates capture();
-  /// Puts them back.
+  /// Puts them back: the CPU generator's, and each CUDA device's that this process has (a
+  /// state recorded on a machine with more devices keeps only theirs).
   void restore() const;
+
+  /// The states as tensors, the CPU's first (for a file); from_tensors reads them back.
+  /// Throws c10::Error when `states` is empty.
+  std::vector<at::Tensor> tensors() const;
+  static GeneratorStates from_tensors(const std::vector<at::Tensor>& states);
 
  private:
   at::Tensor cpu_;

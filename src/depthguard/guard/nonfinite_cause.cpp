@@ -27,57 +27,88 @@ const ChoiceTable<NonFiniteCause>& nonfinite_cause_choices() {
 
 namespace {
 
+// One row per cause: its title, the fix as the trainer's config keys, and the fix as PyTorch
+// code for a loop of the user's own (docs/guard.md "Causes and fixes" prints this table).
 struct CauseText {
-  std::string title, remedy;
+  std::string title, trainer, pytorch;
 };
 
 const CauseText& text_of(NonFiniteCause cause) {
   static const std::map<NonFiniteCause, CauseText> texts{
       {NonFiniteCause::SqrtAtZero,
        {"V1: square root at or near zero",
-        "guideline 1: train on D itself, loss.reduction: none (or sqrt_eps for a bounded gradient)"}},
+        "guideline 1: train on D itself, loss.reduction: none (or sqrt_eps for a bounded gradient)",
+        "guideline 1: train on D itself, not its root: loss = D where it was torch.sqrt(D) (the same minimum; "
+        "log torch.sqrt(D.detach()) for the SILog figure), or torch.sqrt(D + 1e-8) for a bounded gradient"}},
       {NonFiniteCause::LogOfSigmoid,
        {"V2: log of an underflowed sigmoid",
         "guideline 2: compute log-depth with a fused log-sigmoid, model.head: fused (in PyTorch code: "
-        "log(max_depth) + torch.nn.functional.logsigmoid(x) for log(sigmoid(x) * max_depth))"}},
+        "log(max_depth) + torch.nn.functional.logsigmoid(x) for log(sigmoid(x) * max_depth))",
+        "guideline 2: compute log-depth with the fused log-sigmoid: math.log(max_depth) + "
+        "torch.nn.functional.logsigmoid(x) in place of torch.log(torch.sigmoid(x) * max_depth), and the depth as "
+        "its exp() where a depth is needed"}},
       {NonFiniteCause::Variance,
        {"V3: variance with N - 1 = 0 or a negative one-pass variance",
-        "guideline 3: two-pass population variance, loss.variance: population"}},
+        "guideline 3: two-pass population variance, loss.variance: population",
+        "guideline 3: a two-pass population variance: torch.var(g, correction=0) (unbiased=False before torch 2.0) "
+        "in place of torch.var(g), or ((g - g.mean()) ** 2).mean() in place of (g ** 2).mean() - g.mean() ** 2"}},
       {NonFiniteCause::DivisionByZero,
        {"division by zero",
         "a denominator reached 0: look at the operator's inputs above; few valid pixels per crop "
-        "(data.augment crop size, ground-truth sparsity) are the usual source"}},
+        "(data.augment crop size, ground-truth sparsity) are the usual source",
+        "a denominator reached 0: look at the operator's inputs above; guard it (x / d.clamp_min(1e-6), or skip the "
+        "batch where d == 0); few valid pixels per crop are the usual source"}},
       {NonFiniteCause::Overflow,
        {"exp/pow or arithmetic overflow",
-        "lower optimizer.lr or set optimizer.grad_clip; guard.policy: rollback also lowers the learning rate"}},
+        "lower optimizer.lr or set optimizer.grad_clip; guard.policy: rollback also lowers the learning rate",
+        "lower the optimizer's lr or clip the gradients (sentinel.check_step(loss, max_norm=1.0), or "
+        "torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)); Sentinel(policy=\"rollback\") also lowers the "
+        "learning rate"}},
       {NonFiniteCause::NonFiniteInput,
-       {"non-finite input data",
-        "fix or remove the named samples (their image or depth files hold NaN or inf)"}},
+       {"non-finite input data", "fix or remove the named samples (their image or depth files hold NaN or inf)",
+        "fix or remove the named samples (their image or depth hold NaN or inf): test torch.isfinite(x).all() in the "
+        "Dataset's __getitem__, or pass inputs=(image, depth) to sentinel.begin_step"}},
       {NonFiniteCause::EmptyMask,
        {"a mean or variance over no values (a depth map with no valid pixel)",
         "leave samples without a valid depth pixel out of the batch (depthguard's loader refuses them), or divide "
-        "by the valid count only where it is positive"}},
+        "by the valid count only where it is positive",
+        "skip a sample whose mask is empty (if not mask.any(): continue, or leave it out in the Dataset), or divide by "
+        "the count only where it is positive: (d ** 2).sum() / mask.sum().clamp_min(1) in place of (d ** 2).mean()"}},
       {NonFiniteCause::Exploding,
        {"exploding weights or learning rate",
         "lower optimizer.lr, add warm-up (schedule.warmup_steps) or set optimizer.grad_clip; guard.policy: "
-        "rollback also lowers the learning rate"}},
+        "rollback also lowers the learning rate",
+        "lower the optimizer's lr, add warm-up (torch.optim.lr_scheduler.LinearLR(optimizer, start_factor=0.01, "
+        "total_iters=500)) or clip the gradients (sentinel.check_step(loss, max_norm=1.0)); "
+        "Sentinel(policy=\"rollback\") also lowers the learning rate"}},
       {NonFiniteCause::Precision,
        {"reduced precision: finite in float32",
         "the guideline forms stay finite in float16 (model.head: fused, loss.reduction: none, loss.variance: "
-        "population); else train.precision: bf16 (float32's exponent range) or fp32"}},
+        "population); else train.precision: bf16 (float32's exponent range) or fp32",
+        "the guideline forms stay finite in float16 (the fused log-sigmoid, the loss on D, the population variance); "
+        "else torch.autocast(device_type, dtype=torch.bfloat16) (float32's exponent range), or run this operator in "
+        "float32 (x.float() before it)"}},
       {NonFiniteCause::DeviceKernel,
        {"a device kernel: finite on the CPU in the same precision",
         "report the operator and its inputs above to the kernel's maintainers; meanwhile train.precision: fp32 or "
         "another implementation of the operator; depthguard audit (depthguard.audit in Python) checks every kernel of "
-        "a step against float64, finite or not"}},
+        "a step against float64, finite or not",
+        "report the operator and its inputs above to the kernel's maintainers; meanwhile run it in float32 or with "
+        "another implementation; depthguard.audit(model, closure) checks every kernel of a step against float64, "
+        "finite or not"}},
       {NonFiniteCause::Transient,
        {"transient: not reproduced when the step ran again",
         "a hardware fault (silent data corruption) or a nondeterministic kernel; guard.on_transient: retry runs the "
-        "step again; a device with repeated transients should be tested and taken out of service"}},
+        "step again; a device with repeated transients should be tested and taken out of service",
+        "a hardware fault (silent data corruption) or a nondeterministic kernel; Sentinel(on_transient=\"retry\") "
+        "(the default) runs the step again; a device with repeated transients should be tested and taken out of "
+        "service"}},
       {NonFiniteCause::Injected,
-       {"injected on purpose (guard.inject)", "nothing to fix: fault injection is on (guard.inject: none turns it off)"}},
+       {"injected on purpose (guard.inject)", "nothing to fix: fault injection is on (guard.inject: none turns it off)",
+        "nothing to fix: fault injection is on"}},
       {NonFiniteCause::Unknown,
-       {"unknown", "inspect the operator and inputs above; depthguard diagnose replays the bundle"}},
+       {"unknown", "inspect the operator and inputs above; depthguard diagnose replays the bundle",
+        "inspect the operator and inputs above at the line named; python -m depthguard diagnose DIR replays the step"}},
   };
   return texts.at(cause);
 }
@@ -113,7 +144,15 @@ double median(std::vector<double> v) {
 }  // namespace
 
 const std::string& cause_title(NonFiniteCause cause) { return text_of(cause).title; }
-const std::string& cause_remedy(NonFiniteCause cause) { return text_of(cause).remedy; }
+
+const Producer* sigmoid_producer(const NonFiniteOp& op) {
+  const auto it = std::find_if(op.producers.begin(), op.producers.end(),
+                               [](const Producer& p) { return p.op.rfind("aten::sigmoid", 0) == 0; });
+  return it == op.producers.end() ? nullptr : &*it;
+}
+const std::string& cause_remedy(NonFiniteCause cause, FixTerms terms) {
+  return terms == FixTerms::Trainer ? text_of(cause).trainer : text_of(cause).pytorch;
+}
 
 NonFiniteCause cause_of_op(const NonFiniteOp& op, std::string& reason) {
   const auto name = base_name(op.op);
@@ -143,15 +182,13 @@ NonFiniteCause cause_of_op(const NonFiniteOp& op, std::string& reason) {
     // Forward: a sigmoid made the log's input (through a product with max_depth, a mask, a
     // cast), in this module or another (a head's output whose log the loss takes). Backward:
     // a sigmoid ran earlier in the module of the log's forward operator.
-    const auto from_sigmoid = std::find_if(op.producers.begin(), op.producers.end(), [](const std::string& p) {
-      return p.rfind("aten::sigmoid", 0) == 0;
-    });
+    const auto from_sigmoid = sigmoid_producer(op);
     const bool after_sigmoid =
         backward ? std::find(op.earlier_ops.begin(), op.earlier_ops.end(), "aten::sigmoid") != op.earlier_ops.end()
-                 : from_sigmoid != op.producers.end();
+                 : from_sigmoid != nullptr;
     reason = fmt::format("{} ({}) of {} zero(s) in '{}'", op.op, op.direction, zeros, op.module);
     if (after_sigmoid) {
-      reason += backward ? ", after a sigmoid there" : ", of what " + *from_sigmoid + " made";
+      reason += backward ? ", after a sigmoid there" : ", of what " + from_sigmoid->text() + " made";
       // Where the sigmoid underflows depends on the dtype it ran in (the log's input's).
       const bool half = !op.inputs.empty() && op.inputs[0].tensor && op.inputs[0].tensor->dtype == "Half";
       reason += half ? ": sigmoid(x) underflows to 0 in float16 for x below about -17"

@@ -29,10 +29,15 @@ enum class NonFiniteCause {
 };
 const ChoiceTable<NonFiniteCause>& nonfinite_cause_choices();
 
+/// Whose terms a fix is told in: depthguard's trainer (its configuration keys) or a training
+/// loop of the user's own (the PyTorch code that replaces the vulnerable form).
+enum class FixTerms { Trainer, PyTorch };
+
 /// One-line name of a cause, e.g. "V1: square root at or near zero".
 const std::string& cause_title(NonFiniteCause cause);
-/// The guideline or config switch that prevents it.
-const std::string& cause_remedy(NonFiniteCause cause);
+/// The guideline that prevents it, from one table of causes and fixes in two renderings:
+/// the trainer's config switch, or the PyTorch code for a loop's own (no depthguard key).
+const std::string& cause_remedy(NonFiniteCause cause, FixTerms terms = FixTerms::Trainer);
 
 /// The figures of one good step, kept so a report can tell whether things were growing.
 struct StepRecord {
@@ -42,6 +47,9 @@ struct StepRecord {
   double weight_norm = 0;  ///< global L2 norm of the parameters after the update
   double lr = 0;
 };
+
+/// The sigmoid among a forward operator's producers (V2's), or none.
+const Producer* sigmoid_producer(const NonFiniteOp& op);
 
 /// The cause an operator points to, with the reason in words. Rules (first match):
 /// a square root's backward, or a forward root of zero -> V1; a forward root of a negative

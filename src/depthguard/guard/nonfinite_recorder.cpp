@@ -29,6 +29,7 @@ struct Frame {
 // address cannot be reused by another tensor while the entry exists.
 struct Production {
   std::string op, module;
+  std::optional<CallSite> site;
   std::vector<const c10::TensorImpl*> inputs;
   c10::weak_intrusive_ptr<c10::TensorImpl> output;
 };
@@ -38,6 +39,8 @@ struct Recording {
   std::unordered_map<const c10::TensorImpl*, Production> produced;
   std::vector<Frame> ops;            // open operators and backward nodes, outermost first
   std::unordered_map<int64_t, std::string> module_of_seq;
+  std::unordered_map<int64_t, CallSite> site_of_seq;
+  const CallSiteFinder* find_site = nullptr;
   std::unordered_map<std::string, std::deque<std::string>> recent_ops;
   std::optional<NonFiniteOp> found;
 };
@@ -52,6 +55,7 @@ struct HeldInputs : at::ObserverContext {
   std::vector<c10::IValue> inputs;
   bool forward = false;  // not under a backward node: its outputs' production is recorded
   std::string module;
+  std::optional<CallSite> site;
 };
 
 std::string module_path(const std::vector<std::string>& modules) { return fmt::format("{}", fmt::join(modules, ".")); }
@@ -82,16 +86,22 @@ std::unique_ptr<at::ObserverContext> record_start(const at::RecordFunction& fn) 
       std::none_of(r.ops.begin(), r.ops.end(), [](const Frame& f) { return f.kind == FrameKind::Op; });
   r.ops.push_back({name, kind, fn.seqNr()});
   if (kind != FrameKind::Op || r.found || !called_directly || uninitialised(name)) return nullptr;
+  auto held = std::make_unique<HeldInputs>();
+  // A forward operator the code called: only the outermost record is one (under a backward
+  // node, or inside another operator, it is not).
+  held->forward = top;
   if (top) {
-    const auto path = module_path(r.modules);
-    if (fn.seqNr() >= 0) r.module_of_seq[fn.seqNr()] = path;
-    auto& recent = r.recent_ops[path];
+    if (r.find_site && *r.find_site) held->site = (*r.find_site)();
+    held->module = module_path(r.modules);
+    if (held->module.empty() && held->site) held->module = scope_of_call(*held->site);
+    if (fn.seqNr() >= 0) {
+      r.module_of_seq[fn.seqNr()] = held->module;
+      if (held->site) r.site_of_seq[fn.seqNr()] = *held->site;
+    }
+    auto& recent = r.recent_ops[held->module];
     recent.emplace_back(fn.name());
     if (recent.size() > kRecentOps) recent.pop_front();
   }
-  auto held = std::make_unique<HeldInputs>();
-  held->forward = std::none_of(r.ops.begin(), r.ops.end(), [](const Frame& f) { return f.kind != FrameKind::Op; });
-  if (held->forward) held->module = module_path(r.modules);
   torch::NoGradGuard no_grad;
   for (const auto& v : fn.inputs()) {
     const bool overwritten = held->inputs.empty() && v.isTensor() && in_place(fn.name());
@@ -137,15 +147,15 @@ const Production* producer_of(const Recording& r, const c10::TensorImpl* impl) {
 
 // The producers of `inputs`, breadth first (an in-place operator is its own input: each
 // tensor is visited once).
-std::vector<std::string> producers_of(const Recording& r, std::vector<const c10::TensorImpl*> inputs) {
-  std::vector<std::string> out;
+std::vector<Producer> producers_of(const Recording& r, std::vector<const c10::TensorImpl*> inputs) {
+  std::vector<Producer> out;
   std::vector<const c10::TensorImpl*> seen;
   for (size_t i = 0; i < inputs.size() && out.size() < kProducers; ++i) {
     if (std::find(seen.begin(), seen.end(), inputs[i]) != seen.end()) continue;
     seen.push_back(inputs[i]);
     const auto* p = producer_of(r, inputs[i]);
     if (p == nullptr) continue;
-    out.push_back(p->module.empty() ? p->op : p->op + " in " + p->module);
+    out.push_back({p->op, p->module, p->site});
     inputs.insert(inputs.end(), p->inputs.begin(), p->inputs.end());
   }
   return out;
@@ -156,7 +166,7 @@ void record_production(Recording& r, const at::RecordFunction& fn, const HeldInp
     if (!v.isTensor() || !v.toTensor().defined()) continue;
     const auto& t = v.toTensor();
     r.produced.insert_or_assign(t.unsafeGetTensorImpl(),
-                                Production{fn.name(), held.module, tensor_impls(held.inputs),
+                                Production{fn.name(), held.module, held.site, tensor_impls(held.inputs),
                                            c10::weak_intrusive_ptr<c10::TensorImpl>(t.getIntrusivePtr())});
   }
 }
@@ -175,8 +185,10 @@ NonFiniteOp describe(const Recording& r, const HeldInputs& held, const torch::Te
   if (node) {
     const auto it = r.module_of_seq.find(node->seq);
     op.module = it == r.module_of_seq.end() ? "" : it->second;
+    if (const auto site = r.site_of_seq.find(node->seq); site != r.site_of_seq.end()) op.site = site->second;
   } else {
-    op.module = module_path(r.modules);
+    op.module = held.module;
+    op.site = held.site;
   }
   if (const auto it = r.recent_ops.find(op.module); it != r.recent_ops.end()) {
     op.earlier_ops.assign(it->second.begin(), it->second.end());
@@ -212,8 +224,27 @@ void record_end(const at::RecordFunction& fn, at::ObserverContext* context) {
 
 }  // namespace
 
-std::optional<NonFiniteOp> first_nonfinite_op(const std::function<void()>& fn) {
+std::string CallSite::text() const { return fmt::format("{}:{} ({})", file, line, function); }
+
+std::string Producer::text() const {
+  auto out = module.empty() ? op : op + " in " + module;
+  return site ? out + " at " + site->text() : out;
+}
+
+std::string scope_of_call(const CallSite& site) {
+  auto name = site.function;
+  for (auto at = name.find("<locals>."); at != std::string::npos; at = name.find("<locals>.")) name.erase(at, 9);
+  const std::string forward = ".forward";
+  if (name.size() > forward.size() && name.compare(name.size() - forward.size(), forward.size(), forward) == 0) {
+    name.resize(name.size() - forward.size());
+  }
+  const auto last = name.substr(name.rfind('.') == std::string::npos ? 0 : name.rfind('.') + 1);
+  return name.empty() || last == "<lambda>" || last == "<module>" ? "loss" : name;
+}
+
+std::optional<NonFiniteOp> first_nonfinite_op(const std::function<void()>& fn, const CallSiteFinder& find_site) {
   Recording r;
+  r.find_site = &find_site;
   recording = &r;
   const auto handle = at::addThreadLocalCallback(
       at::RecordFunctionCallback(record_start, record_end)

@@ -8,7 +8,6 @@
 #include <torch/script.h>
 
 #include "depthguard/guard/finite_check.h"
-#include "depthguard/guard/generator_keeper.h"
 #include "depthguard/guard/nonfinite_recorder.h"
 #include "depthguard/runtime/atomic_file.h"
 
@@ -39,13 +38,31 @@ ForensicsReport report_of(const fs::path& file) {
   return r;
 }
 
+// The step's conditions, none recorded in a reproducer from before they were.
+StepConditions conditions_of(const fs::path& file) {
+  if (!fs::exists(file)) return {};
+  try {
+    return StepConditions::from_bytes(read_whole_file(file, "the step's conditions"));
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(file.string() + ": " + e.what());
+  }
+}
+
+constexpr const char* kConditionsFile = "conditions.pt";
+
 }  // namespace
+
+void write_script_conditions(const std::string& dir, const StepConditions& conditions) {
+  write_file_atomically((fs::path(dir) / kConditionsFile).string(), conditions.bytes());
+}
 
 bool is_script_bundle(const std::string& path) { return fs::is_regular_file(bundle_dir(path) / "replay.pt"); }
 
-ForensicsReport replay_script_bundle(const std::string& path, c10::Device device, int64_t replays) {
+ForensicsReport replay_script_bundle(const std::string& path, c10::Device device, int64_t replays, int64_t threads) {
   const auto dir = bundle_dir(path);
   auto r = report_of(dir / "report.json");
+  r.terms = FixTerms::PyTorch;
+  const auto conditions = conditions_of(dir / kConditionsFile);
   const auto script = (dir / "replay.pt").string();
   torch::jit::Module replay;
   try {
@@ -54,12 +71,14 @@ ForensicsReport replay_script_bundle(const std::string& path, c10::Device device
     throw std::runtime_error(script + ": not a TorchScript replay: " + e.what_without_backtrace());
   }
   replay.train();
-  GeneratorKeeper keep_generators;
+  const ReplayConditions under(conditions, threads);
+  r.intra_op_threads = under.threads();
   if (r.run_device.empty()) r.run_device = device.str();
   std::vector<torch::Tensor> parameters;
   for (const auto& p : replay.parameters()) parameters.push_back(p);
   bool reproduced = false;
   for (int64_t i = 0; i < std::max<int64_t>(replays, 1) && !reproduced; ++i) {
+    under.restart();
     for (auto& p : parameters) p.mutable_grad() = torch::Tensor();
     auto op = first_nonfinite_op([&] {
       const auto loss = replay.forward({}).toTensor();

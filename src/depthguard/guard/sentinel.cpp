@@ -97,6 +97,11 @@ Sentinel& Sentinel::rerun_with(Rerun rerun) {
   return *this;
 }
 
+Sentinel& Sentinel::find_call_sites_with(CallSiteFinder finder) {
+  call_site_finder_ = std::move(finder);
+  return *this;
+}
+
 Sentinel& Sentinel::investigate_with(Investigator investigator) {
   investigator_ = std::move(investigator);
   return *this;
@@ -390,7 +395,9 @@ void Sentinel::watch_for_spikes() {
   }
 }
 
-StepEvidence Sentinel::evidence(GuardStage stage) const { return StepEvidence{step_, stage, samples_, history_, spikes_}; }
+StepEvidence Sentinel::evidence(GuardStage stage) const {
+  return StepEvidence{step_, stage, samples_, history_, spikes_, StepConditions{at::get_num_threads(), start_generators_}};
+}
 
 // Snapshots serve skip and rollback; a halting sentinel never returns to one.
 void Sentinel::take_snapshot() {
@@ -435,8 +442,9 @@ bool Sentinel::handle(GuardStage stage, bool replayable) {
   if (!event.samples.empty() && (found_here_ || share_)) what += " (samples " + joined(event.samples) + ")";
   const auto location = [](const std::string& where) { return where.empty() ? std::string("in memory") : where; };
   if (event.cause) {
-    what += fmt::format("; cause {}, report {}", choice_name(nonfinite_cause_choices(), *event.cause),
-                        location(event.report_location));
+    const auto* op = investigated_here && first_investigation_->report.op ? &*first_investigation_->report.op : nullptr;
+    what += fmt::format("; cause {}{}, report {}", choice_name(nonfinite_cause_choices(), *event.cause),
+                        op && op->site ? " at " + op->site->text() : "", location(event.report_location));
   } else if (event.cause_of_first) {
     what += fmt::format("; first event's cause {}, report {}",
                         choice_name(nonfinite_cause_choices(), *event.cause_of_first),
@@ -578,6 +586,7 @@ Investigation Sentinel::replay_in_place(const StepEvidence& evidence) {
   r.samples = evidence.samples;
   r.history.assign(evidence.history.begin(), evidence.history.end());
   r.spikes.assign(evidence.spikes.begin(), evidence.spikes.end());
+  r.terms = FixTerms::PyTorch;
   for (size_t i = 0; i < inputs_.size(); ++i) {
     if (auto counts = nonfinite_counts(inputs_[i])) r.findings.push_back(fmt::format("input {} holds {}", i, *counts));
   }
@@ -587,9 +596,10 @@ Investigation Sentinel::replay_in_place(const StepEvidence& evidence) {
     GeneratorKeeper keep_generators;
     const auto buffers = buffer_copies(*state_);
     r.run_device = replay_device();
+    r.intra_op_threads = at::get_num_threads();
     bool reproduced = false;
     for (int64_t i = 0; i < options_.replays() && !reproduced; ++i) {
-      auto op = first_nonfinite_op([&] { reproduced = replay_loss_fn(evidence.stage); });
+      auto op = first_nonfinite_op([&] { reproduced = replay_loss_fn(evidence.stage); }, call_site_finder_);
       if (reproduced) r.op = std::move(op);  // else a NaN that reached neither loss nor gradient
       r.replays.push_back({r.run_device, "", reproduced});
     }

@@ -57,6 +57,7 @@
 #include "depthguard/guard/guard_action.h"
 #include "depthguard/guard/guard_options.h"
 #include "depthguard/guard/spike_detector.h"
+#include "depthguard/guard/step_conditions.h"
 #include "depthguard/guard/watched_state.h"
 
 namespace depthguard {
@@ -114,13 +115,14 @@ struct StepFigures {
 constexpr int64_t stage_flag(GuardStage stage) { return int64_t{1} << static_cast<int>(stage); }
 
 /// What an investigation knows: the step, the stage, the good steps before it and the
-/// spikes among them.
+/// spikes among them, and the conditions the step ran under (its reproducer records them).
 struct StepEvidence {
   int64_t step = 0;
   GuardStage stage = GuardStage::Input;
   const std::vector<std::string>& samples;
   const std::deque<StepRecord>& history;
   const std::deque<Spike>& spikes;
+  StepConditions conditions;
 };
 
 class Sentinel {
@@ -150,6 +152,10 @@ class Sentinel {
   /// Replaces the default forensics (the step's loss function replayed in place under
   /// first_nonfinite_op) with the owner's, e.g. the trainer's reproducer bundle.
   Sentinel& investigate_with(Investigator investigator);
+  /// The call sites of the operators an in-place replay records (the Python package finds
+  /// them on the Python stack): its report names the line of the loop's code, and its fix is
+  /// told in PyTorch code.
+  Sentinel& find_call_sites_with(CallSiteFinder finder);
   /// Replaces the default rerun (the step's loss function replayed in place, its loss and,
   /// for a gradient event, its gradients checked), e.g. with the trainer's replay of the
   /// reproducer bundle on a fresh model (its data-parallel hooks stay out of a rank's replay).
@@ -270,7 +276,9 @@ class Sentinel {
 
   /// The default forensics, for an investigator that adds to it (writes the report
   /// somewhere): inputs named by position; the loss function replayed with every operator
-  /// watched (buffers and the generator kept as they were); non-finite weights named.
+  /// watched, from the generators the step began with (buffers and the generators kept as
+  /// they were), each operator with its call site (find_call_sites_with); non-finite weights
+  /// named. It is a loop's own code: the fix is told in PyTorch terms (FixTerms::PyTorch).
   Investigation replay_in_place(const StepEvidence& evidence);
 
  private:
@@ -299,6 +307,7 @@ class Sentinel {
   std::shared_ptr<WatchedState> state_;
   GuardOptions options_;
   Investigator investigator_;
+  CallSiteFinder call_site_finder_;
   EventSink event_sink_;
   Consensus consensus_;
   Share share_;

@@ -8,7 +8,6 @@
 
 #include "depthguard/config/train_config.h"
 #include "depthguard/guard/finite_check.h"
-#include "depthguard/guard/generator_keeper.h"
 #include "depthguard/guard/nonfinite_findings.h"
 #include "depthguard/losses/depth_loss.h"
 #include "depthguard/models/depth_model.h"
@@ -47,6 +46,7 @@ struct ReplayOutcome {
 // scaled as the run scaled it).
 ReplayOutcome replay_once(const ReproBundle& b, const TrainConfig& config, DepthModel& model, c10::Device device,
                           std::optional<c10::ScalarType> dtype) {
+  if (b.conditions.generators) b.conditions.generators->restore();  // the step's draws again
   model->to(device);
   model->zero_grad();
   auto image = b.image.to(device);
@@ -132,7 +132,7 @@ DepthModel bundle_model(const ReproBundle& b, const TrainConfig& config) {
 
 }  // namespace
 
-ForensicsReport replay_bundle(const ReproBundle& b, c10::Device device, int64_t replays) {
+ForensicsReport replay_bundle(const ReproBundle& b, c10::Device device, int64_t replays, int64_t threads) {
   ForensicsReport r;
   r.step = b.step;
   r.stage = b.stage;
@@ -143,7 +143,8 @@ ForensicsReport replay_bundle(const ReproBundle& b, c10::Device device, int64_t 
   r.findings = batch_findings(b);
   if (b.stage != "input" && r.findings.empty()) {
     const auto config = read_train_config(YAML::Load(b.config_yaml));
-    GeneratorKeeper keep_generators;
+    const ReplayConditions under(b.conditions, threads);
+    r.intra_op_threads = under.threads();
     auto model = bundle_model(b, config);
     if (b.stage == "weight") {
       r.findings = parameter_findings(*model);
@@ -161,7 +162,7 @@ std::optional<bool> replay_reproduces(const ReproBundle& b, c10::Device device) 
   if ((b.stage != "loss" && b.stage != "gradient") || (dtype && !autocast_runs(device.type(), *dtype))) {
     return std::nullopt;
   }
-  GeneratorKeeper keep_generators;
+  const ReplayConditions under(b.conditions, 0);
   auto model = bundle_model(b, config);
   for (int64_t i = 0; i < config.guard.replays(); ++i) {
     if (replay_once(b, config, model, device, dtype).reproduced) return true;

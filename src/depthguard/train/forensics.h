@@ -25,10 +25,13 @@ namespace depthguard {
 /// finite there, on the CPU in the run's precision, where non-finite is the cause precision
 /// and finite a kernel of the device (device_kernel). Where this LibTorch's autocast does not
 /// run the run's precision (float16 on 1.13's CPU), a finding says so. Every replay is in
-/// the report (replays). LibTorch's default generators are left as they were.
+/// the report (replays). Each replay runs under the step's conditions: from the generator
+/// states it began with, on its intra-op thread count unless `threads` > 0 overrides it;
+/// LibTorch's default generators and the thread count are left as they were.
 /// Deterministic ops give the same report on every replay; a report always carries the
 /// bundle's history and injection.
-ForensicsReport replay_bundle(const ReproBundle& bundle, c10::Device device = c10::kCPU, int64_t replays = 0);
+ForensicsReport replay_bundle(const ReproBundle& bundle, c10::Device device = c10::kCPU, int64_t replays = 0,
+                              int64_t threads = 0);
 
 /// Whether the bundle's loss or gradient step is non-finite again when replayed on `device`
 /// in the run's precision (guard.replays times, stopping at the first): the trainer's rerun

@@ -48,6 +48,7 @@ void save_bundle(const std::string& path, const ReproBundle& b) {
   a.write("history", c10::IValue(history_json(b.history)));
   a.write("device", c10::IValue(b.device));
   a.write("loss_scale", torch::tensor(b.loss_scale, torch::kDouble));
+  a.write("conditions", bytes_tensor(b.conditions.bytes()));
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());
   // In memory first: LibTorch's file writer aborts on a full disk.
   write_file_atomically(path, sealed_bytes(a));
@@ -79,6 +80,8 @@ ReproBundle load_bundle(const std::string& path) {
     if (a.try_read("device", device)) b.device = device.toStringRef();
     torch::Tensor scale;
     if (a.try_read("loss_scale", scale)) b.loss_scale = scale.item<double>();
+    torch::Tensor conditions;
+    if (a.try_read("conditions", conditions)) b.conditions = StepConditions::from_bytes(tensor_bytes(conditions));
   } catch (const c10::Error& e) {
     throw std::runtime_error(file + ": not a readable depthguard reproducer bundle (truncated or another format): " +
                              std::string(e.what_without_backtrace()).substr(0, 200));

@@ -8,6 +8,7 @@
 #include <torch/types.h>
 
 #include "depthguard/guard/nonfinite_cause.h"
+#include "depthguard/guard/step_conditions.h"
 
 namespace depthguard {
 
@@ -26,6 +27,9 @@ struct ReproBundle {
   std::string device;    ///< where the run trained ("cpu", "cuda:0"); "" in bundles before it was kept
   double loss_scale = 0; ///< loss scaling: the scale when the bundle was made (0: none)
   std::vector<StepRecord> history;
+  /// The thread count and generator states the step ran with; not recorded in bundles from
+  /// before they were kept.
+  StepConditions conditions;
 };
 
 /// Writes `bundle` to `path` atomically (temporary file, fsync, rename), sealed with a

@@ -469,6 +469,7 @@ class TrainingRun {
     b.history.assign(evidence.history.begin(), evidence.history.end());
     b.device = device_.str();
     b.loss_scale = scaler_ ? scaler_->value() : 0;
+    b.conditions = evidence.conditions;
     return b;
   }
 

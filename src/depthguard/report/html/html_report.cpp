@@ -7,6 +7,7 @@
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "depthguard/core/version.h"
@@ -109,6 +110,15 @@ void attach_forensics(json& event, const fs::path& run) {
     found["operator"] = text_field(report["op"], "name");
     found["direction"] = text_field(report["op"], "direction");
     found["module"] = text_field(report["op"], "module");
+    const auto& site = report["op"].value("site", json());
+    if (site.is_object()) {  // a Python loop's: where its code called the operator
+      found["site"] = fmt::format("{}:{} ({})", text_field(site, "file"), site.value("line", 0), text_field(site, "function"));
+    }
+  }
+  if (report.is_object() && report.value("fix_at", json()).is_array()) {
+    std::vector<std::string> lines;
+    for (const auto& line : report["fix_at"]) lines.push_back(line.is_string() ? line.get<std::string>() : "");
+    found["fix_at"] = fmt::format("{}", fmt::join(lines, " and "));
   }
   if (file_exists(folder / "report.txt")) found["text"] = read_whole_file(folder / "report.txt");
   event["forensics"] = found;

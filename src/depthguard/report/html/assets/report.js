@@ -216,7 +216,8 @@
       lines.push('operator: ' + e.forensics.operator + ' (' + e.forensics.direction + ')' +
                  (e.forensics.module ? ' in ' + e.forensics.module : ''));
     }
-    if (e.forensics && e.forensics.remedy) lines.push('fix: ' + e.forensics.remedy);
+    if (e.forensics && e.forensics.site) lines.push('called at ' + e.forensics.site);
+    if (e.forensics && e.forensics.remedy) lines.push('fix' + (e.forensics.fix_at ? ' at ' + e.forensics.fix_at : '') + ': ' + e.forensics.remedy);
     lines.push('click for the forensics report');
     return lines;
   }
@@ -280,7 +281,7 @@
       const body = el('div', {});
       const rows = [['step', e.step], ['stage', e.stage], ['action', e.action], ['samples', (e.samples || []).join(', ')],
                     ['cause', f.cause_title || e.cause], ['operator', f.operator ? f.operator + ' (' + f.direction + ')' : null],
-                    ['module', f.module], ['why', f.reason], ['fix', f.remedy], ['ranks', e.ranks ? e.ranks.join(', ') : null],
+                    ['module', f.module], ['called at', f.site], ['why', f.reason], ['fix at', f.fix_at], ['fix', f.remedy], ['ranks', e.ranks ? e.ranks.join(', ') : null],
                     ['transient', e.transient ? 'yes: finite when replayed on ' + e.replayed_on : null],
                     ['report', e.report]];
       body.append(table(['', ''], rows.filter(r => r[1] !== null && r[1] !== undefined && r[1] !== ''), new Set([1]), true));
