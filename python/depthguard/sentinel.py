@@ -84,8 +84,9 @@ class Sentinel:
             (``metrics.jsonl``, TensorBoard) and named in a later event's report; 0 turns
             them off. Nothing in training changes.
         log_dir: where ``metrics.jsonl``, TensorBoard files (``tb/``) and the forensics
-            (``forensics/step-N/``: ``report.json``, ``report.txt`` and ``replay.pt``, which
-            ``depthguard diagnose`` replays) go; ``None``: nowhere.
+            (``forensics/step-N/``: ``report.json``, ``report.txt``, ``replay.pt`` and
+            ``conditions.pt``, the step's thread count and RNG states, which
+            ``python -m depthguard diagnose`` replays under) go; ``None``: nowhere.
         process_group: under ``torch.distributed``, the group whose ranks take the same
             action at the same step (one all-gather per step); default: the world when
             initialised.

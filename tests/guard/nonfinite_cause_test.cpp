@@ -2,6 +2,8 @@
 // heads and losses fail, and from the steps before it.
 #include "depthguard/guard/nonfinite_cause.h"
 
+#include <fstream>
+#include <iterator>
 #include <regex>
 
 #include <gtest/gtest.h>
@@ -13,6 +15,7 @@
 #include "depthguard/losses/silog_loss.h"
 #include "depthguard/numerics/depth_head.h"
 #include "depthguard/numerics/masked_moments.h"
+#include "test_paths.h"
 
 namespace depthguard {
 namespace {
@@ -154,6 +157,18 @@ TEST(NonFiniteCause, EveryCauseHasANameTitleAndRemedy) {
   EXPECT_NE(cause_remedy(NonFiniteCause::SqrtAtZero).find("loss.reduction"), std::string::npos);
   EXPECT_NE(cause_remedy(NonFiniteCause::LogOfSigmoid).find("model.head: fused"), std::string::npos);
   EXPECT_NE(cause_remedy(NonFiniteCause::Variance).find("loss.variance: population"), std::string::npos);
+}
+
+// docs/guard.md "Causes and fixes" is this table: one row per cause, both renderings.
+TEST(NonFiniteCause, TheCausesTableOfTheDocsIsTheCodes) {
+  std::ifstream in(std::string(DEPTHGUARD_SOURCE_DIR) + "/docs/guard.md");
+  const std::string docs((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(docs.empty());
+  for (const auto& [name, cause] : nonfinite_cause_choices()) {
+    const auto row = "| `" + name + "` | " + cause_title(cause) + " | " + cause_remedy(cause) + " | " +
+                     cause_remedy(cause, FixTerms::PyTorch) + " |";
+    EXPECT_NE(docs.find(row), std::string::npos) << "docs/guard.md lacks the row\n" << row;
+  }
 }
 
 // A loop of the user's own has no depthguard configuration: its fix is PyTorch code, the

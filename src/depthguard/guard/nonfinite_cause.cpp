@@ -51,7 +51,7 @@ const CauseText& text_of(NonFiniteCause cause) {
        {"V3: variance with N - 1 = 0 or a negative one-pass variance",
         "guideline 3: two-pass population variance, loss.variance: population",
         "guideline 3: a two-pass population variance: torch.var(g, correction=0) (unbiased=False before torch 2.0) "
-        "in place of torch.var(g), or ((g - g.mean()) ** 2).mean() in place of (g ** 2).mean() - g.mean() ** 2"}},
+        "in place of torch.var(g), or (g - g.mean()).square().mean() in place of g.square().mean() - g.mean().square()"}},
       {NonFiniteCause::DivisionByZero,
        {"division by zero",
         "a denominator reached 0: look at the operator's inputs above; few valid pixels per crop "
@@ -66,14 +66,14 @@ const CauseText& text_of(NonFiniteCause cause) {
         "learning rate"}},
       {NonFiniteCause::NonFiniteInput,
        {"non-finite input data", "fix or remove the named samples (their image or depth files hold NaN or inf)",
-        "fix or remove the named samples (their image or depth hold NaN or inf): test torch.isfinite(x).all() in the "
-        "Dataset's __getitem__, or pass inputs=(image, depth) to sentinel.begin_step"}},
+        "fix or remove the named samples (their image or depth hold NaN or inf): test torch.isfinite(x).all() where the "
+        "Dataset reads a sample, or pass inputs=(image, depth) to sentinel.begin_step"}},
       {NonFiniteCause::EmptyMask,
        {"a mean or variance over no values (a depth map with no valid pixel)",
         "leave samples without a valid depth pixel out of the batch (depthguard's loader refuses them), or divide "
         "by the valid count only where it is positive",
         "skip a sample whose mask is empty (if not mask.any(): continue, or leave it out in the Dataset), or divide by "
-        "the count only where it is positive: (d ** 2).sum() / mask.sum().clamp_min(1) in place of (d ** 2).mean()"}},
+        "the count only where it is positive: d.square().sum() / mask.sum().clamp_min(1) in place of d.square().mean()"}},
       {NonFiniteCause::Exploding,
        {"exploding weights or learning rate",
         "lower optimizer.lr, add warm-up (schedule.warmup_steps) or set optimizer.grad_clip; guard.policy: "

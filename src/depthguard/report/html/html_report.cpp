@@ -110,7 +110,7 @@ void attach_forensics(json& event, const fs::path& run) {
     found["operator"] = text_field(report["op"], "name");
     found["direction"] = text_field(report["op"], "direction");
     found["module"] = text_field(report["op"], "module");
-    const auto& site = report["op"].value("site", json());
+    const auto site = report["op"].is_object() ? report["op"].value("site", json()) : json();
     if (site.is_object()) {  // a Python loop's: where its code called the operator
       found["site"] = fmt::format("{}:{} ({})", text_field(site, "file"), site.value("line", 0), text_field(site, "function"));
     }
