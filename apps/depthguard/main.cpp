@@ -1,4 +1,8 @@
 // depthguard: one command line, one subcommand per job.
+#include <iostream>
+#include <optional>
+#include <string>
+
 #include <CLI/CLI.hpp>
 #include <c10/util/Exception.h>
 #include <spdlog/spdlog.h>
@@ -35,6 +39,22 @@ void log_guard_through_spdlog() {
   });
 }
 
+// The first word left over where a command was expected ("depthguard frobnicate"), none when
+// a command was given or only options were left.
+std::optional<std::string> unknown_command(CLI::App& app) {
+  if (!app.get_subcommands().empty()) return std::nullopt;
+  for (const auto& word : app.remaining()) {
+    if (!word.empty() && word.front() != '-') return word;
+  }
+  return std::nullopt;
+}
+
+std::string command_names(CLI::App& app) {
+  std::string names;
+  for (const auto* command : app.get_subcommands({})) names += (names.empty() ? "" : ", ") + command->get_name();
+  return names;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -68,6 +88,11 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (const auto word = unknown_command(app)) {
+      std::cerr << "depthguard: '" << *word << "' is not a command; the commands are " << command_names(app)
+                << " (depthguard --help)\n";
+      return depthguard::exit_code::kUsage;
+    }
     return app.exit(e);
   } catch (const depthguard::ConfigError& e) {  // before InvalidArgument, its base
     spdlog::error("config: {}", e.what());

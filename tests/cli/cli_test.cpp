@@ -15,10 +15,14 @@ TEST(Cli, NumericsPrintsAllThreeVulnerabilities) {
   }
 }
 
-TEST(Cli, UnknownSubcommandFails) {
-  const auto r = run_cli("frobnicate");
-  EXPECT_NE(r.exit_code, 0);
-  EXPECT_NE(r.output.find("subcommand"), std::string::npos) << r.output;
+TEST(Cli, AnUnknownCommandIsNamed) {
+  for (const char* args : {"frobnicate", "--threads 1 frobnicate --json"}) {
+    const auto r = run_cli(args);
+    EXPECT_EQ(r.exit_code, 2) << args;
+    EXPECT_NE(r.output.find("'frobnicate' is not a command; the commands are numerics, synth, train"),
+              std::string::npos)
+        << r.output;
+  }
 }
 
 TEST(Cli, NoSubcommandFails) { EXPECT_NE(run_cli("").exit_code, 0); }

@@ -7,6 +7,7 @@
 #include "depthguard/data/data_error.h"
 #include "depthguard/data/folder_dataset.h"
 #include "depthguard/data/image_io.h"
+#include "depthguard/data/read_sample.h"
 #include "depthguard/data/rgbd_sample.h"
 #include "depthguard/data/split_file_dataset.h"
 #include "depthguard/data/synth/dataset_writer.h"
@@ -123,6 +124,27 @@ TEST(FolderDataset, MatchesByStemAndNamesWhatIsMissing) {
             (dir / "rgb/000004.png").string() + ": no depth file " + (dir / "depth/000004.png").string());
   EXPECT_NE(message_of([&] { FolderDataset(FolderOptions().root((dir / "nowhere").string())); }).find("folder not found"),
             std::string::npos);
+}
+
+// A directory named like an image is a sample that cannot be read: named when read, stopped
+// on or skipped and counted as on_bad_sample says, never left out without a word.
+TEST(FolderDataset, ADirectoryNamedLikeAnImageIsABadSampleNotADroppedOne) {
+  TempDir dir("folder_dir_png");
+  write_synthetic_dataset(six_scenes(dir), [](int64_t) { return true; });
+  std::filesystem::create_directory(dir / "rgb/x.png");
+  FolderDataset data(FolderOptions().root(dir.str()));
+  ASSERT_EQ(data.size(), 7);
+  const int64_t x = 6;  // after 000000..000005
+  EXPECT_EQ(message_of([&] { read_sample(data, x, BadSamplePolicy::Error); }),
+            (dir / "rgb/x.png").string() + ": is a directory, not an image");
+  EXPECT_FALSE(read_sample(data, x, BadSamplePolicy::Skip));
+  EXPECT_TRUE(read_sample(data, 0, BadSamplePolicy::Error));
+}
+
+TEST(SplitFileDataset, ADirectoryGivenAsTheSplitFileIsNamedAsOne) {
+  TempDir dir("split_is_dir");
+  EXPECT_EQ(message_of([&] { SplitFileDataset(nyu_split(dir.str(), dir.str())); }),
+            dir.str() + ": is a directory, not a split file");
 }
 
 TEST(SyntheticDataset, StreamsScenesFromItsFirstIndex) {

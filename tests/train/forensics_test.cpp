@@ -130,6 +130,9 @@ TEST(Forensics, V2LogOfAnUnderflowedSigmoidInTheHead) {
   root["guard"]["policy"] = "halt";
   const auto o = expect_halt(root, "forensics_v2");
   expect_report(o.report, "v2_log_sigmoid", "loss", {"aten::log", "forward", "model.head"});
+  // Halted at step 0, before any checkpoint: the message points at none.
+  EXPECT_NE(o.halt_message.find("no checkpoint was saved before it"), std::string::npos) << o.halt_message;
+  EXPECT_EQ(o.halt_message.find("holds the last good state"), std::string::npos) << o.halt_message;
   EXPECT_GT(o.report["op"]["inputs"][0]["zeros"].get<int64_t>(), 0);
   root["model"]["head"] = "fused";
   expect_completes(root, "forensics_v2_guideline");

@@ -16,6 +16,8 @@
 #include "depthguard/config/train_config.h"
 #include "depthguard/core/errors.h"
 #include "depthguard/models/depth_model.h"
+#include "depthguard/optim/optimizer.h"
+#include "depthguard/runtime/atomic_file.h"
 #include "depthguard/runtime/cpu_kernels.h"
 #include "depthguard/runtime/interrupt.h"
 #include "depthguard/train/checkpoint.h"
@@ -165,6 +167,77 @@ TEST(Trainer, TrainingDataWithoutAnyValidPixelStops) {
         << e.what();
   }
   EXPECT_FALSE(std::filesystem::exists(dir / "checkpoints" / "last.pt"));
+}
+
+// However short the run: one that never sees a valid pixel ends with the error, not with 2
+// "trained" steps on a loss of 0 (weight decay alone moving the weights) and exit 0.
+TEST(Trainer, AShortRunWithoutAnyValidPixelStopsToo) {
+  testing::TempDir dir("trainer_no_gt_short");
+  auto root = testing::tiny_run(2);
+  root["loss"]["max_depth"] = 0.001;
+  EXPECT_NE(testing::error_message<std::runtime_error>([&] { train(read_train_config(root), quiet(dir.str())); })
+                .find("no valid ground-truth pixel in the first 3 batch(es)"),
+            std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir / "checkpoints" / "last.pt"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "summary.json"));
+}
+
+// LiDAR-like ground truth, one image per batch: about one valid pixel per 32x64 image, so
+// some batches have none. Those are dropped and counted, never steps.
+TEST(Trainer, ABatchWithoutAValidPixelIsNotAStep) {
+  testing::TempDir dir("trainer_empty_batches");
+  auto root = testing::tiny_run(8);
+  root["data"]["batch_size"] = 1;
+  root["data"]["synthetic"]["count"] = 12;
+  root["data"]["synthetic"]["sparsity"] = "random";
+  root["data"]["synthetic"]["valid_fraction"] = 1.0 / 2048;
+  const auto s = train(read_train_config(root), quiet(dir.str()));
+  EXPECT_EQ(s.steps, 8);
+  EXPECT_GT(s.batches_without_ground_truth, 0);
+  const auto summary = nlohmann::json::parse(std::ifstream(dir / "summary.json"));
+  EXPECT_EQ(summary["batches_without_ground_truth"], s.batches_without_ground_truth);
+  EXPECT_EQ(logged_losses(dir.str()).size(), 8u);
+  for (const double loss : logged_losses(dir.str())) EXPECT_GT(loss, 0.0);  // no step on a loss of exactly 0
+}
+
+// Weights handed to training must be finite, as predict's must: refused before step 1,
+// naming the tensor, the run's files untouched.
+TEST(Trainer, RefusesNonFiniteWeightsToInitOrResumeFromBeforeStepOne) {
+  testing::TempDir run("trainer_nan_resume"), fresh("trainer_nan_init");
+  const auto config = read_train_config(testing::tiny_run(2));
+  train(config, quiet(run.str()));
+  // A last.pt holding a NaN weight, written unsealed (as checkpoints from before checksums:
+  // save_checkpoint itself refuses non-finite weights).
+  const auto last = (run / "checkpoints" / "last.pt").string();
+  DepthModel model(config.model);
+  auto optimizer = make_optimizer(config.optimizer, *model);
+  const auto state = load_checkpoint(last, *model, optimizer.get());
+  {
+    torch::NoGradGuard no_grad;
+    auto first = model->named_parameters()[0].value();  // its first value, whatever its layout
+    while (first.dim() > 0) first = first[0];
+    first.fill_(std::nan(""));
+  }
+  write_file_atomically(last, checkpoint_bytes(*model, optimizer.get(), state));
+  const auto last_bytes = read_whole_file(last);
+  const auto metrics_lines = lines_in((run / "metrics.jsonl").string());
+  const auto nan_weight = "parameter " + model->named_parameters()[0].key() + ": 1 NaN";
+
+  auto resume = quiet(run.str());
+  resume.resume = true;
+  const auto refused = testing::error_message<std::runtime_error>(
+      [&] { train(read_train_config(testing::tiny_run(4)), resume); });
+  EXPECT_NE(refused.find(last + ": refusing to resume training from non-finite weights: " + nan_weight),
+            std::string::npos) << refused;
+  EXPECT_EQ(read_whole_file(last), last_bytes);
+  EXPECT_EQ(lines_in((run / "metrics.jsonl").string()), metrics_lines);
+
+  auto init = quiet(fresh.str());
+  init.init = last;
+  const auto refused_init = testing::error_message<std::runtime_error>([&] { train(config, init); });
+  EXPECT_NE(refused_init.find(last + ": refusing to initialise training from non-finite weights: " + nan_weight),
+            std::string::npos) << refused_init;
+  EXPECT_FALSE(std::filesystem::exists(fresh / "checkpoints"));
 }
 
 TEST(Trainer, InitStartsFromACheckpointsWeights) {

@@ -27,6 +27,10 @@ SplitFileOptions kitti_split(std::string split_file, std::string rgb_root, std::
 }
 
 SplitFileDataset::SplitFileDataset(SplitFileOptions options) : options_(std::move(options)) {
+  // A directory opens as a stream that reads nothing: said as what it is, not as an empty list.
+  if (std::filesystem::is_directory(options_.split_file())) {
+    throw DataError(options_.split_file() + ": is a directory, not a split file");
+  }
   std::ifstream file(options_.split_file());
   if (!file) throw DataError(options_.split_file() + ": split file not found or unreadable");
   std::string line;

@@ -350,6 +350,12 @@ bool Sentinel::handle_late_weights() {
   return handle(GuardStage::Weight);
 }
 
+void Sentinel::drop_step() {
+  require_step("drop_step");
+  in_step_ = false;
+  state_->discard_update();
+}
+
 bool Sentinel::end_step(double lr) {
   if (!in_step_ || !step_checked_) {
     throw std::logic_error(in_step_ ? "Sentinel::end_step: this step was not checked: call check_step (or the "

@@ -231,6 +231,11 @@ class Sentinel {
   /// TORCH_CHECKs that figures.loss is defined, one value and floating-point, and back_off
   /// with overflowed.
   bool check_step(const StepFigures& figures, double max_norm = 0);
+  /// Drops this checked step's update for a reason of the loop's own (a batch with nothing to
+  /// learn from: no valid depth pixel): the step is over and its update discarded, as a skip
+  /// would, but it is neither a step nor an event: no count, history or spike estimate
+  /// changes. Throws std::logic_error outside a step, as the checks do.
+  void drop_step();
   /// Reads a weight check end_step queued, now (a device read and, in a group, a consensus);
   /// false when the weights were not finite (the event of the step that updated them,
   /// handled: rolled back, or NonFiniteHalt). True when nothing was queued. A loop calls it

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
@@ -21,6 +22,7 @@
 #include "depthguard/guard/event_json.h"
 #include "depthguard/guard/fault_injector.h"
 #include "depthguard/guard/finite_check.h"
+#include "depthguard/guard/nonfinite_findings.h"
 #include "depthguard/guard/guard_options.h"
 #include "depthguard/guard/sentinel.h"
 #include "depthguard/losses/depth_loss.h"
@@ -51,6 +53,14 @@ namespace depthguard {
 namespace fs = std::filesystem;
 
 std::string last_checkpoint(const std::string& run) { return (fs::path(run) / "checkpoints" / "last.pt").string(); }
+
+// Where a stopped run's last state is, in words: its last.pt when there is one (a run saves
+// only checked, finite weights, and refuses to start from others), else that none was saved.
+std::string last_saved_state(const std::string& run, const char* kind) {
+  const auto last = last_checkpoint(run);
+  return fs::exists(last) ? fmt::format("{} holds the last {} state", last, kind)
+                          : fmt::format("no checkpoint was saved before it ({} does not exist)", last);
+}
 std::string best_checkpoint(const std::string& run) { return (fs::path(run) / "checkpoints" / "best.pt").string(); }
 
 namespace {
@@ -147,7 +157,6 @@ class TrainingRun {
       throw std::runtime_error(options_.out + ": already holds a run (" + last +
                                "); pass --resume to continue it or choose another --out");
     }
-    fs::create_directories(fs::path(options_.out) / "checkpoints");
     device_ = training_device(config_.train);
     join_group();
     torch::manual_seed(config_.train.seed);
@@ -156,11 +165,14 @@ class TrainingRun {
     lr_scales_ = learning_rate_scales(config_.optimizer, *model_);
     if (options_.resume) {
       state_ = load_checkpoint(last, *model_, optimizer_.get());
+      refuse_nonfinite_weights(last, "resume");
       spdlog::info("resuming {} at step {} (epoch {}, batch {})", options_.out, state_.step, state_.epoch,
                    state_.batch_in_epoch);
     } else if (!options_.init.empty()) {
       initialise_weights();
+      refuse_nonfinite_weights(options_.init, "initialise");
     }
+    fs::create_directories(fs::path(options_.out) / "checkpoints");
     // After loading: a checkpoint's tensors come back on the CPU, in the layout they were
     // saved in.
     channels_last_ = use_channels_last(config_.train.channels_last, device_);
@@ -187,6 +199,16 @@ class TrainingRun {
     if (root_) write_file_atomically((fs::path(options_.out) / "config.yaml").string(), state_.config_yaml);
     prepare_sentinel();
     return true;
+  }
+
+  // Weights handed to training (--init, --resume) must be finite, as predict's: from a NaN or
+  // inf weight every update is an event, and no checkpoint of the run holds a good state.
+  void refuse_nonfinite_weights(const std::string& file, const char* how) {
+    const auto findings = parameter_findings(*model_);
+    if (findings.empty()) return;
+    throw std::runtime_error(fmt::format("{}: refusing to {} training from non-finite weights: {}. Nothing was trained; "
+                                         "start from a checkpoint with finite weights (--init)",
+                                         file, how, fmt::join(findings, "; ")));
   }
 
   // --init: a depthguard checkpoint's weights, or a PyTorch state dict (.pth, as
@@ -285,13 +307,18 @@ class TrainingRun {
       record({{"step", o.step}, {"loss_scale_overflow", overflow_json(o)}});
     });
     sentinel_->on_spike([this](const Spike& s) { record({{"step", s.step}, {"spike", spike_json(s)}}); });
-    // One all-reduce per step: every check's flag, and the stop request riding along.
+    // One all-reduce per step: every check's flag, and the stop request and whether this
+    // rank's batch had a valid pixel riding along.
     if (group_) {
       sentinel_->agree_with([this](int64_t flags_here) {
-        auto flags = rank_flags(*group_, flags_here | (interrupt_requested() ? kStopFlag : 0));
+        const bool valid_here = sentinel_->along().size() > 1 && sentinel_->along()[1] > 0;
+        auto flags = rank_flags(*group_, flags_here | (interrupt_requested() ? kStopFlag : 0) |
+                                             (valid_here ? kGroundTruthFlag : 0));
+        ground_truth_in_group_ = false;
         for (auto& f : flags) {
           stop_agreed_ = stop_agreed_ || (f & kStopFlag) != 0;
-          f &= ~kStopFlag;
+          ground_truth_in_group_ = ground_truth_in_group_ || (f & kGroundTruthFlag) != 0;
+          f &= ~(kStopFlag | kGroundTruthFlag);
         }
         return flags;
       });
@@ -341,7 +368,10 @@ class TrainingRun {
     figures.along = {out.loss.detach(), out.valid_pixels};
     if (scaler_) scale_figures(figures, params, injected || gradient_injected);
     if (!sentinel_->check_step(figures, config_.optimizer.grad_clip())) return dropped();
-    check_ground_truth(static_cast<int64_t>(sentinel_->along()[1]));
+    if (!has_ground_truth(group_ ? ground_truth_in_group_ : sentinel_->along()[1] > 0)) {
+      sentinel_->drop_step();  // nothing to learn from: no update (weight decay would still move the weights)
+      return false;
+    }
     optimizer_->step();
     if (scaler_) scaler_->update(/*overflowed=*/false);
     injector_.inject(InjectSite::Weight, state_.step, params.front());
@@ -423,15 +453,21 @@ class TrainingRun {
     return model_->forward(image).to(torch::kFloat);
   }
 
-  // A batch without a valid pixel trains nothing (loss 0). Data where the first batches of a
-  // session all lack one is misconfigured (wrong root, depth scale or loss.min/max_depth):
-  // stop rather than train on nothing.
-  void check_ground_truth(int64_t valid_pixels) {
-    if (valid_pixels > 0) {
+  // A batch without a valid pixel (on any rank) has nothing to learn from (loss 0): it is not a
+  // trained step, its update is dropped and counted. Data where the first batches of a session
+  // all lack one is misconfigured (wrong root, depth scale or loss.min/max_depth): stop, with
+  // a non-zero exit, rather than train on nothing, however short the run.
+  bool has_ground_truth(bool valid_pixels) {
+    if (valid_pixels) {
       seen_ground_truth_ = true;
-      return;
+      return true;
     }
-    if (seen_ground_truth_) return;
+    if (++summary_.batches_without_ground_truth == 1 || summary_.batches_without_ground_truth % 100 == 0) {
+      spdlog::warn("step {}: a batch without a valid ground-truth pixel (samples {}): not trained on, not counted "
+                   "as a step ({} such batch(es) this session)",
+                   state_.step + 1, fmt::join(current_batch_->ids, ", "), summary_.batches_without_ground_truth);
+    }
+    if (seen_ground_truth_) return false;
     const int64_t limit = std::min<int64_t>(kGroundTruthProbeBatches, loader_->batches_per_epoch());
     if (++batches_without_ground_truth_ >= limit) {
       throw std::runtime_error(fmt::format(
@@ -439,6 +475,7 @@ class TrainingRun {
           "depth is finite and inside (loss.min_depth, loss.max_depth]; check data.root and the depth scale",
           batches_without_ground_truth_));
     }
+    return false;
   }
 
   // After an event the sentinel handled (skip or rollback).
@@ -628,6 +665,7 @@ class TrainingRun {
     }
     j["transient_steps"] = transient_steps();
     j["spikes"] = sentinel_->spike_count();
+    j["batches_without_ground_truth"] = summary_.batches_without_ground_truth;
     if (const auto& found = sentinel_->first_investigation()) {
       j["forensics"] = {{"cause", choice_name(nonfinite_cause_choices(), found->report.cause)},
                         {"report", found->location}};
@@ -678,6 +716,8 @@ class TrainingRun {
   bool stop_agreed_ = false;  ///< data-parallel: some rank asked to stop (kStopFlag)
   /// The stop request's bit in the sentinel's consensus, above the stages' bits.
   static constexpr int64_t kStopFlag = int64_t{1} << 16;
+  static constexpr int64_t kGroundTruthFlag = int64_t{1} << 17;
+  bool ground_truth_in_group_ = false;  ///< data-parallel: some rank's batch of this step had a valid pixel
   int64_t batches_without_ground_truth_ = 0;
   static constexpr int64_t kGroundTruthProbeBatches = 50;
   static constexpr int kGpuWorkers = 4;  ///< fewer loader threads than this on a GPU: a warning
@@ -690,12 +730,12 @@ TrainSummary train(const TrainConfig& config, const RunOptions& options) {
   try {
     return run.run();
   } catch (const NonFiniteHalt& halt) {
-    throw NonFiniteHalt(fmt::format("{}; {} holds the last good state", halt.what(), last_checkpoint(options.out)));
+    throw NonFiniteHalt(fmt::format("{}; {}", halt.what(), last_saved_state(options.out, "good")));
   } catch (const CollectiveFailure& lost) {
     throw std::runtime_error(fmt::format("rank {} of {}: another rank died, failed or stopped answering after step {} "
-                                         "(the last this rank completed); {} holds the last saved state. c10d: {}",
+                                         "(the last this rank completed); {}. c10d: {}",
                                          options.dist->rank(), options.dist->world_size(), run.completed_steps(),
-                                         last_checkpoint(options.out), lost.what()));
+                                         last_saved_state(options.out, "saved"), lost.what()));
   }
 }
 

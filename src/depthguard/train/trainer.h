@@ -46,6 +46,9 @@ struct TrainSummary {
   int64_t spikes = 0;           ///< this session's spike warnings (guard.spike_z)
   bool already_finished = false;  ///< a resumed run that had no step left: nothing was trained or written
   int64_t device_reads = 0;  ///< the sentinel's device-to-host reads this session (Sentinel::device_reads)
+  /// This session's batches without a valid ground-truth pixel (on any rank): not trained on,
+  /// not counted as steps.
+  int64_t batches_without_ground_truth = 0;
 };
 
 /// Trains `config` into `options.out`, holding the directory's lock (DirectoryLock) for the
