@@ -169,6 +169,8 @@ void bind_reports(py::module_& m) {
       });
   py::class_<ForensicsReport>(m, "Report")
       .def_readonly("step", &ForensicsReport::step)
+      .def_property_readonly("iteration",
+                             [](const ForensicsReport& r) { return r.iteration < 0 ? r.step : r.iteration; })
       .def_readonly("stage", &ForensicsReport::stage)
       .def_readonly("samples", &ForensicsReport::samples)
       .def_readonly("op", &ForensicsReport::op)

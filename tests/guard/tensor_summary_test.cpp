@@ -35,6 +35,7 @@ TEST(TensorSummary, Edges) {
   EXPECT_EQ(empty.numel, 0);
   EXPECT_FALSE(empty.min);
   EXPECT_EQ(empty.shape, (std::vector<int64_t>{0, 3}));
+  EXPECT_NE(empty.text().find("[0, 3] Float: empty;"), std::string::npos) << empty.text();  // not "no finite value"
   const auto one = summarize(torch::tensor({5.0}));
   EXPECT_EQ(*one.min, 5.0);
   EXPECT_EQ(*one.max, 5.0);

@@ -150,6 +150,11 @@ void ForensicsReport::classify() {
            "the replay of this step produced no non-finite operator output";
 }
 
+std::string step_words(int64_t iteration, int64_t updates_kept) {
+  if (iteration < 0 || iteration == updates_kept) return fmt::format("step {}", updates_kept);
+  return fmt::format("step {} ({} update{} kept)", iteration, updates_kept, updates_kept == 1 ? "" : "s");
+}
+
 std::vector<CallSite> ForensicsReport::fix_sites() const {
   std::vector<CallSite> out;
   if (!op || !op->site) return out;
@@ -161,6 +166,7 @@ std::vector<CallSite> ForensicsReport::fix_sites() const {
 
 std::string ForensicsReport::json() const {
   nlohmann::json j{{"step", step},
+                   {"iteration", iteration < 0 ? step : iteration},
                    {"stage", stage},
                    {"samples", samples},
                    {"injected", injected},
@@ -184,7 +190,7 @@ std::string ForensicsReport::json() const {
 }
 
 std::string ForensicsReport::text() const {
-  std::string out = fmt::format("non-finite {} at step {}", stage, step);
+  std::string out = fmt::format("non-finite {} at {}", stage, step_words(iteration, step));
   out += samples.empty() ? "\n" : fmt::format(" (samples {})\n", fmt::join(samples, ", "));
   if (op) {
     out += fmt::format("  first non-finite operator: {} ({}) in module '{}'\n", op->op, op->direction, op->module);

@@ -20,8 +20,14 @@ struct StepReplay {
   bool nonfinite = false; ///< whether it made a non-finite value again
 };
 
+/// A step in the loop's own words: "step 9" (its iteration), with the updates kept second
+/// where they differ ("step 9 (4 updates kept)": after skips or a rollback). An iteration
+/// below 0 (not known: a reproducer from before it was kept) is the step.
+std::string step_words(int64_t iteration, int64_t updates_kept);
+
 struct ForensicsReport {
-  int64_t step = 0;
+  int64_t step = 0;       ///< updates kept before it (what a rollback or a checkpoint counts)
+  int64_t iteration = -1; ///< the loop's own number of the step; -1: not known (then `step`)
   std::string stage;                 ///< where the sentinel saw it: input, loss, gradient, weight
   std::vector<std::string> samples;  ///< ids of the batch's samples
   std::string injected;              ///< "site:value" when guard.inject fired at this step, else ""

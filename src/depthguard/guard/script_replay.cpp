@@ -28,6 +28,7 @@ ForensicsReport report_of(const fs::path& file) {
   try {
     const auto j = nlohmann::json::parse(text);
     r.step = j.at("step").get<int64_t>();
+    r.iteration = j.value("iteration", int64_t{-1});
     r.stage = j.at("stage").get<std::string>();
     r.samples = j.at("samples").get<std::vector<std::string>>();
     r.history = history_from_json(j.at("history").dump());

@@ -228,9 +228,9 @@ bool Sentinel::check_loss_scale(bool overflowed, double scale) {
   ++overflows_in_a_row_;
   if (scale < options_.min_loss_scale() || overflows_in_a_row_ > options_.max_scale_backoffs()) {
     log_message(LogLevel::Warn,
-                fmt::format("step {}: the loss-scaled gradients overflowed {} time(s) in a row, scale now {:g} (guard: "
+                fmt::format("{}: the loss-scaled gradients overflowed {} time(s) in a row, scale now {:g} (guard: "
                             "min_loss_scale {:g}, max_scale_backoffs {}): more than the scale explains",
-                            step_, overflows_in_a_row_, scale, options_.min_loss_scale(), options_.max_scale_backoffs()));
+                            step_words(iteration_, step_), overflows_in_a_row_, scale, options_.min_loss_scale(), options_.max_scale_backoffs()));
     overflows_in_a_row_ = 0;
     found_here_ = true;
     ranks_.clear();  // averaged gradients: every rank overflowed
@@ -240,7 +240,8 @@ bool Sentinel::check_loss_scale(bool overflowed, double scale) {
   in_step_ = false;  // the update is dropped: the step is over
   state_->discard_update();
   log_message(LogLevel::Debug,
-              fmt::format("step {}: loss-scale overflow, update dropped, scale backed off to {:g}", step_, scale));
+              fmt::format("{}: loss-scale overflow, update dropped, scale backed off to {:g}", step_words(iteration_, step_),
+                          scale));
   if (overflow_sink_) overflow_sink_({step_, scale, overflows_in_a_row_});
   return false;
 }
@@ -393,16 +394,17 @@ void Sentinel::watch_for_spikes() {
     ++spike_count_;
     spikes_.push_back(*spike);
     log_message(LogLevel::Warn,
-                fmt::format("step {}: {} {:.4g} is {:.3g}x its running mean {:.4g} ({:.3g} standard deviations above; "
+                fmt::format("{}: {} {:.4g} is {:.3g}x its running mean {:.4g} ({:.3g} standard deviations above; "
                             "guard.spike_z {:g}): a spike, often the first sign of a divergence",
-                            step_, spike->figure == "loss" ? "loss" : "gradient norm", spike->value, spike->ratio(), spike->mean,
+                            step_words(iteration_, step_), spike->figure == "loss" ? "loss" : "gradient norm", spike->value, spike->ratio(), spike->mean,
                             spike->z(), options_.spike_z()));
     if (spike_sink_) spike_sink_(*spike);
   }
 }
 
 StepEvidence Sentinel::evidence(GuardStage stage) const {
-  return StepEvidence{step_, stage, samples_, history_, spikes_, StepConditions{at::get_num_threads(), start_generators_}};
+  return StepEvidence{step_,   iteration_, stage, samples_,
+                      history_, spikes_,    StepConditions{at::get_num_threads(), start_generators_}};
 }
 
 // Snapshots serve skip and rollback; a halting sentinel never returns to one.
@@ -442,7 +444,7 @@ bool Sentinel::handle(GuardStage stage, bool replayable) {
   events_.push_back(event);
   if (event_sink_) event_sink_(event);
 
-  auto what = fmt::format("step {}: non-finite {}", step_, choice_name(guard_stage_choices(), stage));
+  auto what = fmt::format("{}: non-finite {}", step_words(iteration_, step_), choice_name(guard_stage_choices(), stage));
   if (consensus_ && stage != GuardStage::Gradient) what += fmt::format(" on rank(s) {}", fmt::join(ranks_, ", "));
   // Without share_with a rank knows only its own samples: named where it saw the value.
   if (!event.samples.empty() && (found_here_ || share_)) what += " (samples " + joined(event.samples) + ")";
@@ -579,7 +581,7 @@ std::optional<NonFiniteCause> Sentinel::investigate(GuardStage stage) {
   first_investigation_ = investigator_(evidence(stage));
   const auto& found = *first_investigation_;
   log_message(LogLevel::Warn,
-              fmt::format("forensics of step {}{}:\n{}", step_,
+              fmt::format("forensics of {}{}:\n{}", step_words(iteration_, step_),
                           found.location.empty() ? "" : " (bundle and report in " + found.location + ")", found.report.text()));
   return found.report.cause;
 }
@@ -588,6 +590,7 @@ Investigation Sentinel::replay_in_place(const StepEvidence& evidence) {
   Investigation found;
   auto& r = found.report;
   r.step = evidence.step;
+  r.iteration = evidence.iteration;
   r.stage = choice_name(guard_stage_choices(), evidence.stage);
   r.samples = evidence.samples;
   r.history.assign(evidence.history.begin(), evidence.history.end());

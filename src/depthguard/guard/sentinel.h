@@ -118,6 +118,7 @@ constexpr int64_t stage_flag(GuardStage stage) { return int64_t{1} << static_cas
 /// spikes among them, and the conditions the step ran under (its reproducer records them).
 struct StepEvidence {
   int64_t step = 0;
+  int64_t iteration = 0;  ///< the loop's own number of the step (NonFiniteEvent::iteration)
   GuardStage stage = GuardStage::Input;
   const std::vector<std::string>& samples;
   const std::deque<StepRecord>& history;

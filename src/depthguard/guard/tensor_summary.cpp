@@ -7,7 +7,9 @@
 namespace depthguard {
 
 std::string TensorSummary::text() const {
-  const auto range = min ? fmt::format("min {:.6g}, max {:.6g}", *min, *max) : std::string("no finite value");
+  const auto range = numel == 0 ? std::string("empty")
+                     : min       ? fmt::format("min {:.6g}, max {:.6g}", *min, *max)
+                                 : std::string("no finite value");
   const auto where = device == "cpu" ? dtype : dtype + " on " + device;
   return fmt::format("[{}] {}: {}; {} zeros, {} negative, {} NaN, {} +inf, {} -inf", fmt::join(shape, ", "), where,
                      range, zeros, negatives, nan, posinf, neginf);

@@ -25,7 +25,8 @@ struct TensorSummary {
 
   int64_t nonfinite() const { return nan + posinf + neginf; }
   /// e.g. "[8, 1, 32, 32] float: min 0, max 3.2; 12 zeros, 0 negative, 0 NaN, 0 +inf, 0 -inf"
-  /// ("... Half on cuda:0: ..." for a tensor that was not on the CPU)
+  /// ("... Half on cuda:0: ..." for a tensor that was not on the CPU; "[0] Float: empty; ..."
+  /// for one without elements, "no finite value" for one whose elements are all NaN or inf)
   std::string text() const;
 };
 

@@ -135,6 +135,7 @@ DepthModel bundle_model(const ReproBundle& b, const TrainConfig& config) {
 ForensicsReport replay_bundle(const ReproBundle& b, c10::Device device, int64_t replays, int64_t threads) {
   ForensicsReport r;
   r.step = b.step;
+  r.iteration = b.iteration;
   r.stage = b.stage;
   r.samples = b.samples;
   r.injected = b.injected;

@@ -43,6 +43,7 @@ void save_bundle(const std::string& path, const ReproBundle& b) {
   a.write("depth", b.depth.detach().cpu());
   a.write("samples", c10::IValue(nlohmann::json(b.samples).dump()));
   a.write("step", torch::tensor(b.step));
+  a.write("iteration", torch::tensor(b.iteration));
   a.write("stage", c10::IValue(b.stage));
   a.write("injected", c10::IValue(b.injected));
   a.write("history", c10::IValue(history_json(b.history)));
@@ -80,6 +81,8 @@ ReproBundle load_bundle(const std::string& path) {
     if (a.try_read("device", device)) b.device = device.toStringRef();
     torch::Tensor scale;
     if (a.try_read("loss_scale", scale)) b.loss_scale = scale.item<double>();
+    torch::Tensor iteration;
+    if (a.try_read("iteration", iteration)) b.iteration = iteration.item<int64_t>();
     torch::Tensor conditions;
     if (a.try_read("conditions", conditions)) b.conditions = StepConditions::from_bytes(tensor_bytes(conditions));
   } catch (const c10::Error& e) {

@@ -22,6 +22,7 @@ struct ReproBundle {
   torch::Tensor depth;
   std::vector<std::string> samples;
   int64_t step = 0;
+  int64_t iteration = -1;  ///< the loop's own number of the step; -1 in bundles from before it was kept
   std::string stage;     ///< input, loss, gradient, weight
   std::string injected;  ///< "site:value[:runs]" when guard.inject fired at this step (FaultInjector::fired_at)
   std::string device;    ///< where the run trained ("cpu", "cuda:0"); "" in bundles before it was kept

@@ -501,6 +501,7 @@ class TrainingRun {
     b.depth = current_batch_->depth.cpu();
     b.samples = evidence.samples;  // a weight event's are those of the update that made them
     b.step = evidence.step;
+    b.iteration = evidence.iteration;
     b.stage = choice_name(guard_stage_choices(), evidence.stage);
     b.injected = injector_.fired_at(evidence.step);
     b.history.assign(evidence.history.begin(), evidence.history.end());
