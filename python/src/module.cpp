@@ -162,15 +162,10 @@ void bind_reports(py::module_& m) {
                              })
       .def_readonly("output", &NonFiniteOp::output)
       .def_readonly("earlier_ops", &NonFiniteOp::earlier_ops)
-      .def_property_readonly("producers", [](const NonFiniteOp& op) {
-        std::vector<std::string> out;
-        for (const auto& p : op.producers) out.push_back(p.text());
-        return out;
-      });
+      .def_property_readonly("producers", &NonFiniteOp::producer_texts);
   py::class_<ForensicsReport>(m, "Report")
       .def_readonly("step", &ForensicsReport::step)
-      .def_property_readonly("iteration",
-                             [](const ForensicsReport& r) { return r.iteration < 0 ? r.step : r.iteration; })
+      .def_property_readonly("iteration", &ForensicsReport::loop_step)
       .def_readonly("stage", &ForensicsReport::stage)
       .def_readonly("samples", &ForensicsReport::samples)
       .def_readonly("op", &ForensicsReport::op)
@@ -179,12 +174,7 @@ void bind_reports(py::module_& m) {
       .def_property_readonly("cause_title", [](const ForensicsReport& r) { return cause_title(r.cause); })
       .def_property_readonly("remedy", &ForensicsReport::remedy)
       .def_readonly("intra_op_threads", &ForensicsReport::intra_op_threads)
-      .def_property_readonly("fix_at",
-                             [](const ForensicsReport& r) {
-                               std::vector<std::string> out;
-                               for (const auto& s : r.fix_sites()) out.push_back(s.file + ":" + std::to_string(s.line));
-                               return out;
-                             })
+      .def_property_readonly("fix_at", &ForensicsReport::fix_at)
       .def_readonly("reason", &ForensicsReport::reason)
       .def_property_readonly("replays",
                              [](const ForensicsReport& r) {

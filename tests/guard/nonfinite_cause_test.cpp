@@ -20,12 +20,6 @@
 namespace depthguard {
 namespace {
 
-std::vector<std::string> producer_texts(const NonFiniteOp& op) {
-  std::vector<std::string> out;
-  for (const auto& p : op.producers) out.push_back(p.text());
-  return out;
-}
-
 NonFiniteCause cause_of(const std::function<void()>& fn, std::string* why = nullptr) {
   const auto op = first_nonfinite_op(fn);
   EXPECT_TRUE(op);
@@ -118,7 +112,7 @@ TEST(NonFiniteCause, ALogOfWhatAHeadsSigmoidMadeIsV2AtTheLog) {
   ASSERT_TRUE(op);
   EXPECT_EQ(op->op, "aten::log");
   EXPECT_EQ(op->module, "loss");
-  EXPECT_EQ(producer_texts(*op), (std::vector<std::string>{"aten::flatten in loss", "aten::mul in head", "aten::sigmoid in head"}));
+  EXPECT_EQ(op->producer_texts(), (std::vector<std::string>{"aten::flatten in loss", "aten::mul in head", "aten::sigmoid in head"}));
   std::string why;
   EXPECT_EQ(cause_of_op(*op, why), NonFiniteCause::LogOfSigmoid);
   EXPECT_NE(why.find("aten::sigmoid in head"), std::string::npos) << why;
@@ -133,7 +127,7 @@ TEST(NonFiniteCause, ALogOfZerosAnotherOpMadeIsNotV2) {
   });
   ASSERT_TRUE(op);
   std::string why;
-  EXPECT_EQ(producer_texts(*op), (std::vector<std::string>{"aten::relu", "aten::sub"}));
+  EXPECT_EQ(op->producer_texts(), (std::vector<std::string>{"aten::relu", "aten::sub"}));
   EXPECT_EQ(cause_of_op(*op, why), NonFiniteCause::Unknown) << why;  // the sigmoid ran in the same module
 }
 

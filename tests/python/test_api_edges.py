@@ -86,6 +86,25 @@ def test_a_later_event_names_the_first_events_cause_and_its_own_iteration():
     assert "cause_of_first='empty_mask'" in repr(second)
 
 
+def test_events_after_skips_name_the_loops_step_then_the_updates_kept(caplog):
+    """Numbers the user recognises: the loop's own step first, the updates kept second where
+    they differ; an empty tensor is called empty."""
+    model = TinyDepthNet()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    sentinel = depthguard.Sentinel(model, optimizer, policy="skip", max_skips=10)
+    with caplog.at_level(logging.WARNING, logger="depthguard"):
+        train(sentinel, model, optimizer, 8, empty_at={4, 5, 6, 7})
+    assert [(e.iteration, e.step) for e in sentinel.events] == [(4, 4), (5, 4), (6, 4), (7, 4)]
+    said = [r.getMessage() for r in caplog.records]
+    assert any(m.startswith("step 4: non-finite loss") for m in said), said
+    for iteration in (5, 6, 7):
+        assert any(m.startswith(f"step {iteration} (4 updates kept): non-finite loss") for m in said), said
+    report = str(sentinel.report)
+    assert report.startswith("non-finite loss at step 4 (samples b4)\n"), report
+    assert "input 0: [0] Float: empty;" in report, report  # the masked selection, not "no finite value"
+    assert sentinel.report.iteration == 4
+
+
 def test_without_an_iteration_the_sentinel_counts_begin_step_calls():
     model = TinyDepthNet()
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)

@@ -23,18 +23,12 @@ json summary_json(const TensorSummary& s) {
   return j;
 }
 
-std::vector<std::string> producer_texts(const NonFiniteOp& op) {
-  std::vector<std::string> out;
-  for (const auto& p : op.producers) out.push_back(p.text());
-  return out;
-}
-
 json op_json(const NonFiniteOp& op) {
   json inputs = json::array();
   for (const auto& a : op.inputs) inputs.push_back(a.tensor ? summary_json(*a.tensor) : json(a.scalar));
   json j{{"name", op.op},         {"chain", op.chain},   {"direction", op.direction},
          {"module", op.module},   {"inputs", inputs},    {"output", summary_json(op.output)},
-         {"earlier_ops", op.earlier_ops}, {"producers", producer_texts(op)}};
+         {"earlier_ops", op.earlier_ops}, {"producers", op.producer_texts()}};
   j["site"] = op.site ? json{{"file", op.site->file}, {"line", op.site->line}, {"function", op.site->function}}
                       : json(nullptr);
   return j;
@@ -53,12 +47,6 @@ json replays_array(const std::vector<StepReplay>& replays) {
   json a = json::array();
   for (const auto& r : replays) a.push_back({{"device", r.device}, {"precision", r.precision}, {"nonfinite", r.nonfinite}});
   return a;
-}
-
-std::vector<std::string> file_lines(const std::vector<CallSite>& sites) {
-  std::vector<std::string> out;
-  for (const auto& s : sites) out.push_back(s.file + ":" + std::to_string(s.line));
-  return out;
 }
 
 const char* terms_name(FixTerms terms) { return terms == FixTerms::Trainer ? "trainer" : "pytorch"; }
@@ -155,18 +143,19 @@ std::string step_words(int64_t iteration, int64_t updates_kept) {
   return fmt::format("step {} ({} update{} kept)", iteration, updates_kept, updates_kept == 1 ? "" : "s");
 }
 
-std::vector<CallSite> ForensicsReport::fix_sites() const {
-  std::vector<CallSite> out;
+std::vector<std::string> ForensicsReport::fix_at() const {
+  std::vector<std::string> out;
   if (!op || !op->site) return out;
-  out.push_back(*op->site);
+  const auto file_line = [](const CallSite& s) { return s.file + ":" + std::to_string(s.line); };
+  out.push_back(file_line(*op->site));
   const auto* sigmoid = cause == NonFiniteCause::LogOfSigmoid ? sigmoid_producer(*op) : nullptr;
-  if (sigmoid && sigmoid->site && sigmoid->site->text() != op->site->text()) out.push_back(*sigmoid->site);
+  if (sigmoid && sigmoid->site && file_line(*sigmoid->site) != out.front()) out.push_back(file_line(*sigmoid->site));
   return out;
 }
 
 std::string ForensicsReport::json() const {
   nlohmann::json j{{"step", step},
-                   {"iteration", iteration < 0 ? step : iteration},
+                   {"iteration", loop_step()},
                    {"stage", stage},
                    {"samples", samples},
                    {"injected", injected},
@@ -176,7 +165,7 @@ std::string ForensicsReport::json() const {
                    {"reason", reason},
                    {"remedy", remedy()},
                    {"remedy_terms", terms_name(terms)},
-                   {"fix_at", file_lines(fix_sites())},
+                   {"fix_at", fix_at()},
                    {"history", history_array(history)}};
   j["op"] = op ? op_json(*op) : nlohmann::json(nullptr);
   j["precision_only"] = precision_only;
@@ -201,7 +190,7 @@ std::string ForensicsReport::text() const {
       out += fmt::format("    input {}: {}\n", i, a.tensor ? a.tensor->text() : a.scalar);
     }
     out += fmt::format("    output: {}\n", op->output.text());
-    if (!op->producers.empty()) out += fmt::format("    its inputs made by: {}\n", fmt::join(producer_texts(*op), " < "));
+    if (!op->producers.empty()) out += fmt::format("    its inputs made by: {}\n", fmt::join(op->producer_texts(), " < "));
   }
   for (const auto& f : findings) out += fmt::format("  {}\n", f);
   for (const auto& s : spikes) {
@@ -213,7 +202,7 @@ std::string ForensicsReport::text() const {
                        r.nonfinite ? "non-finite again" : "finite");
   }
   if (!replays.empty() && intra_op_threads > 0) out += fmt::format("  replays on {} intra-op thread(s)\n", intra_op_threads);
-  const auto at = file_lines(fix_sites());
+  const auto at = fix_at();
   out += fmt::format("  cause: {} [{}]\n  why: {}\n  fix{}: {}\n", cause_title(cause),
                      choice_name(nonfinite_cause_choices(), cause), reason,
                      at.empty() ? "" : fmt::format(" at {}", fmt::join(at, " and ")), remedy());

@@ -28,6 +28,9 @@ std::string step_words(int64_t iteration, int64_t updates_kept);
 struct ForensicsReport {
   int64_t step = 0;       ///< updates kept before it (what a rollback or a checkpoint counts)
   int64_t iteration = -1; ///< the loop's own number of the step; -1: not known (then `step`)
+
+  /// The loop's own number of the step: `iteration`, or `step` where it is not known.
+  int64_t loop_step() const { return iteration < 0 ? step : iteration; }
   std::string stage;                 ///< where the sentinel saw it: input, loss, gradient, weight
   std::vector<std::string> samples;  ///< ids of the batch's samples
   std::string injected;              ///< "site:value" when guard.inject fired at this step, else ""
@@ -54,9 +57,9 @@ struct ForensicsReport {
 
   /// The fix in `terms` (cause_remedy).
   const std::string& remedy() const { return cause_remedy(cause, terms); }
-  /// The lines the fix changes: the operator's call site, and for V2 also the sigmoid's (the
-  /// fused form replaces both); none without call sites.
-  std::vector<CallSite> fix_sites() const;
+  /// The lines the fix changes, "file:line": the operator's call site, and for V2 also the
+  /// sigmoid's (the fused form replaces both); none without call sites.
+  std::vector<std::string> fix_at() const;
 
   /// Sets cause and reason from the evidence above: injection first (a fault that every run
   /// gets; one injected on the first run only, ":once", is judged by the replays like any

@@ -231,6 +231,12 @@ std::string Producer::text() const {
   return site ? out + " at " + site->text() : out;
 }
 
+std::vector<std::string> NonFiniteOp::producer_texts() const {
+  std::vector<std::string> out;
+  for (const auto& p : producers) out.push_back(p.text());
+  return out;
+}
+
 std::string scope_of_call(const CallSite& site) {
   auto name = site.function;
   for (auto at = name.find("<locals>."); at != std::string::npos; at = name.find("<locals>.")) name.erase(at, 9);

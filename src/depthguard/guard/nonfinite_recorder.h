@@ -65,6 +65,9 @@ struct NonFiniteOp {
   /// (Head.forward)"; at most 6): tells a log of a sigmoid that ran in another module (a head
   /// whose output the loss takes the log of).
   std::vector<Producer> producers;
+
+  /// producers as Producer::text() words, nearest first.
+  std::vector<std::string> producer_texts() const;
 };
 
 /// Runs `fn` on this thread with the callbacks installed and returns the first operator

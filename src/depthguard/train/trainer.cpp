@@ -53,6 +53,9 @@ namespace depthguard {
 namespace fs = std::filesystem;
 
 std::string last_checkpoint(const std::string& run) { return (fs::path(run) / "checkpoints" / "last.pt").string(); }
+std::string best_checkpoint(const std::string& run) { return (fs::path(run) / "checkpoints" / "best.pt").string(); }
+
+namespace {
 
 // Where a stopped run's last state is, in words: its last.pt when there is one (a run saves
 // only checked, finite weights, and refuses to start from others), else that none was saved.
@@ -61,9 +64,6 @@ std::string last_saved_state(const std::string& run, const char* kind) {
   return fs::exists(last) ? fmt::format("{} holds the last {} state", last, kind)
                           : fmt::format("no checkpoint was saved before it ({} does not exist)", last);
 }
-std::string best_checkpoint(const std::string& run) { return (fs::path(run) / "checkpoints" / "best.pt").string(); }
-
-namespace {
 
 using Clock = std::chrono::steady_clock;
 
@@ -457,8 +457,8 @@ class TrainingRun {
   // trained step, its update is dropped and counted. Data where the first batches of a session
   // all lack one is misconfigured (wrong root, depth scale or loss.min/max_depth): stop, with
   // a non-zero exit, rather than train on nothing, however short the run.
-  bool has_ground_truth(bool valid_pixels) {
-    if (valid_pixels) {
+  bool has_ground_truth(bool has_valid_pixel) {
+    if (has_valid_pixel) {
       seen_ground_truth_ = true;
       return true;
     }
