@@ -1,6 +1,6 @@
 """``SentinelCallback``: depthguard's sentinel in a PyTorch Lightning ``Trainer``.
 
-    trainer = lightning.pytorch.Trainer(callbacks=[depthguard.lightning.SentinelCallback(policy="skip")],
+    trainer = lightning.pytorch.Trainer(callbacks=[depthguard.lightning.SentinelCallback()],
                                         strategy="ddp", ...)
 
 At each optimizer step, after backward, the callback makes the sentinel's one device read
@@ -34,7 +34,7 @@ class SentinelCallback(Callback):
     ``rank{R}-epoch{E}-batch{B}``. An event's ``iteration`` is ``trainer.global_step`` at its
     batch."""
 
-    def __init__(self, policy="skip", sample_ids=None, **options):
+    def __init__(self, policy="auto", sample_ids=None, **options):
         super().__init__()
         for taken in ("scaler", "scheduler", "process_group", "start_step"):
             if taken in options:

@@ -60,16 +60,18 @@ class Sentinel:
     Args:
         model: the ``torch.nn.Module`` trained (its parameters and buffers are watched).
         optimizer: any ``torch.optim.Optimizer`` over them.
-        policy: ``"skip"`` (drop the update), ``"rollback"`` (return to the last in-memory
-            snapshot and scale the learning rate by ``lr_factor``) or ``"halt"``
-            (raise :class:`NonFiniteHalt`).
+        policy: ``"auto"`` (the action follows the cause: skip a batch that broke the step,
+            roll back with the learning-rate backoff when the weights did or the value comes
+            back on the next batch; ``Event.reason`` says which), ``"skip"`` (drop the
+            update), ``"rollback"`` (return to the last in-memory snapshot and scale the
+            learning rate by ``lr_factor``) or ``"halt"`` (raise :class:`NonFiniteHalt`).
         scaler: a ``torch.amp.GradScaler`` / ``torch.cuda.amp.GradScaler``: ``check_step``
             unscales, and an overflow of the scaled gradients is routine (counted, the scale
             backed off), not an event, until the scale falls below ``min_loss_scale`` or more
             than ``max_scale_backoffs`` come in a row.
         scheduler: an LR scheduler, snapshotted and restored with the optimizer.
-        max_skips: non-finite steps in a row after which skip and rollback halt.
-        lr_factor: rollback's learning-rate factor, in [0, 1].
+        max_skips: non-finite steps in a row after which skip, rollback and auto halt.
+        lr_factor: the learning-rate factor of a rollback (``"rollback"``, ``"auto"``), in [0, 1].
         snapshot_interval: steps between snapshots (model, optimizer, scheduler, scaler,
             torch's CPU and CUDA RNG states; in memory).
         forensics: replay the session's first event with every operator watched.
@@ -96,7 +98,7 @@ class Sentinel:
             :class:`AuditFailed` before the first update; the report is ``audit_report``.
     """
 
-    def __init__(self, model, optimizer, *, policy="skip", scaler=None, scheduler=None, max_skips=5,
+    def __init__(self, model, optimizer, *, policy="auto", scaler=None, scheduler=None, max_skips=5,
                  lr_factor=0.5, snapshot_interval=50, forensics=True, min_loss_scale=1.0,
                  max_scale_backoffs=16, on_transient="retry", replays=1, spike_z=4.0, spike_alpha=0.97,
                  spike_warmup=25, log_dir=None, process_group=None, start_step=0, audit=False):

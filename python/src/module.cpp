@@ -201,6 +201,7 @@ void bind_reports(py::module_& m) {
       .def_readonly("iteration", &NonFiniteEvent::iteration)
       .def_property_readonly("stage", [](const NonFiniteEvent& e) { return stage_name(e.stage); })
       .def_property_readonly("action", [](const NonFiniteEvent& e) { return choice_name(guard_action_choices(), e.action); })
+      .def_readonly("reason", &NonFiniteEvent::reason)
       .def_readonly("consecutive", &NonFiniteEvent::consecutive)
       .def_readonly("samples", &NonFiniteEvent::samples)
       .def_readonly("ranks", &NonFiniteEvent::ranks)
@@ -222,9 +223,10 @@ void bind_reports(py::module_& m) {
         const auto quoted = [](const std::optional<NonFiniteCause>& c) {
           return c ? "'" + choice_name(nonfinite_cause_choices(), *c) + "'" : std::string("None");
         };
-        return fmt::format("Event(step={}, iteration={}, stage='{}', action='{}', cause={}{})", e.step, e.iteration,
+        return fmt::format("Event(step={}, iteration={}, stage='{}', action='{}', cause={}{}{})", e.step, e.iteration,
                            stage_name(e.stage), choice_name(guard_action_choices(), e.action), quoted(e.cause),
-                           e.cause_of_first ? ", cause_of_first=" + quoted(e.cause_of_first) : "");
+                           e.cause_of_first ? ", cause_of_first=" + quoted(e.cause_of_first) : "",
+                           e.reason.empty() ? "" : ", reason='" + e.reason + "'");
       });
 }
 

@@ -131,7 +131,7 @@ TEST(Sentinel, SkipDropsTheStepAndLeavesTheWeightsAlone) {
 }
 
 TEST(Sentinel, AWeightEventRestoresTheSnapshotIncludingBuffers) {
-  Loop loop(GuardOptions().forensics(false).snapshot_interval(2));
+  Loop loop(GuardOptions().forensics(false).policy(GuardPolicy::Skip).snapshot_interval(2));
   ASSERT_TRUE(loop.step());
   ASSERT_TRUE(loop.step());  // snapshot at step 2
   const auto weight = loop.net.linear->weight.clone();
@@ -142,6 +142,26 @@ TEST(Sentinel, AWeightEventRestoresTheSnapshotIncludingBuffers) {
   EXPECT_TRUE(torch::equal(weight, loop.net.linear->weight));
   EXPECT_TRUE(torch::equal(running_mean, loop.net.norm->running_mean));
   EXPECT_EQ(loop.sentinel.lr_scale(), 1);  // skip restores without lowering the rate
+}
+
+// The default, auto: a weight event rolls back with the backoff, and its event says why; a
+// loss event with no cause known is skipped, and rolled back when it comes back.
+TEST(Sentinel, AutoRollsBackWeightsAndWhatComesBackAndSkipsTheRest) {
+  Loop loop(GuardOptions().forensics(false).snapshot_interval(2));
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(loop.step());
+  EXPECT_FALSE(loop.step("weight"));
+  EXPECT_EQ(loop.sentinel.events()[0].action, GuardAction::Rollback);
+  EXPECT_EQ(loop.sentinel.events()[0].reason, "the update made the weights non-finite");
+  EXPECT_EQ(loop.sentinel.lr_scale(), 0.5);
+  ASSERT_TRUE(loop.step());
+  EXPECT_FALSE(loop.step("loss"));
+  EXPECT_EQ(loop.sentinel.events()[1].action, GuardAction::Skip);
+  EXPECT_EQ(loop.sentinel.step(), 3);
+  EXPECT_FALSE(loop.step("loss"));
+  EXPECT_EQ(loop.sentinel.events()[2].action, GuardAction::Rollback);
+  EXPECT_EQ(loop.sentinel.events()[2].reason, "a non-finite value came back on the next batch");
+  EXPECT_EQ(loop.sentinel.step(), 2);
+  EXPECT_EQ(loop.sentinel.lr_scale(), 0.25);
 }
 
 TEST(Sentinel, RollbackGoesBackToTheSnapshotStepAndScalesTheRate) {

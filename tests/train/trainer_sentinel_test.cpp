@@ -145,6 +145,55 @@ TEST(TrainerSentinel, EverySiteUnderEveryPolicy) {
   }
 }
 
+// guard.policy auto, the default (no policy key): a fault the batch carries is skipped, one
+// in the weights rolled back with the learning-rate backoff, a cause that persists in the
+// weights rolled back until it has come back max_skips times, then halted.
+TEST(TrainerSentinel, AutoActsOnTheCause) {
+  auto config_for = [](const std::string& site) {
+    auto root = testing::tiny_run(6);
+    root["guard"]["inject"] = site;
+    root["guard"]["inject_step"] = 2;
+    root["guard"]["snapshot_interval"] = 1;
+    return read_train_config(root);
+  };
+  EXPECT_EQ(config_for("loss").guard.policy(), GuardPolicy::Auto);
+  {
+    testing::TempDir dir("sentinel_auto_loss");
+    const auto s = train(config_for("loss"), quiet(dir.str()));
+    EXPECT_EQ(s.steps, 6);
+    const auto e = events(dir.str());
+    ASSERT_EQ(e.size(), 1u);
+    EXPECT_EQ(e[0]["action"], "skip");
+    EXPECT_EQ(e[0]["reason"], "injected is the batch's");
+    EXPECT_EQ(read_checkpoint_state(last_checkpoint(dir.str())).lr_scale, 1.0);
+  }
+  {
+    testing::TempDir dir("sentinel_auto_weight");
+    const auto s = train(config_for("weight"), quiet(dir.str()));
+    EXPECT_EQ(s.steps, 6);
+    const auto e = events(dir.str());
+    ASSERT_EQ(e.size(), 1u);
+    EXPECT_EQ(e[0]["action"], "rollback");
+    EXPECT_EQ(e[0]["reason"], "the update made the weights non-finite");
+    EXPECT_EQ(read_checkpoint_state(last_checkpoint(dir.str())).lr_scale, 0.5);
+  }
+  {
+    testing::TempDir dir("sentinel_auto_v2");
+    auto root = testing::tiny_run(6);
+    root["model"]["head"] = "naive";
+    root["model"]["head_bias"] = -100.0;  // saturated from the start: no snapshot is good
+    const auto message =
+        testing::error_message<NonFiniteHalt>([&] { train(read_train_config(root), quiet(dir.str())); });
+    EXPECT_NE(message.find("policy auto, 6 non-finite step(s) in a row"), std::string::npos) << message;
+    const auto e = events(dir.str());
+    ASSERT_EQ(e.size(), 6u);
+    EXPECT_EQ(e[0]["action"], "rollback");
+    EXPECT_EQ(e[0]["reason"], "v2_log_sigmoid persists in the weights");
+    EXPECT_EQ(e[1]["reason"], "a non-finite value came back on the next batch");
+    EXPECT_EQ(e[5]["action"], "halt");
+  }
+}
+
 TEST(TrainerSentinel, ForensicsCanBeTurnedOff) {
   testing::TempDir dir("sentinel_no_forensics");
   auto config = injected("gradient", "skip");

@@ -106,7 +106,7 @@ TEST(TrainerTransient, OnTransientSkipAndHalt) {
 }
 
 // inject_runs 2: the retry meets the fault again; the second transient at the step follows
-// guard.policy (skip), and the next batch trains on.
+// guard.policy (auto: skip, since the replays were finite), and the next batch trains on.
 TEST(TrainerTransient, AFaultThatComesBackOnRetryFollowsThePolicy) {
   testing::TempDir dir("transient_twice");
   const auto s = train(read_train_config(faulted_run("gradient", 2)), quiet(dir.str()));
@@ -116,6 +116,7 @@ TEST(TrainerTransient, AFaultThatComesBackOnRetryFollowsThePolicy) {
   ASSERT_EQ(e.size(), 2u);
   EXPECT_EQ(e[0]["action"], "retry");
   EXPECT_EQ(e[1]["action"], "skip");
+  EXPECT_EQ(e[1]["reason"], "transient: its replays were finite, so the weights are not the cause");
   EXPECT_EQ(e[1]["transient"], true);
 }
 

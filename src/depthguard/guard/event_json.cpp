@@ -7,6 +7,7 @@ nlohmann::json event_json(const NonFiniteEvent& e) {
                    {"iteration", e.iteration},
                    {"samples", e.samples},
                    {"action", choice_name(guard_action_choices(), e.action)}};
+  if (!e.reason.empty()) j["reason"] = e.reason;  // policy auto: why that action
   if (e.cause) j.update({{"cause", choice_name(nonfinite_cause_choices(), *e.cause)}, {"report", e.report_location}});
   if (e.cause_of_first) j["cause_of_first"] = choice_name(nonfinite_cause_choices(), *e.cause_of_first);
   if (!e.ranks.empty()) j["ranks"] = e.ranks;  // data-parallel: the ranks that saw the value

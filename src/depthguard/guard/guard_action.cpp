@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 namespace depthguard {
 
 const ChoiceTable<GuardAction>& guard_action_choices() {
@@ -11,12 +13,48 @@ const ChoiceTable<GuardAction>& guard_action_choices() {
   return table;
 }
 
-GuardAction decide_action(GuardPolicy policy, GuardStage stage, int64_t consecutive, int64_t max_skips) {
-  if (policy == GuardPolicy::Halt || std::max<int64_t>(consecutive, 1) > std::max<int64_t>(max_skips, 0)) {
-    return GuardAction::Halt;
+namespace {
+
+bool past_max_skips(int64_t consecutive, int64_t max_skips) {
+  return std::max<int64_t>(consecutive, 1) > std::max<int64_t>(max_skips, 0);
+}
+
+// Causes that live in the model's state: the next batch meets them again.
+bool carried_by_the_weights(NonFiniteCause cause) {
+  switch (cause) {
+    case NonFiniteCause::LogOfSigmoid:
+    case NonFiniteCause::Exploding:
+    case NonFiniteCause::Overflow:
+    case NonFiniteCause::Precision:
+      return true;
+    default:
+      return false;
   }
+}
+
+}  // namespace
+
+GuardAction decide_action(GuardPolicy policy, GuardStage stage, int64_t consecutive, int64_t max_skips) {
+  if (policy == GuardPolicy::Auto) return decide_auto_action(stage, std::nullopt, consecutive, max_skips).action;
+  if (policy == GuardPolicy::Halt || past_max_skips(consecutive, max_skips)) return GuardAction::Halt;
   if (policy == GuardPolicy::Rollback || stage == GuardStage::Weight) return GuardAction::Rollback;
   return GuardAction::Skip;
+}
+
+AutoDecision decide_auto_action(GuardStage stage, std::optional<NonFiniteCause> cause, int64_t consecutive,
+                                int64_t max_skips) {
+  const auto name = [&] { return cause ? choice_name(nonfinite_cause_choices(), *cause) : std::string("a non-finite value"); };
+  if (past_max_skips(consecutive, max_skips)) {
+    return {GuardAction::Halt, fmt::format("{} non-finite steps in a row, more than max_skips {}", consecutive, max_skips)};
+  }
+  if (stage == GuardStage::Weight) return {GuardAction::Rollback, "the update made the weights non-finite"};
+  if (consecutive > 1) return {GuardAction::Rollback, fmt::format("{} came back on the next batch", name())};
+  if (stage == GuardStage::Input) return {GuardAction::Skip, "the batch itself is non-finite"};
+  if (cause && carried_by_the_weights(*cause)) {
+    return {GuardAction::Rollback, fmt::format("{} persists in the weights", name())};
+  }
+  if (!cause) return {GuardAction::Skip, "no cause known: the batch's unless it comes back"};
+  return {GuardAction::Skip, fmt::format("{} is the batch's", name())};
 }
 
 GuardAction decide_transient_action(TransientPolicy on_transient, GuardPolicy policy, GuardStage stage,
@@ -29,7 +67,9 @@ GuardAction decide_transient_action(TransientPolicy on_transient, GuardPolicy po
     case TransientPolicy::Retry:
       break;
   }
-  return retried ? decide_action(policy, stage, consecutive, max_skips) : GuardAction::Retry;
+  if (!retried) return GuardAction::Retry;
+  // Auto: finite replays clear the weights, so the batch's fault is skipped, even on its retry.
+  return decide_action(policy == GuardPolicy::Auto ? GuardPolicy::Skip : policy, stage, consecutive, max_skips);
 }
 
 }  // namespace depthguard

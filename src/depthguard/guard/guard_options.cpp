@@ -4,7 +4,8 @@ namespace depthguard {
 
 const ChoiceTable<GuardPolicy>& guard_policy_choices() {
   static const ChoiceTable<GuardPolicy> table{
-      {"halt", GuardPolicy::Halt}, {"skip", GuardPolicy::Skip}, {"rollback", GuardPolicy::Rollback}};
+      {"halt", GuardPolicy::Halt}, {"skip", GuardPolicy::Skip}, {"rollback", GuardPolicy::Rollback},
+      {"auto", GuardPolicy::Auto}};
   return table;
 }
 

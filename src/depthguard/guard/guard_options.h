@@ -12,8 +12,10 @@ namespace depthguard {
 
 enum class GuardPolicy {
   Halt,      ///< stop with a report; the last good checkpoint stays
-  Skip,      ///< drop the update and go on (default); halt after max_skips in a row
+  Skip,      ///< drop the update and go on; halt after max_skips in a row
   Rollback,  ///< restore the last in-memory snapshot, scale the LR by lr_factor, go on
+  Auto,      ///< the action follows the cause (decide_auto_action): skip what the batch broke,
+             ///< roll back what the weights broke (default); halt after max_skips in a row
 };
 const ChoiceTable<GuardPolicy>& guard_policy_choices();
 
@@ -38,12 +40,12 @@ enum class InjectValue { Nan, Inf };
 const ChoiceTable<InjectValue>& inject_value_choices();
 
 struct GuardOptions {
-  TORCH_ARG(GuardPolicy, policy) = GuardPolicy::Skip;
-  /// Non-finite steps in a row after which skip and rollback give up and halt.
+  TORCH_ARG(GuardPolicy, policy) = GuardPolicy::Auto;
+  /// Non-finite steps in a row after which skip, rollback and auto give up and halt.
   TORCH_ARG(int64_t, max_skips) = 5;
-  /// Rollback: the learning rate is multiplied by this at each rollback.
+  /// Rollback and auto: the learning rate is multiplied by this at each rollback.
   TORCH_ARG(double, lr_factor) = 0.5;
-  /// Rollback: steps between in-memory snapshots of weights and optimiser state.
+  /// Steps between in-memory snapshots of weights and optimiser state (what a rollback returns to).
   TORCH_ARG(int64_t, snapshot_interval) = 50;
   /// Replay the first non-finite step of a session with every operator watched and write a
   /// reproducer bundle and report into RUN/forensics/step-N/.

@@ -437,10 +437,21 @@ bool Sentinel::handle(GuardStage stage, bool replayable) {
     ++transient_steps_;
     event.replayed_on = replay_device();
   }
-  event.action = event.transient
-                     ? decide_transient_action(options_.on_transient(), options_.policy(), stage, consecutive_,
-                                               options_.max_skips(), step_ == retried_step_)
-                     : decide_action(options_.policy(), stage, consecutive_, options_.max_skips());
+  if (event.transient) {
+    event.action = decide_transient_action(options_.on_transient(), options_.policy(), stage, consecutive_,
+                                           options_.max_skips(), step_ == retried_step_);
+    if (options_.policy() == GuardPolicy::Auto && event.action == GuardAction::Skip) {
+      event.reason = "transient: its replays were finite, so the weights are not the cause";
+    }
+  } else if (options_.policy() == GuardPolicy::Auto) {
+    // Ranks must act alike: a cause only some of them know (no share_with) decides nothing.
+    const auto cause = consensus_ && !share_ ? std::nullopt : event.cause;
+    auto decision = decide_auto_action(stage, cause, consecutive_, options_.max_skips());
+    event.action = decision.action;
+    event.reason = std::move(decision.reason);
+  } else {
+    event.action = decide_action(options_.policy(), stage, consecutive_, options_.max_skips());
+  }
   events_.push_back(event);
   if (event_sink_) event_sink_(event);
 
@@ -472,12 +483,14 @@ bool Sentinel::handle(GuardStage stage, bool replayable) {
   if (event.action == GuardAction::Rollback) {
     state_->restore_snapshot();
     step_ = snapshot_step_;
-    if (options_.policy() == GuardPolicy::Rollback) lr_scale_ *= options_.lr_factor();
+    if (options_.policy() != GuardPolicy::Skip) lr_scale_ *= options_.lr_factor();
   }
-  log_message(LogLevel::Warn,
-              fmt::format("{}: {} (learning-rate scale {})", what,
-                          event.action == GuardAction::Skip ? "update skipped" : "rolled back to step " + std::to_string(step_),
-                          lr_scale_));
+  const auto done =
+      event.action == GuardAction::Skip ? std::string("update skipped") : "rolled back to step " + std::to_string(step_);
+  log_message(LogLevel::Warn, event.reason.empty()
+                                  ? fmt::format("{}: {} (learning-rate scale {})", what, done, lr_scale_)
+                                  : fmt::format("{}; auto: {}, {} (learning-rate scale {})", what, done, event.reason,
+                                                lr_scale_));
   return false;
 }
 

@@ -73,6 +73,8 @@ struct NonFiniteEvent {
   int64_t iteration = 0;
   GuardStage stage = GuardStage::Input;
   GuardAction action = GuardAction::Skip;
+  /// Policy auto: why it took `action` (AutoDecision::reason); "" under an explicit policy.
+  std::string reason;
   int64_t consecutive = 1;           ///< non-finite steps in a row, this one included
   std::vector<std::string> samples;  ///< ids given to begin_step
   std::vector<int64_t> ranks;        ///< data-parallel ranks that saw it (agree_with); empty without
