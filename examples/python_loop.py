@@ -1,11 +1,12 @@
 """A plain PyTorch depth-training loop with depthguard's sentinel (docs/python.md).
 
-    python examples/python_loop.py [--steps 40] [--policy rollback] [--log-dir runs/py]
+    python examples/python_loop.py [--steps 40] [--policy auto] [--log-dir runs/py]
         [--bad-step 25] [--flaky-step 15] [--threads 2]
 
 A GLPDepth-style network (sigmoid(x) * max_depth head) learns depth from synthetic images
 with BTS's SILog loss. At --bad-step one batch arrives with an all-zero ground-truth map: the
-sentinel names it (cause empty_mask), drops or rolls back the update, and training goes on.
+sentinel names it (cause empty_mask), drops the update (policy auto: the batch broke the step),
+and training goes on.
 At --flaky-step a machine's fault corrupts one gradient value on the step's first run only:
 the replay is finite (cause transient), the loop runs the step again, and training goes on
 as if nothing had happened.
@@ -48,7 +49,7 @@ def synthetic_batch(step, n=4, size=32):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=40)
-    parser.add_argument("--policy", default="rollback", choices=["skip", "rollback", "halt"])
+    parser.add_argument("--policy", default="auto", choices=["auto", "skip", "rollback", "halt"])
     parser.add_argument("--log-dir", default=None)
     parser.add_argument("--bad-step", type=int, default=25)
     parser.add_argument("--flaky-step", type=int, default=-1)

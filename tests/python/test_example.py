@@ -8,8 +8,9 @@ import pytest
 EXAMPLE = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "python_loop.py")
 
 
-# skip: batch 15's update dropped; rollback: back to the snapshot of step 10, then 14 more
-@pytest.mark.parametrize("policy, kept", [("skip", 29), ("rollback", 24)])
+# auto (an empty mask is the batch's): batch 15's update dropped; rollback: back to the snapshot of
+# step 10, then 14 more
+@pytest.mark.parametrize("policy, kept", [("auto", 29), ("rollback", 24)])
 def test_the_documented_loop_trains_on_past_an_empty_depth_batch(tmp_path, policy, kept):
     done = subprocess.run([sys.executable, EXAMPLE, "--steps", "30", "--bad-step", "15", "--policy", policy,
                            "--log-dir", str(tmp_path)], capture_output=True, text=True, timeout=300)
