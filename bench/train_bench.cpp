@@ -480,15 +480,15 @@ void BM_ReplayOrder(benchmark::State& state) {
 }
 BENCHMARK(BM_ReplayOrder)->ArgName("swin")->Arg(0)->Arg(1)->Iterations(3)->Unit(benchmark::kSecond)->UseRealTime();
 
-// Spike warnings' cost: the trainer's step under a sentinel with spike_z 2.5 against the same
-// step under one with spike_z 0, alternating step by step on one model (what the warnings
+// Spike warnings' cost: the trainer's step under a sentinel with the default spike warnings
+// against the same step under one with spike_ratio 0, alternating step by step on one model (what the warnings
 // add is host arithmetic on figures the step has read anyway).
 void BM_SpikeWarningsOnOff(benchmark::State& state) {
   at::set_num_threads(kThreads);
   TrainStep step(model_options(Architecture::ResNet18Mim), true);
   state.SetLabel("resnet18-mim cpu batch 8 fp32");
   Sentinel warned(step.model(), step.optimizer(), GuardOptions());
-  Sentinel quiet(step.model(), step.optimizer(), GuardOptions().spike_z(0));
+  Sentinel quiet(step.model(), step.optimizer(), GuardOptions().spike_ratio(0));
   warned.start(0);
   quiet.start(0);
   std::vector<double> on, off;
@@ -506,7 +506,9 @@ BENCHMARK(BM_SpikeWarningsOnOff)->ArgName("pairs")->Arg(30)->Iterations(1)->Unit
 
 // What one healthy step's warnings cost alone: two estimates updated, no spike.
 void BM_SpikeDetectorAdd(benchmark::State& state) {
-  SpikeDetector loss("loss", 2.5, 0.97, 25), grad_norm("grad_norm", 2.5, 0.97, 25);
+  const GuardOptions o;  // the defaults: a median and a MAD over 50 values per add
+  SpikeDetector loss("loss", o.spike_ratio(), o.spike_mads(), o.spike_window(), o.spike_warmup());
+  SpikeDetector grad_norm("grad_norm", o.spike_ratio(), o.spike_mads(), o.spike_window(), o.spike_warmup());
   int64_t step = 0;
   for (auto _ : state) {
     const double jitter = 0.01 * static_cast<double>(step % 7);

@@ -80,11 +80,12 @@ class Sentinel:
             event whose ``replays`` (on the model's device, from the step's own state and RNG)
             are all finite.
         replays: how many times such an event's step is replayed before it is transient.
-        spike_z, spike_alpha, spike_warmup: spike warnings: a step whose loss or gradient
-            norm is more than ``spike_z`` standard deviations above its running mean (an EMA
-            with factor ``spike_alpha`` after ``spike_warmup`` steps, as ZClip's) is logged
-            (``metrics.jsonl``, TensorBoard) and named in a later event's report; 0 turns
-            them off. Nothing in training changes.
+        spike_ratio, spike_mads, spike_window, spike_warmup: spike warnings: a step whose loss
+            or gradient norm is at least ``spike_ratio`` times its median over the last
+            ``spike_window`` steps, and more than ``spike_mads`` MADs above it on a log scale
+            (after ``spike_warmup`` steps), is logged
+            (``metrics.jsonl``, TensorBoard) and named in a later event's report;
+            ``spike_ratio=0`` turns them off. Nothing in training changes.
         log_dir: where ``metrics.jsonl``, TensorBoard files (``tb/``) and the forensics
             (``forensics/step-N/``: ``report.json``, ``report.txt``, ``replay.pt`` and
             ``conditions.pt``, the step's thread count and RNG states, which
@@ -100,8 +101,8 @@ class Sentinel:
 
     def __init__(self, model, optimizer, *, policy="auto", scaler=None, scheduler=None, max_skips=5,
                  lr_factor=0.5, snapshot_interval=50, forensics=True, min_loss_scale=1.0,
-                 max_scale_backoffs=16, on_transient="retry", replays=1, spike_z=4.0, spike_alpha=0.97,
-                 spike_warmup=25, log_dir=None, process_group=None, start_step=0, audit=False):
+                 max_scale_backoffs=16, on_transient="retry", replays=1, spike_ratio=10.0, spike_mads=3.0,
+                 spike_window=50, spike_warmup=25, log_dir=None, process_group=None, start_step=0, audit=False):
         if not isinstance(model, torch.nn.Module):
             raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
         if not isinstance(optimizer, torch.optim.Optimizer):
@@ -121,8 +122,8 @@ class Sentinel:
                                  policy=policy, max_skips=max_skips, lr_factor=lr_factor,
                                  snapshot_interval=snapshot_interval, forensics=forensics,
                                  min_loss_scale=min_loss_scale, max_scale_backoffs=max_scale_backoffs,
-                                 on_transient=on_transient, replays=replays, spike_z=spike_z,
-                                 spike_alpha=spike_alpha, spike_warmup=spike_warmup)
+                                 on_transient=on_transient, replays=replays, spike_ratio=spike_ratio,
+                                 spike_mads=spike_mads, spike_window=spike_window, spike_warmup=spike_warmup)
         if log_dir is not None:
             os.makedirs(log_dir, exist_ok=True)
             self._core.log_to(os.fspath(log_dir), self._write_bundle)

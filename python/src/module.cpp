@@ -79,8 +79,9 @@ GuardOptions guard_options(const py::kwargs& kw) {
       .min_loss_scale(number("min_loss_scale"))
       .max_scale_backoffs(count("max_scale_backoffs"))
       .replays(count("replays"))
-      .spike_z(number("spike_z"))
-      .spike_alpha(number("spike_alpha"))
+      .spike_ratio(number("spike_ratio"))
+      .spike_mads(number("spike_mads"))
+      .spike_window(count("spike_window"))
       .spike_warmup(count("spike_warmup"));
 }
 
@@ -190,7 +191,7 @@ void bind_reports(py::module_& m) {
                                std::vector<py::dict> out;
                                for (const auto& s : r.spikes) {
                                  out.push_back(py::dict(py::arg("step") = s.step, py::arg("figure") = s.figure,
-                                                        py::arg("value") = s.value, py::arg("mean") = s.mean));
+                                                        py::arg("value") = s.value, py::arg("median") = s.median));
                                }
                                return out;
                              })

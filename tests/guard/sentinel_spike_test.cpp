@@ -55,7 +55,7 @@ TEST(SentinelSpikes, AJumpIsWarnedAndNamedInTheNextEventsReport) {
 }
 
 TEST(SentinelSpikes, WarningsChangeNothingAndZeroTurnsThemOff) {
-  Regression warned(GuardOptions{}), quiet(GuardOptions().spike_z(0));
+  Regression warned(GuardOptions{}), quiet(GuardOptions().spike_ratio(0));
   warned.train(40, 30, 1000);
   quiet.train(40, 30, 1000);
   EXPECT_GT(warned.sentinel.spike_count(), 0);

@@ -391,8 +391,11 @@ TEST(Sentinel, RejectsBadOptionsByTheirNames) {
   EXPECT_NE(testing::error_message<c10::Error>([&] { Sentinel s(net, optimizer, GuardOptions().replays(0)); })
                 .find("replays"),
             std::string::npos);
-  EXPECT_NE(testing::error_message<c10::Error>([&] { Sentinel s(net, optimizer, GuardOptions().spike_alpha(1)); })
-                .find("spike_alpha"),
+  EXPECT_NE(testing::error_message<c10::Error>([&] { Sentinel s(net, optimizer, GuardOptions().spike_ratio(1)); })
+                .find("spike_ratio must be 0 (off) or > 1"),
+            std::string::npos);
+  EXPECT_NE(testing::error_message<c10::Error>([&] { Sentinel s(net, optimizer, GuardOptions().spike_window(0)); })
+                .find("spike_window"),
             std::string::npos);
 }
 

@@ -87,6 +87,16 @@ DistOptions read_dist(YamlSection& s) {
                                          (1 << 20)));
 }
 
+// 0 turns spike warnings off; a ratio of 1 or less would call every step above its median one.
+double spike_ratio(YamlSection& s, double fallback) {
+  const double ratio = s.number("spike_ratio", fallback, 0, 1e6);
+  if (ratio > 0 && ratio <= 1) {
+    throw ConfigError(fmt::format("{}: {:g} must be 0 (off) or above 1 (a spike is that many times the running median)",
+                                  s.key_path("spike_ratio"), ratio));
+  }
+  return ratio;
+}
+
 GuardOptions read_guard(YamlSection& s) {
   const GuardOptions d;
   return GuardOptions()
@@ -100,8 +110,9 @@ GuardOptions read_guard(YamlSection& s) {
       .max_scale_backoffs(s.integer("max_scale_backoffs", d.max_scale_backoffs(), 0, kMaxCount))
       .on_transient(s.choice("on_transient", transient_policy_choices(), d.on_transient()))
       .replays(s.integer("replays", d.replays(), 1, 100))
-      .spike_z(s.number("spike_z", d.spike_z(), 0, 1e6))
-      .spike_alpha(s.number("spike_alpha", d.spike_alpha(), 1e-6, 0.999999))
+      .spike_ratio(spike_ratio(s, d.spike_ratio()))
+      .spike_mads(s.number("spike_mads", d.spike_mads(), 0, 1e6))
+      .spike_window(s.integer("spike_window", d.spike_window(), 1, 100000))
       .spike_warmup(s.integer("spike_warmup", d.spike_warmup(), 1, kMaxCount))
       .inject_site(s.choice("inject", inject_site_choices(), d.inject_site()))
       .inject_value(s.choice("inject_value", inject_value_choices(), d.inject_value()))

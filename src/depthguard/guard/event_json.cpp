@@ -18,7 +18,7 @@ nlohmann::json event_json(const NonFiniteEvent& e) {
 nlohmann::json overflow_json(const ScaleOverflow& o) { return {{"scale", o.scale}, {"in_a_row", o.in_a_row}}; }
 
 nlohmann::json spike_json(const Spike& s) {
-  return {{"figure", s.figure}, {"value", s.value}, {"mean", s.mean}, {"std", s.std}, {"ratio", s.ratio()}};
+  return {{"figure", s.figure}, {"value", s.value}, {"median", s.median}, {"ratio", s.ratio()}};
 }
 
 }  // namespace depthguard

@@ -12,7 +12,7 @@ namespace depthguard {
 nlohmann::json event_json(const NonFiniteEvent& e);
 /// {"scale", "in_a_row"}.
 nlohmann::json overflow_json(const ScaleOverflow& o);
-/// {"figure", "value", "mean", "std", "ratio"}.
+/// {"figure", "value", "median", "ratio"}.
 nlohmann::json spike_json(const Spike& s);
 
 }  // namespace depthguard

@@ -54,7 +54,7 @@ const char* terms_name(FixTerms terms) { return terms == FixTerms::Trainer ? "tr
 json spikes_array(const std::vector<Spike>& spikes) {
   json a = json::array();
   for (const auto& s : spikes) {
-    a.push_back({{"step", s.step}, {"figure", s.figure}, {"value", s.value}, {"mean", s.mean}, {"std", s.std}});
+    a.push_back({{"step", s.step}, {"figure", s.figure}, {"value", s.value}, {"median", s.median}, {"ratio", s.ratio()}});
   }
   return a;
 }
@@ -194,8 +194,8 @@ std::string ForensicsReport::text() const {
   }
   for (const auto& f : findings) out += fmt::format("  {}\n", f);
   for (const auto& s : spikes) {
-    out += fmt::format("  warned {} step(s) before: {} {:.4g} at step {}, {:.3g}x its running mean {:.4g}\n",
-                       step - s.step, s.figure == "loss" ? "loss" : "gradient norm", s.value, s.step, s.ratio(), s.mean);
+    out += fmt::format("  warned {} step(s) before: {} {:.4g} at step {}, {:.3g}x its running median {:.4g}\n",
+                       step - s.step, s.figure == "loss" ? "loss" : "gradient norm", s.value, s.step, s.ratio(), s.median);
   }
   for (const auto& r : replays) {
     out += fmt::format("  replayed on {}{}: {}\n", r.device, r.precision.empty() ? "" : " in " + r.precision,

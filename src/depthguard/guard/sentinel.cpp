@@ -74,8 +74,9 @@ Sentinel::Sentinel(torch::nn::Module& model, torch::optim::Optimizer& optimizer,
 Sentinel::Sentinel(std::shared_ptr<WatchedState> state, GuardOptions options)
     : state_(std::move(state)),
       options_(options),
-      loss_spikes_("loss", options.spike_z(), options.spike_alpha(), options.spike_warmup()),
-      grad_norm_spikes_("grad_norm", options.spike_z(), options.spike_alpha(), options.spike_warmup()) {
+      loss_spikes_("loss", options.spike_ratio(), options.spike_mads(), options.spike_window(), options.spike_warmup()),
+      grad_norm_spikes_("grad_norm", options.spike_ratio(), options.spike_mads(), options.spike_window(),
+                        options.spike_warmup()) {
   TORCH_CHECK(state_ != nullptr, "Sentinel: state must not be null");
   TORCH_CHECK(options_.max_skips() >= 0, "max_skips must be >= 0, got ", options_.max_skips());
   TORCH_CHECK(options_.min_loss_scale() >= 0, "min_loss_scale must be >= 0, got ", options_.min_loss_scale());
@@ -84,9 +85,10 @@ Sentinel::Sentinel(std::shared_ptr<WatchedState> state, GuardOptions options)
   TORCH_CHECK(options_.lr_factor() >= 0 && options_.lr_factor() <= 1, "lr_factor must be in [0, 1], got ",
               options_.lr_factor());
   TORCH_CHECK(options_.replays() >= 1, "replays must be >= 1, got ", options_.replays());
-  TORCH_CHECK(options_.spike_z() >= 0, "spike_z must be >= 0, got ", options_.spike_z());
-  TORCH_CHECK(options_.spike_alpha() > 0 && options_.spike_alpha() < 1, "spike_alpha must be in (0, 1), got ",
-              options_.spike_alpha());
+  TORCH_CHECK(options_.spike_ratio() == 0 || options_.spike_ratio() > 1, "spike_ratio must be 0 (off) or > 1, got ",
+              options_.spike_ratio());
+  TORCH_CHECK(options_.spike_mads() >= 0, "spike_mads must be >= 0, got ", options_.spike_mads());
+  TORCH_CHECK(options_.spike_window() >= 1, "spike_window must be >= 1, got ", options_.spike_window());
   TORCH_CHECK(options_.spike_warmup() >= 1, "spike_warmup must be >= 1, got ", options_.spike_warmup());
   investigator_ = [this](const StepEvidence& evidence) { return replay_in_place(evidence); };
   rerun_ = [this](const StepEvidence& evidence) { return rerun_in_place(evidence); };
@@ -394,10 +396,11 @@ void Sentinel::watch_for_spikes() {
     ++spike_count_;
     spikes_.push_back(*spike);
     log_message(LogLevel::Warn,
-                fmt::format("{}: {} {:.4g} is {:.3g}x its running mean {:.4g} ({:.3g} standard deviations above; "
-                            "guard.spike_z {:g}): a spike, often the first sign of a divergence",
-                            step_words(iteration_, step_), spike->figure == "loss" ? "loss" : "gradient norm", spike->value, spike->ratio(), spike->mean,
-                            spike->z(), options_.spike_z()));
+                fmt::format("{}: {} {:.4g} is {:.3g}x its median {:.4g} over the last {} steps (spike_ratio {:g}): "
+                            "a spike; {}",
+                            step_words(iteration_, step_), spike->figure == "loss" ? "loss" : "gradient norm",
+                            spike->value, spike->ratio(), spike->median, spike->over,
+                            options_.spike_ratio(), kSpikeMeaning));
     if (spike_sink_) spike_sink_(*spike);
   }
 }

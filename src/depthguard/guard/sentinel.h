@@ -179,7 +179,7 @@ class Sentinel {
   Sentinel& share_with(Share share);
   /// Called after each routine loss-scale overflow (the trainer logs it).
   Sentinel& on_scale_overflow(std::function<void(const ScaleOverflow&)> sink);
-  /// Called for each spike warning (GuardOptions::spike_z; SpikeDetector), after the step's
+  /// Called for each spike warning (GuardOptions::spike_ratio; SpikeDetector), after the step's
   /// checks passed: figures already read, so no device read of its own; nothing in the
   /// training changes. The forensics of a later event carries the spikes of its history.
   Sentinel& on_spike(std::function<void(const Spike&)> sink);

@@ -4,37 +4,61 @@
 #include <cmath>
 #include <limits>
 #include <utility>
+#include <vector>
 
 namespace depthguard {
 
-double Spike::z() const { return (value - mean) / std; }
+namespace {
 
-double Spike::ratio() const { return mean != 0 ? value / mean : std::numeric_limits<double>::infinity(); }
+// The median of `v` (not empty), reordering it.
+double median_of(std::vector<double>& v) {
+  const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+  std::nth_element(v.begin(), mid, v.end());
+  if (v.size() % 2 == 1) return *mid;
+  return (*mid + *std::max_element(v.begin(), mid)) / 2;
+}
 
-SpikeDetector::SpikeDetector(std::string figure, double z, double alpha, int64_t warmup)
-    : figure_(std::move(figure)), z_(z), alpha_(alpha), warmup_(warmup) {}
+// The normal's MAD-to-standard-deviation factor: a MAD of a Gaussian times this is its sigma.
+constexpr double kMadToSigma = 1.4826;
 
-double SpikeDetector::std() const { return std::max(std::sqrt(var_), 1e-6 * std::abs(mean_)); }
+}  // namespace
+
+SpikeDetector::SpikeDetector(std::string figure, double ratio, double mads, int64_t window, int64_t warmup)
+    : figure_(std::move(figure)),
+      log_ratio_(ratio > 0 ? std::log(ratio) : 0),
+      mads_(mads),
+      on_(ratio > 0),
+      window_(std::max<int64_t>(window, 1)),
+      warmup_(std::max<int64_t>(warmup, 1)) {}
+
+double SpikeDetector::median() const {
+  if (logs_.empty()) return 0;
+  std::vector<double> logs(logs_.begin(), logs_.end());
+  return std::exp(median_of(logs));
+}
 
 std::optional<Spike> SpikeDetector::add(int64_t step, double value) {
-  if (!std::isfinite(value)) return std::nullopt;
-  if (count_ < warmup_) {  // Welford: the warm-up's plain mean and (population) variance
-    ++count_;
-    const double delta = value - mean_;
-    mean_ += delta / static_cast<double>(count_);
-    var_ += (delta * (value - mean_) - var_) / static_cast<double>(count_);
-    return std::nullopt;
-  }
-  ++count_;
+  if (!std::isfinite(value) || value <= 0) return std::nullopt;
+  const double log_value = std::log(value);
   std::optional<Spike> spike;
-  const double spread = std();
-  if (z_ > 0 && spread > 0 && value > mean_ + z_ * spread) {
-    spike = Spike{step, figure_, value, mean_, spread};
-    value = mean_ + z_ * spread;  // the estimate learns the bar, not the spike
+  bool above = false;
+  if (on_ && count_ >= warmup_) {
+    std::vector<double> logs(logs_.begin(), logs_.end());
+    const double centre = median_of(logs);
+    for (auto& l : logs) l = std::abs(l - centre);
+    const double spread = kMadToSigma * median_of(logs);
+    const double rise = log_value - centre;
+    above = rise > log_ratio_ && rise > mads_ * spread;
+    if (above && !above_) {
+      spike = Spike{step, figure_, value, std::exp(centre),
+                    spread > 0 ? rise / spread : std::numeric_limits<double>::infinity(),
+                    static_cast<int64_t>(logs_.size())};
+    }
   }
-  const double delta = value - mean_;
-  mean_ += (1 - alpha_) * delta;
-  var_ = alpha_ * (var_ + (1 - alpha_) * delta * delta);
+  above_ = above;
+  logs_.push_back(log_value);
+  if (static_cast<int64_t>(logs_.size()) > window_) logs_.pop_front();
+  ++count_;
   return spike;
 }
 

@@ -43,7 +43,7 @@ struct TrainSummary {
   int64_t best_step = -1;
   int64_t nonfinite_steps = 0;  ///< steps the sentinel skipped or rolled back, over the whole run
   int64_t transient_steps = 0;  ///< this session's loss or gradient events no replay reproduced
-  int64_t spikes = 0;           ///< this session's spike warnings (guard.spike_z)
+  int64_t spikes = 0;           ///< this session's spike warnings (guard.spike_ratio)
   bool already_finished = false;  ///< a resumed run that had no step left: nothing was trained or written
   int64_t device_reads = 0;  ///< the sentinel's device-to-host reads this session (Sentinel::device_reads)
   /// This session's batches without a valid ground-truth pixel (on any rank): not trained on,

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "depthguard/core/version.h"
+#include "depthguard/guard/spike_detector.h"
 #include "depthguard/report/html/base64.h"
 #include "depthguard/report/html/html_page.h"
 #include "depthguard/runtime/atomic_file.h"
@@ -201,6 +202,7 @@ json run_report_data(const std::string& run_dir) {
             {"events", metrics.events},
             {"overflows", metrics.overflows},
             {"spikes", metrics.spikes},
+            {"spike_meaning", kSpikeMeaning},
             {"summary", read_json_if_present(run / "summary.json")},
             {"evaluation", read_json_if_present(run / "eval.json")},
             {"samples", read_samples(run / "samples")},

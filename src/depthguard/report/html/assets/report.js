@@ -249,13 +249,14 @@
     const spikes = (data.spikes || []).filter(s => s.figure === figure && isNumber(s.value));
     return { label: 'spike warning', type: 'scatter', pointStyle: 'rectRot', pointRadius: 6, borderColor: warn,
              backgroundColor: warn, data: spikes.map(s => ({ x: s.step, y: s.value,
-               text: 'spike at step ' + s.step + ': ' + num(s.value) + ', ' + num(s.ratio, 1) + 'x its running mean ' +
-                     num(s.mean) })) };
+               text: 'spike at step ' + s.step + ': ' + num(s.value) + ', ' + num(s.ratio, 1) + 'x its running median ' +
+                     num(s.median) })) };
   }
 
   function spikeNote(figure) {
     const n = (data.spikes || []).filter(s => s.figure === figure).length;
-    return n ? ' Orange diamonds: ' + n + ' spike warning(s), a step far above the running mean (guard.spike_z).' : '';
+    return n ? ' Orange diamonds: ' + n + ' spike warning(s), a step at least guard.spike_ratio times its running median: ' +
+               data.spike_meaning : '';
   }
 
   function drawEvaluations(grid) {
