@@ -211,7 +211,7 @@
 
   function describeEvent(e) {
     const lines = ['non-finite ' + e.stage + ' at step ' + e.step, 'cause: ' + (e.forensics && e.forensics.cause_title || e.cause || 'not investigated'),
-                   'action: ' + e.action];
+                   'action: ' + e.action + (e.reason ? ' (auto: ' + e.reason + ')' : '')];
     if (e.forensics && e.forensics.operator) {
       lines.push('operator: ' + e.forensics.operator + ' (' + e.forensics.direction + ')' +
                  (e.forensics.module ? ' in ' + e.forensics.module : ''));
@@ -280,7 +280,8 @@
     events.forEach((e, i) => {
       const f = e.forensics || {};
       const body = el('div', {});
-      const rows = [['step', e.step], ['stage', e.stage], ['action', e.action], ['samples', (e.samples || []).join(', ')],
+      const rows = [['step', e.step], ['stage', e.stage], ['action', e.action], ['why this action', e.reason],
+                    ['samples', (e.samples || []).join(', ')],
                     ['cause', f.cause_title || e.cause], ['operator', f.operator ? f.operator + ' (' + f.direction + ')' : null],
                     ['module', f.module], ['called at', f.site], ['why', f.reason], ['fix at', f.fix_at], ['fix', f.remedy], ['ranks', e.ranks ? e.ranks.join(', ') : null],
                     ['transient', e.transient ? 'yes: finite when replayed on ' + e.replayed_on : null],
