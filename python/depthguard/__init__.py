@@ -29,11 +29,11 @@ def _check_torch():
 _check_torch()
 
 from . import _C  # noqa: E402  (after the check: a mismatch must not reach the loader)
-from ._C import AuditReport, Event, Finding, Operator, Report, TensorSummary
+from ._C import AuditReport, Event, Finding, FormFinding, Operator, Report, TensorSummary
 from .audit import AuditFailed, audit
 from .diagnose_command import diagnose
 from .sentinel import NonFiniteHalt, Sentinel
 
 __version__ = _build_info.VERSION
 __all__ = ["Sentinel", "NonFiniteHalt", "Event", "Report", "Operator", "TensorSummary", "audit", "AuditReport",
-           "Finding", "AuditFailed", "diagnose"]
+           "Finding", "FormFinding", "AuditFailed", "diagnose"]

@@ -20,7 +20,11 @@ def audit(model, loss_closure):
     re-run on the same inputs in float64 on the CPU, and returns an :class:`AuditReport`:
     its ``findings`` are the kernels whose output is off by more than the precision and the
     length of their sums allow (kind ``device_kernel``), each with the operator, where it ran
-    (the module path), what was measured against which bound, and the fix.
+    (the module path), what was measured against which bound, and the fix. Its ``forms`` are
+    the paper's vulnerable forms in the same step, before any NaN (:class:`FormFinding`:
+    ``v1_sqrt``, ``v2_log_sigmoid``, ``v3_variance``, ``empty_mask``, ``precision``), each
+    with the risk, what this step showed, the file and line of your code, and the fix as
+    PyTorch code.
 
     ``loss_closure()`` runs the forward pass and returns the loss, as ``optimizer.step(closure)``
     takes it (without ``zero_grad`` or ``backward``: the audit runs the backward); under float16

@@ -307,6 +307,8 @@ class Sentinel:
             raise AuditFailed(self.audit_report)
         _log.info("audit: %d operators of the first step agree with float64 (%s; %.1f s)",
                   self.audit_report.ops_checked, self.audit_report.kernels, self.audit_report.seconds)
+        for form in self.audit_report.forms:  # before the NaN: the paper's vulnerable forms in this loop
+            _log.warning("vulnerable form before any NaN: %s", str(form).rstrip())
 
     def _write_bundle(self, location):
         """The reproducer of the investigated step, beside its report: ``replay.pt``, the

@@ -254,8 +254,26 @@ void bind_audit(py::module_& m) {
                            "bound={:.3g})",
                            f.kind, f.op, f.direction, f.where, f.output, f.measured, f.bound);
       });
+  py::class_<FormFinding>(m, "FormFinding")
+      .def_property_readonly("kind", [](const FormFinding& f) { return choice_name(nonfinite_cause_choices(), f.cause); })
+      .def_readonly("operator", &FormFinding::op)
+      .def_readonly("where", &FormFinding::module)
+      .def_property_readonly("file", [](const FormFinding& f) { return f.site ? f.site->file : std::string(); })
+      .def_property_readonly("line", [](const FormFinding& f) { return f.site ? f.site->line : int64_t{0}; })
+      .def_property_readonly("function", [](const FormFinding& f) { return f.site ? f.site->function : std::string(); })
+      .def_readonly("risk", &FormFinding::risk)
+      .def_readonly("evidence", &FormFinding::evidence)
+      .def_readonly("fix", &FormFinding::fix)
+      .def("json", [](const FormFinding& f) { return f.json().dump(); })
+      .def("__str__", &FormFinding::text)
+      .def("__repr__", [](const FormFinding& f) {
+        return fmt::format("FormFinding(kind='{}', operator='{}', where='{}'{})",
+                           choice_name(nonfinite_cause_choices(), f.cause), f.op, f.module,
+                           f.site ? ", at='" + f.site->file + ":" + std::to_string(f.site->line) + "'" : "");
+      });
   py::class_<AuditReport>(m, "AuditReport")
       .def_readonly("findings", &AuditReport::findings)
+      .def_readonly("forms", &AuditReport::forms)
       .def_readonly("ops_checked", &AuditReport::ops_checked)
       .def_readonly("kernels", &AuditReport::kernels)
       .def_readonly("seconds", &AuditReport::seconds)
@@ -263,7 +281,8 @@ void bind_audit(py::module_& m) {
       .def("json", [](const AuditReport& r) { return r.json().dump(); })
       .def("__str__", &AuditReport::text)
       .def("__repr__", [](const AuditReport& r) {
-        return fmt::format("AuditReport(ops_checked={}, findings={})", r.ops_checked, r.findings.size());
+        return fmt::format("AuditReport(ops_checked={}, findings={}, forms={})", r.ops_checked, r.findings.size(),
+                           r.forms.size());
       });
 }
 
@@ -370,7 +389,14 @@ PYBIND11_MODULE(_C, m) {
   bind_audit(m);
   // One step under the kernel check, the state put back (guard/kernel_audit.h); `step` is the
   // package's closure: forward in the model's scopes, loss, backward.
-  m.def("audit", &audit_step, released, py::arg("parameters"), py::arg("buffers"), py::arg("step"));
+  // The forms check speaks PyTorch and names the lines of the loop's code.
+  m.def(
+      "audit",
+      [](const std::vector<at::Tensor>& parameters, const std::vector<at::Tensor>& buffers,
+         const std::function<void()>& step) {
+        return audit_step(parameters, buffers, step, FormsCheck{FixTerms::PyTorch, python_call_site});
+      },
+      released, py::arg("parameters"), py::arg("buffers"), py::arg("step"));
   m.def("diagnose", &diagnose, released, py::arg("path"), py::arg("device") = "cpu", py::arg("replays") = 1,
         py::arg("threads") = 0);
   bind_sentinel(m);

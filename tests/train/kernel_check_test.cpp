@@ -2,6 +2,7 @@
 // in both layouts; the trainer runs it before its first step without changing the run, writes
 // its report, and can be told not to.
 #include <filesystem>
+#include <set>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -41,6 +42,7 @@ void expect_clean(const std::string& model_yaml, Precision precision, bool chann
                               << report.text();
   EXPECT_GT(report.ops_checked, 20);
   EXPECT_EQ(report.ops_unchecked, 0) << report.text();
+  EXPECT_TRUE(report.forms.empty()) << "depthguard's defaults are the guideline forms\n" << report.text();
 }
 
 TEST(KernelCheck, NoFindingOnTheModelsInFloat32AndBfloat16) {
@@ -64,6 +66,25 @@ TEST(KernelCheck, TheTrainerChecksBeforeItsFirstStepWithoutChangingTheRun) {
   const auto report = testing::file_content(with / "kernel-audit.txt");
   EXPECT_NE(report.find("no finding"), std::string::npos) << report;
   EXPECT_FALSE(std::filesystem::exists(without / "kernel-audit.txt"));
+}
+
+// Before the NaN: the vulnerable forms a config selects are named in its terms (config keys),
+// at the module that runs them; the trainer logs them and keeps them in kernel-audit.txt.
+TEST(KernelCheck, TheVulnerableFormsOfAConfigAreNamedInItsTerms) {
+  auto config = config_of("{arch: unet, width: 4, head: naive}");
+  config.loss.silog.reduction(SilogReduction::Sqrt).variance(VarianceKind::Unbiased);
+  torch::manual_seed(0);
+  DepthModel model(config.model);
+  const auto report = check_kernels(config, model, torch::randn({2, 3, 32, 32}), torch::rand({2, 1, 32, 32}) * 9 + 1);
+  std::set<std::string> kinds;
+  for (const auto& f : report.forms) {
+    kinds.insert(choice_name(nonfinite_cause_choices(), f.cause));
+    EXPECT_EQ(f.fix, cause_remedy(f.cause, FixTerms::Trainer));
+  }
+  EXPECT_EQ(kinds, (std::set<std::string>{"v1_sqrt", "v2_log_sigmoid", "v3_variance"})) << report.text();
+  EXPECT_NE(report.text().find("forms: 3 vulnerable forms in this step, before any NaN"), std::string::npos)
+      << report.text();
+  EXPECT_NE(report.text().find("[v3_variance] aten::div in loss.silog.variance"), std::string::npos) << report.text();
 }
 
 // (A value other than auto, true or false: TrainConfig.ValuesOfTheWrongKindSayWhichKind.)

@@ -35,14 +35,20 @@ std::string AuditReport::text() const {
                        ops_unchecked == 1 ? "" : "s", first_unchecked);
   }
   for (const auto& f : findings) out += "\n" + f.text();
+  out += forms.empty() ? "\nforms: none of the paper's vulnerable forms in this step\n"
+                       : fmt::format("\nforms: {} vulnerable form{} in this step, before any NaN\n", forms.size(),
+                                     forms.size() == 1 ? "" : "s");
+  for (const auto& f : forms) out += "\n" + f.text();
   return out;
 }
 
 nlohmann::json AuditReport::json() const {
-  auto list = nlohmann::json::array();
+  auto list = nlohmann::json::array(), form_list = nlohmann::json::array();
   for (const auto& f : findings) list.push_back(f.json());
+  for (const auto& f : forms) form_list.push_back(f.json());
   return {{"ops_checked", ops_checked}, {"ops_unchecked", ops_unchecked}, {"first_unchecked", first_unchecked},
-          {"kernels", kernels},         {"seconds", seconds},             {"findings", list}};
+          {"kernels", kernels},         {"seconds", seconds},             {"findings", list},
+          {"forms", form_list}};
 }
 
 }  // namespace depthguard

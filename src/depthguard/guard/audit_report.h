@@ -1,12 +1,15 @@
 #pragma once
-// What `depthguard audit` found in one healthy training step: one findings type and one report
-// for every check the audit runs (today the kernel check, kernel_audit.h). A finding names the
-// operator, where it ran, what was measured against which bound, and what to do.
+// What `depthguard audit` found in one healthy training step: the kernel check's findings
+// (kernel_audit.h: a finding names the operator, where it ran, what was measured against which
+// bound, and what to do) and the forms check's (vulnerable_forms.h: the paper's vulnerable
+// forms, before they produce a NaN).
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
+
+#include "depthguard/guard/vulnerable_forms.h"
 
 namespace depthguard {
 
@@ -39,7 +42,11 @@ struct AuditReport {
   std::string first_unchecked;
   std::string kernels;      ///< the CPU kernel family the step ran ("oneDNN AVX-512", runtime/cpu_kernels.h)
   double seconds = 0;       ///< the audit's wall time, the step itself included
+  /// The vulnerable forms of the step's loss and head: advice, not a failure (a run may use them
+  /// on purpose, as the study's baseline does).
+  std::vector<FormFinding> forms;
 
+  /// No kernel computes wrong (the forms are not counted: they have not failed yet).
   bool clean() const { return findings.empty(); }
   /// A report a user reads: a header line with the counts, then each finding.
   std::string text() const;

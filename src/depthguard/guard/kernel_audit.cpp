@@ -19,6 +19,7 @@
 
 #include "depthguard/guard/generator_keeper.h"
 #include "depthguard/guard/kernel_error_bound.h"
+#include "depthguard/guard/vulnerable_forms.h"
 #include "depthguard/runtime/cpu_kernels.h"
 
 namespace depthguard {
@@ -453,7 +454,7 @@ AuditReport audit_kernels(const std::function<void()>& step) {
 }
 
 AuditReport audit_step(const std::vector<at::Tensor>& parameters, const std::vector<at::Tensor>& buffers,
-                       const std::function<void()>& step) {
+                       const std::function<void()>& step, const FormsCheck& forms) {
   torch::NoGradGuard no_grad_for_copies;
   std::vector<at::Tensor> saved_buffers, saved_grads;
   for (const auto& b : buffers) saved_buffers.push_back(b.detach().clone());
@@ -469,7 +470,9 @@ AuditReport audit_step(const std::vector<at::Tensor>& parameters, const std::vec
   AuditReport report;
   try {
     at::AutoGradMode grad_on(true);
-    report = audit_kernels(step);
+    std::vector<TracedOp> trace;
+    report = audit_kernels([&] { trace = trace_forward_ops(step, summarised_for_forms, forms.find_site); });
+    report.forms = find_vulnerable_forms(trace, forms.terms);
   } catch (...) {
     put_back();
     throw;

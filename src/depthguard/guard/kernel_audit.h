@@ -12,6 +12,8 @@
 #include <ATen/core/Tensor.h>
 
 #include "depthguard/guard/audit_report.h"
+#include "depthguard/guard/nonfinite_cause.h"
+#include "depthguard/guard/nonfinite_recorder.h"
 
 namespace depthguard {
 
@@ -23,10 +25,18 @@ namespace depthguard {
 /// its own time. An exception from `step` propagates after the callbacks are removed.
 AuditReport audit_kernels(const std::function<void()>& step);
 
+/// How the forms check of the same step (vulnerable_forms.h) speaks: its fixes' terms and, for
+/// a Python loop, where the code called each operator.
+struct FormsCheck {
+  FixTerms terms = FixTerms::Trainer;
+  CallSiteFinder find_site;
+};
+
 /// audit_kernels with the training state left as it was: the default generators' states, the
 /// `buffers` (BatchNorm statistics the forward pass updates) and the `parameters`' gradients
 /// are put back afterwards, so a run with the check trains as one without it, bit for bit.
+/// The same step's forward operators are traced for the forms check (AuditReport::forms).
 AuditReport audit_step(const std::vector<at::Tensor>& parameters, const std::vector<at::Tensor>& buffers,
-                       const std::function<void()>& step);
+                       const std::function<void()>& step, const FormsCheck& forms = {});
 
 }  // namespace depthguard

@@ -32,6 +32,7 @@ struct Production {
   std::optional<CallSite> site;
   std::vector<const c10::TensorImpl*> inputs;
   c10::weak_intrusive_ptr<c10::TensorImpl> output;
+  int64_t traced = -1;  // its index in the trace (trace_forward_ops), -1 when not tracing
 };
 
 struct Recording {
@@ -43,6 +44,9 @@ struct Recording {
   const CallSiteFinder* find_site = nullptr;
   std::unordered_map<std::string, std::deque<std::string>> recent_ops;
   std::optional<NonFiniteOp> found;
+  // trace_forward_ops: the trace kept instead of a finiteness check, and whose arguments it sums up.
+  std::vector<TracedOp>* trace = nullptr;
+  const std::function<bool(const std::string&)>* summarise = nullptr;
 };
 
 thread_local Recording* recording = nullptr;
@@ -161,14 +165,43 @@ std::vector<Producer> producers_of(const Recording& r, std::vector<const c10::Te
   return out;
 }
 
-void record_production(Recording& r, const at::RecordFunction& fn, const HeldInputs& held) {
+void record_production(Recording& r, const at::RecordFunction& fn, const HeldInputs& held, int64_t traced = -1) {
   for (const auto& v : fn.outputs()) {
     if (!v.isTensor() || !v.toTensor().defined()) continue;
     const auto& t = v.toTensor();
     r.produced.insert_or_assign(t.unsafeGetTensorImpl(),
                                 Production{fn.name(), held.module, held.site, tensor_impls(held.inputs),
-                                           c10::weak_intrusive_ptr<c10::TensorImpl>(t.getIntrusivePtr())});
+                                           c10::weak_intrusive_ptr<c10::TensorImpl>(t.getIntrusivePtr()), traced});
   }
+}
+
+bool op_is(const at::RecordFunction& fn, const char* name) { return std::string(fn.name()) == name; }
+
+// x[mask] with a boolean mask (aten::index's indices are a list of optional tensors).
+bool boolean_index(const std::vector<c10::IValue>& inputs) {
+  for (const auto& v : inputs) {
+    if (!v.isList()) continue;
+    for (const auto& e : v.toListRef()) {
+      if (e.isTensor() && e.toTensor().scalar_type() == at::kBool) return true;
+    }
+  }
+  return false;
+}
+
+// A forward operator the code called, appended to the trace with links to its inputs' makers.
+void record_traced(Recording& r, const at::RecordFunction& fn, const HeldInputs& held) {
+  TracedOp op{fn.name(), held.module, held.site, {}, {}, false,
+              op_is(fn, "aten::masked_select") || (op_is(fn, "aten::index") && boolean_index(held.inputs))};
+  if ((*r.summarise)(op.op)) op.inputs = summarize_args(held.inputs);
+  for (const auto* impl : tensor_impls(held.inputs)) {
+    const auto* p = producer_of(r, impl);
+    op.from.push_back(p == nullptr ? -1 : p->traced);
+  }
+  const auto outputs = fn.outputs();
+  op.requires_grad = !outputs.empty() && outputs.front().isTensor() && outputs.front().toTensor().defined() &&
+                     outputs.front().toTensor().requires_grad();
+  r.trace->push_back(std::move(op));
+  record_production(r, fn, held, static_cast<int64_t>(r.trace->size()) - 1);
 }
 
 NonFiniteOp describe(const Recording& r, const HeldInputs& held, const torch::Tensor& output) {
@@ -208,7 +241,10 @@ void record_end(const at::RecordFunction& fn, at::ObserverContext* context) {
     if (!r.modules.empty()) r.modules.pop_back();
     return;
   }
-  if (!r.found && context != nullptr) {
+  if (r.trace != nullptr && context != nullptr) {
+    const auto& held = static_cast<const HeldInputs&>(*context);
+    if (held.forward) record_traced(r, fn, held);
+  } else if (!r.found && context != nullptr) {
     torch::NoGradGuard no_grad;
     const auto& held = static_cast<const HeldInputs&>(*context);
     for (const auto& v : fn.outputs()) {
@@ -248,9 +284,10 @@ std::string scope_of_call(const CallSite& site) {
   return name.empty() || last == "<lambda>" || last == "<module>" ? "loss" : name;
 }
 
-std::optional<NonFiniteOp> first_nonfinite_op(const std::function<void()>& fn, const CallSiteFinder& find_site) {
-  Recording r;
-  r.find_site = &find_site;
+namespace {
+
+// Runs `fn` with the recorder's callbacks installed for `r`.
+void record(Recording& r, const std::function<void()>& fn) {
   recording = &r;
   const auto handle = at::addThreadLocalCallback(
       at::RecordFunctionCallback(record_start, record_end)
@@ -266,7 +303,27 @@ std::optional<NonFiniteOp> first_nonfinite_op(const std::function<void()>& fn, c
   }
   at::removeCallback(handle);
   recording = nullptr;
+}
+
+}  // namespace
+
+std::optional<NonFiniteOp> first_nonfinite_op(const std::function<void()>& fn, const CallSiteFinder& find_site) {
+  Recording r;
+  r.find_site = &find_site;
+  record(r, fn);
   return r.found;
+}
+
+std::vector<TracedOp> trace_forward_ops(const std::function<void()>& fn,
+                                        const std::function<bool(const std::string&)>& summarise,
+                                        const CallSiteFinder& find_site) {
+  std::vector<TracedOp> trace;
+  Recording r;
+  r.find_site = &find_site;
+  r.trace = &trace;
+  r.summarise = &summarise;
+  record(r, fn);
+  return trace;
 }
 
 }  // namespace depthguard

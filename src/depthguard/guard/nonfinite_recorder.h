@@ -70,6 +70,30 @@ struct NonFiniteOp {
   std::vector<std::string> producer_texts() const;
 };
 
+/// One operator the code called in a forward pass (trace_forward_ops).
+struct TracedOp {
+  std::string op;      ///< "aten::sqrt"
+  std::string module;  ///< as NonFiniteOp::module
+  std::optional<CallSite> site;
+  /// Its arguments, summarised for the operators trace_forward_ops' `summarise` accepts; empty
+  /// for the rest.
+  std::vector<ArgSummary> inputs;
+  /// For each tensor argument, in order, the index in the trace of the operator that made it;
+  /// -1 for a tensor made outside the trace (a batch, a parameter).
+  std::vector<int64_t> from;
+  bool requires_grad = false;  ///< its output: on the path autograd differentiates
+  bool selects = false;        ///< boolean indexing or masked_select: its output can be empty
+};
+
+/// Runs `fn` on this thread with the callbacks installed and returns the forward operators the
+/// code called (not those inside them, nor backward), in the order they ran, each linked to the
+/// operators that made its inputs. The arguments of those `summarise` accepts by name are
+/// summarised (a few reductions each); the rest cost a map entry. Outputs are not checked for
+/// finiteness. An exception from `fn` propagates after the callbacks are removed.
+std::vector<TracedOp> trace_forward_ops(const std::function<void()>& fn,
+                                        const std::function<bool(const std::string&)>& summarise,
+                                        const CallSiteFinder& find_site = nullptr);
+
 /// Runs `fn` on this thread with the callbacks installed and returns the first operator
 /// whose floating-point output holds NaN or +-inf; none when every output was finite.
 /// Checked are the operators the code calls and those a backward formula calls, not their

@@ -419,6 +419,11 @@ class TrainingRun {
     if (!config_.guard.kernel_check()) return;
     const auto report = check_kernels(config_, model_, image, depth);
     if (root_) write_file_atomically((fs::path(options_.out) / "kernel-audit.txt").string(), report.text());
+    // Before the NaN: the paper's vulnerable forms this run trains with, named once a session.
+    for (const auto& form : report.forms) {
+      spdlog::warn("vulnerable form before any NaN: {} ({}): {}; fix: {}", choice_name(nonfinite_cause_choices(), form.cause),
+                   form.module, form.risk, form.fix);
+    }
     if (report.clean()) {
       spdlog::info("kernel check: {} operators of the first step agree with float64 ({}; {:.1f} s)",
                    report.ops_checked, report.kernels, report.seconds);
