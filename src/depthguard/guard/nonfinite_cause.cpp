@@ -39,19 +39,18 @@ const CauseText& text_of(NonFiniteCause cause) {
        {"V1: square root at or near zero",
         "guideline 1: train on D itself, loss.reduction: none (or sqrt_eps for a bounded gradient)",
         "guideline 1: train on D itself, not its root: loss = D where it was torch.sqrt(D) (the same minimum; "
-        "log torch.sqrt(D.detach()) for the SILog figure), or torch.sqrt(D + 1e-8) for a bounded gradient"}},
+        "log torch.sqrt(D.detach()) for the SILog figure), or torch.sqrt(D + 1e-8) for a bounded gradient; depthguard.nn.silog_loss(log_pred, target) is that SILog on D, from log-depth, in one call"}},
       {NonFiniteCause::LogOfSigmoid,
        {"V2: log of an underflowed sigmoid",
         "guideline 2: compute log-depth with a fused log-sigmoid, model.head: fused (in PyTorch code: "
         "log(max_depth) + torch.nn.functional.logsigmoid(x) for log(sigmoid(x) * max_depth))",
         "guideline 2: compute log-depth with the fused log-sigmoid: math.log(max_depth) + "
-        "torch.nn.functional.logsigmoid(x) in place of torch.log(torch.sigmoid(x) * max_depth), and the depth as "
-        "its exp() where a depth is needed"}},
+        "torch.nn.functional.logsigmoid(x) in place of torch.log(torch.sigmoid(x) * max_depth), and the depth as its exp() where a depth is needed; or depthguard.nn.log_depth_from_logits(x, max_depth)"}},
       {NonFiniteCause::Variance,
        {"V3: variance with N - 1 = 0 or a negative one-pass variance",
         "guideline 3: two-pass population variance, loss.variance: population",
         "guideline 3: a two-pass population variance: torch.var(g, correction=0) (unbiased=False before torch 2.0) "
-        "in place of torch.var(g), or (g - g.mean()).square().mean() in place of g.square().mean() - g.mean().square()"}},
+        "in place of torch.var(g), or (g - g.mean()).square().mean() in place of g.square().mean() - g.mean().square(); over a mask, depthguard.nn.masked_variance(x, mask)"}},
       {NonFiniteCause::DivisionByZero,
        {"division by zero",
         "a denominator reached 0: look at the operator's inputs above; few valid pixels per crop "
@@ -60,10 +59,10 @@ const CauseText& text_of(NonFiniteCause cause) {
         "batch where d == 0); few valid pixels per crop are the usual source"}},
       {NonFiniteCause::Overflow,
        {"exp/pow or arithmetic overflow",
-        "lower optimizer.lr or set optimizer.grad_clip; guard.policy: rollback also lowers the learning rate",
+        "lower optimizer.lr or set optimizer.grad_clip; guard.policy auto (the default) and rollback also lower the learning rate",
         "lower the optimizer's lr or clip the gradients (sentinel.check_step(loss, max_norm=1.0), or "
-        "torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)); Sentinel(policy=\"rollback\") also lowers the "
-        "learning rate"}},
+        "torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)); the Sentinel's default policy, auto, rolls "
+        "back and lowers the learning rate"}},
       {NonFiniteCause::NonFiniteInput,
        {"non-finite input data", "fix or remove the named samples (their image or depth files hold NaN or inf)",
         "fix or remove the named samples (their image or depth hold NaN or inf): test torch.isfinite(x).all() where the "
@@ -73,14 +72,14 @@ const CauseText& text_of(NonFiniteCause cause) {
         "leave samples without a valid depth pixel out of the batch (depthguard's loader refuses them), or divide "
         "by the valid count only where it is positive",
         "skip a sample whose mask is empty (if not mask.any(): continue, or leave it out in the Dataset), or divide by "
-        "the count only where it is positive: d.square().sum() / mask.sum().clamp_min(1) in place of d.square().mean()"}},
+        "the count only where it is positive: d.square().sum() / mask.sum().clamp_min(1) in place of d.square().mean(), as depthguard.nn.silog_loss and masked_variance do"}},
       {NonFiniteCause::Exploding,
        {"exploding weights or learning rate",
-        "lower optimizer.lr, add warm-up (schedule.warmup_steps) or set optimizer.grad_clip; guard.policy: "
-        "rollback also lowers the learning rate",
+        "lower optimizer.lr, add warm-up (schedule.warmup_steps) or set optimizer.grad_clip; guard.policy auto (the "
+        "default) and rollback also lower the learning rate",
         "lower the optimizer's lr, add warm-up (torch.optim.lr_scheduler.LinearLR(optimizer, start_factor=0.01, "
         "total_iters=500)) or clip the gradients (sentinel.check_step(loss, max_norm=1.0)); "
-        "Sentinel(policy=\"rollback\") also lowers the learning rate"}},
+        "the Sentinel's default policy, auto, rolls back and lowers the learning rate"}},
       {NonFiniteCause::Precision,
        {"reduced precision: finite in float32",
         "the guideline forms stay finite in float16 (model.head: fused, loss.reduction: none, loss.variance: "

@@ -107,8 +107,11 @@ std::unique_ptr<at::ObserverContext> record_start(const at::RecordFunction& fn) 
     if (recent.size() > kRecentOps) recent.pop_front();
   }
   torch::NoGradGuard no_grad;
+  // A trace links and summarises inputs as they are: only a finiteness check reports an
+  // in-place operator's input as it was, at the price of a copy.
+  const bool keep_overwritten = r.trace == nullptr && in_place(name);
   for (const auto& v : fn.inputs()) {
-    const bool overwritten = held->inputs.empty() && v.isTensor() && in_place(fn.name());
+    const bool overwritten = held->inputs.empty() && v.isTensor() && keep_overwritten;
     held->inputs.push_back(overwritten ? c10::IValue(v.toTensor().detach().clone()) : v);
   }
   return held;
