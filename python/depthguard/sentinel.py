@@ -204,7 +204,8 @@ class Sentinel:
         return self._run(self._core.check_inputs, list(tensors))
 
     def check_loss(self, loss):
-        return self._run(self._core.check_loss, float(loss))
+        # The value only: a tensor in the graph is read without autograd's "requires_grad" warning.
+        return self._run(self._core.check_loss, float(loss.detach() if isinstance(loss, torch.Tensor) else loss))
 
     def check_gradients(self, max_norm=0.0):
         return self._run(self._core.check_gradients, float(max_norm))
