@@ -44,6 +44,18 @@ TEST(VulnerableForms, BtsRootOfTheOnePassSilogOverASelectionOfTheSigmoidsLog) {
   }
 }
 
+// A head's output sliced per image and resized to the target's size is still the sigmoid's.
+TEST(VulnerableForms, TheLogOfASlicedResizedSigmoidIsV2) {
+  torch::manual_seed(0);
+  Batch b;
+  const auto forms = forms_of([&] {
+    const auto pred = torch::sigmoid(b.logits) * 10;
+    const auto resized = torch::upsample_bilinear2d(pred.slice(0, 0, 1), {8, 8}, false);
+    torch::log(resized).mean().backward();
+  });
+  EXPECT_EQ(kinds(forms), (std::set<std::string>{"v2_log_sigmoid"}));
+}
+
 TEST(VulnerableForms, TheUnbiasedVarianceAndTheOnePassVarianceAreV3) {
   torch::manual_seed(0);
   Batch b;

@@ -17,11 +17,15 @@ bool named(const TracedOp& op, std::initializer_list<const char*> names) {
   return std::any_of(names.begin(), names.end(), [&](const char* n) { return op.op == n; });
 }
 
-// Operators a form's value passes through unchanged in kind: scalings, selections, views.
+// Operators a form's value passes through unchanged in kind: scalings, selections, slices,
+// views and resampling (a head's output resized to the target's size before the loss).
 bool passes_through(const TracedOp& op) {
   return named(op, {"aten::mul", "aten::div", "aten::index", "aten::masked_select", "aten::clamp", "aten::clamp_min",
                     "aten::clone", "aten::contiguous", "aten::view", "aten::reshape", "aten::squeeze",
-                    "aten::unsqueeze", "aten::flatten", "aten::to", "aten::detach", "aten::add", "aten::where"});
+                    "aten::unsqueeze", "aten::flatten", "aten::to", "aten::detach", "aten::add", "aten::where",
+                    "aten::slice", "aten::select", "aten::narrow", "aten::permute", "aten::transpose",
+                    "aten::expand", "aten::index_select", "aten::upsample_bilinear2d", "aten::upsample_nearest2d",
+                    "aten::upsample_bicubic2d", "aten::interpolate"});
 }
 
 // The traced operator within `hops` producers of `at`'s inputs that `is` accepts, following
