@@ -35,6 +35,7 @@ BEFORE_THE_NAN = os.path.join(os.path.dirname(__file__), "..", "..", "examples",
 
 @pytest.mark.skipif(not os.environ.get("DEPTHGUARD_CLI"), reason="its data comes from depthguard synth (ctest names the CLI)")
 def test_the_side_by_side_example_audits_and_trains_both_forms(tmp_path):
+    pytest.importorskip("PIL", reason="the example reads the PNGs with Pillow (requirements-torch2.txt)")
     synth = subprocess.run([os.environ["DEPTHGUARD_CLI"], "--log-level", "warn", "synth", "--out", str(tmp_path),
                             "--count", "20", "--height", "64", "--width", "96", "--test-fraction", "0.2"],
                            capture_output=True, text=True, timeout=120)
