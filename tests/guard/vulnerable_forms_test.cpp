@@ -108,6 +108,11 @@ TEST(VulnerableForms, AHandWrittenUnbiasedVarianceInAVarianceScopeIsV3) {
 }
 
 TEST(VulnerableForms, Float16RangesTheStepApproaches) {
+  try {
+    torch::sigmoid(torch::zeros({1}, torch::kHalf));
+  } catch (const c10::Error&) {
+    GTEST_SKIP() << "this LibTorch's CPU has no float16 sigmoid (1.13)";
+  }
   const auto x = torch::full({4}, -16.0, torch::requires_grad()).to(torch::kHalf);
   const auto forms = forms_of([&] { torch::sigmoid(x).to(torch::kFloat).sum().backward(); });
   ASSERT_EQ(kinds(forms), (std::set<std::string>{"precision"}));

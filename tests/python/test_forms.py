@@ -4,6 +4,7 @@ AdaBins' forms of the loss and head, and finds nothing in the guideline forms.""
 import math
 import re
 
+import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -140,6 +141,10 @@ def test_a_root_computed_for_logging_is_no_risk():
 
 def test_in_float16_a_sigmoid_near_the_end_of_its_range_is_named():
     """As autocast runs it on a GPU; float16 on the CPU here, where there is none."""
+    try:
+        torch.sigmoid(torch.zeros(1, dtype=torch.float16))
+    except RuntimeError:
+        pytest.skip("this torch's CPU has no float16 sigmoid (1.13)")
     torch.manual_seed(0)
     model = nn.Linear(4, 4)
     x = torch.ones(2, 4)
