@@ -96,7 +96,9 @@ class Sentinel:
         start_step: the step the loop starts at (a resumed run's).
         audit: at the first ``begin_step``, run :func:`depthguard.audit` on its ``replay``
             closure (which it then needs): a kernel that computes wrong raises
-            :class:`AuditFailed` before the first update; the report is ``audit_report``.
+            :class:`AuditFailed` before the first update; each of the paper's vulnerable forms
+            it finds in the step is a warning on the ``depthguard`` logger (training goes on);
+            the report is ``audit_report``.
     """
 
     def __init__(self, model, optimizer, *, policy="auto", scaler=None, scheduler=None, max_skips=5,
