@@ -157,25 +157,21 @@ TEST(TrainerSentinel, AutoActsOnTheCause) {
     return read_train_config(root);
   };
   EXPECT_EQ(config_for("loss").guard.policy(), GuardPolicy::Auto);
-  {
-    testing::TempDir dir("sentinel_auto_loss");
-    const auto s = train(config_for("loss"), quiet(dir.str()));
-    EXPECT_EQ(s.steps, 6);
+  struct Case {
+    const char* site;
+    const char* action;
+    const char* reason;
+    double lr_scale;
+  };
+  for (const auto& c : {Case{"loss", "skip", "injected is the batch's", 1.0},
+                        Case{"weight", "rollback", "the update made the weights non-finite", 0.5}}) {
+    testing::TempDir dir(std::string("sentinel_auto_") + c.site);
+    EXPECT_EQ(train(config_for(c.site), quiet(dir.str())).steps, 6) << c.site;
     const auto e = events(dir.str());
-    ASSERT_EQ(e.size(), 1u);
-    EXPECT_EQ(e[0]["action"], "skip");
-    EXPECT_EQ(e[0]["reason"], "injected is the batch's");
-    EXPECT_EQ(read_checkpoint_state(last_checkpoint(dir.str())).lr_scale, 1.0);
-  }
-  {
-    testing::TempDir dir("sentinel_auto_weight");
-    const auto s = train(config_for("weight"), quiet(dir.str()));
-    EXPECT_EQ(s.steps, 6);
-    const auto e = events(dir.str());
-    ASSERT_EQ(e.size(), 1u);
-    EXPECT_EQ(e[0]["action"], "rollback");
-    EXPECT_EQ(e[0]["reason"], "the update made the weights non-finite");
-    EXPECT_EQ(read_checkpoint_state(last_checkpoint(dir.str())).lr_scale, 0.5);
+    ASSERT_EQ(e.size(), 1u) << c.site;
+    EXPECT_EQ(e[0]["action"], c.action);
+    EXPECT_EQ(e[0]["reason"], c.reason);
+    EXPECT_EQ(read_checkpoint_state(last_checkpoint(dir.str())).lr_scale, c.lr_scale) << c.site;
   }
   {
     testing::TempDir dir("sentinel_auto_v2");

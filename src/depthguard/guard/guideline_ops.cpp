@@ -21,6 +21,20 @@ torch::Tensor kept(const torch::Tensor& x, const torch::Tensor& mask) {
   return torch::where(mask, x, torch::zeros_like(x));
 }
 
+struct MaskedMoments {
+  torch::Tensor mean, variance;
+};
+
+// The mean and the two-pass population variance of the widened x over mask, the count
+// clamped to 1 (N = 0 gives 0 and 0).
+MaskedMoments masked_moments_of(const torch::Tensor& x, const torch::Tensor& mask) {
+  const auto v = widened(x);
+  const auto count = mask.sum().to(v.scalar_type()).clamp_min(1);
+  const auto mean = kept(v, mask).sum() / count;
+  const auto deviation = kept(v - mean, mask);
+  return {mean, (deviation * deviation).sum() / count};
+}
+
 }  // namespace
 
 torch::Tensor log_depth_from_logits(const torch::Tensor& x, double max_depth) {
@@ -31,11 +45,7 @@ torch::Tensor log_depth_from_logits(const torch::Tensor& x, double max_depth) {
 
 torch::Tensor masked_variance(const torch::Tensor& x, const torch::Tensor& mask) {
   check_mask("masked_variance", x, mask);
-  const auto v = widened(x);
-  const auto count = mask.sum().to(v.scalar_type()).clamp_min(1);
-  const auto mean = kept(v, mask).sum() / count;
-  const auto deviation = kept(v - mean, mask);
-  return (deviation * deviation).sum() / count;
+  return masked_moments_of(x, mask).variance;
 }
 
 torch::Tensor silog_valid_mask(const torch::Tensor& target, const c10::optional<torch::Tensor>& mask) {
@@ -53,9 +63,9 @@ torch::Tensor silog_loss(const torch::Tensor& log_pred, const torch::Tensor& tar
   const auto t = widened(target);
   const auto valid = silog_valid_mask(target, mask);
   // log(1) at invalid pixels: their target may be 0, negative or not finite.
-  const auto d = kept(widened(log_pred) - torch::log(torch::where(valid, t, torch::ones_like(t))), valid);
-  const auto mean = d.sum() / valid.sum().to(d.scalar_type()).clamp_min(1);
-  return masked_variance(d, valid) + (1.0 - lambd) * mean * mean;
+  const auto d = widened(log_pred) - torch::log(torch::where(valid, t, torch::ones_like(t)));
+  const auto moments = masked_moments_of(d, valid);
+  return moments.variance + (1.0 - lambd) * moments.mean * moments.mean;
 }
 
 }  // namespace depthguard
